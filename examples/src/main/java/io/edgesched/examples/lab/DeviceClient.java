@@ -1,0 +1,207 @@
+package io.edgesched.examples.lab;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The end device, run by the lab inside the device's namespace. Like the thesis's device it probes
+ * every node and sends its requests to the one with the lowest latency (the entry node); the entry node
+ * forwards to wherever the service runs. One HTTP request per interval, each on a new connection.
+ *
+ * <p>Probe: a TCP connect to a port where nothing listens; the node's kernel answers the SYN with a
+ * reset after one round trip, so no process on the node is involved.
+ *
+ * <p>Output lines: {@code REQ epoch_ms entry serving response_us status} and
+ * {@code ENTRY epoch_ms node probe_us} when the entry node changes. Ends after the duration or at EOF on stdin.
+ *
+ * <p>Usage: {@code DeviceClient NODES PORT INTERVAL_MS DURATION_MS INITIAL_ENTRY} with NODES like
+ * {@code cloud1=10.77.0.11,edge1=10.77.0.21}. The device starts at INITIAL_ENTRY (where it first found the
+ * service) and changes only to a node that is clearly closer, so equal latencies do not make it hop.
+ */
+public final class DeviceClient {
+    static final int PROBE_PORT = 9;
+    private static final int PROBE_HISTORY = 5;
+    /** An entry change needs this much lower probe RTT: jitter alone must not make the device hop. */
+    private static final long HYSTERESIS_US = 15_000;
+    private static final int TIMEOUT_MS = 3000;
+
+    private final Map<String, String> nodes;
+    private final int port;
+    private final Map<String, Deque<Long>> probes = new ConcurrentHashMap<>();
+    private volatile String entry;
+
+    DeviceClient(Map<String, String> nodes, int port) {
+        this.nodes = nodes;
+        this.port = port;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 5) {
+            System.err.println("usage: DeviceClient NAME=IP[,NAME=IP...] PORT INTERVAL_MS DURATION_MS INITIAL_ENTRY");
+            System.exit(2);
+        }
+        Map<String, String> nodes = new LinkedHashMap<>();
+        for (String pair : args[0].split(",")) {
+            String[] kv = pair.split("=", 2);
+            nodes.put(kv[0], kv[1]);
+        }
+        DeviceClient client = new DeviceClient(nodes, Integer.parseInt(args[1]));
+        client.entry = args[4];
+        long intervalMs = Long.parseLong(args[2]);
+        long durationMs = Long.parseLong(args[3]);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // wait for EOF: the lab has gone
+                }
+            } catch (IOException ignored) {
+                // same
+            }
+            System.exit(0);
+        });
+        client.run(intervalMs, durationMs);
+        System.exit(0);
+    }
+
+    void run(long intervalMs, long durationMs) throws InterruptedException {
+        try (ExecutorService probing = Executors.newVirtualThreadPerTaskExecutor()) {
+            probeAll(probing);
+            long start = System.currentTimeMillis();
+            System.out.println("READY " + start);
+            System.out.flush();
+            Thread prober = Thread.ofPlatform().daemon().name("prober").start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        Thread.sleep(Math.max(50, intervalMs / 2));
+                        probeAll(probing);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            long next = start;
+            while (System.currentTimeMillis() - start < durationMs) {
+                long now = System.currentTimeMillis();
+                if (now < next) {
+                    Thread.sleep(next - now);
+                }
+                next += intervalMs;
+                request();
+            }
+            prober.interrupt();
+        }
+    }
+
+    private void probeAll(ExecutorService pool) throws InterruptedException {
+        var futures = new LinkedHashMap<String, java.util.concurrent.Future<Long>>();
+        nodes.forEach((name, ip) -> futures.put(name, pool.submit(() -> probe(ip))));
+        for (var e : futures.entrySet()) {
+            try {
+                long us = e.getValue().get();
+                if (us >= 0) {
+                    Deque<Long> history = probes.computeIfAbsent(e.getKey(), k -> new ArrayDeque<>());
+                    synchronized (history) {
+                        history.addLast(us);
+                        while (history.size() > PROBE_HISTORY) {
+                            history.removeFirst();
+                        }
+                    }
+                }
+            } catch (java.util.concurrent.ExecutionException ignored) {
+                // an unreachable node is simply not a candidate
+            }
+        }
+        chooseEntry();
+    }
+
+    private static long probe(String ip) {
+        long t0 = System.nanoTime();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(ip, PROBE_PORT), TIMEOUT_MS);
+        } catch (ConnectException refused) {
+            // the expected answer: a reset, one round trip later
+        } catch (IOException e) {
+            return -1;
+        }
+        return (System.nanoTime() - t0) / 1000;
+    }
+
+    private static long best(Deque<Long> history) {
+        synchronized (history) {
+            return history.stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+        }
+    }
+
+    private void chooseEntry() {
+        String bestNode = null;
+        long bestUs = Long.MAX_VALUE;
+        for (var e : probes.entrySet()) {
+            long us = best(e.getValue());
+            if (us < bestUs) {
+                bestUs = us;
+                bestNode = e.getKey();
+            }
+        }
+        if (bestNode == null) {
+            return;
+        }
+        String current = entry;
+        Deque<Long> currentHistory = current == null ? null : probes.get(current);
+        long currentUs = currentHistory == null ? Long.MAX_VALUE : best(currentHistory);
+        if (current == null || currentUs == Long.MAX_VALUE
+                || (!bestNode.equals(current) && bestUs + HYSTERESIS_US < currentUs)) {
+            entry = bestNode;
+            System.out.println("ENTRY " + System.currentTimeMillis() + " " + bestNode + " " + bestUs);
+            System.out.flush();
+        }
+    }
+
+    private void request() {
+        String node = entry;
+        long epochMs = System.currentTimeMillis();
+        long t0 = System.nanoTime();
+        String serving = "-";
+        String status;
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(TIMEOUT_MS);
+            socket.connect(new InetSocketAddress(nodes.get(node), port), TIMEOUT_MS);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + LabService.PATH + " HTTP/1.1\r\nHost: " + nodes.get(node) + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] response = in.readAllBytes();
+            String text = new String(response, StandardCharsets.ISO_8859_1);
+            int headerEnd = text.indexOf("\r\n\r\n");
+            String statusLine = text.isEmpty() ? "" : text.substring(0, Math.max(0, text.indexOf("\r\n")));
+            status = statusLine.length() >= 12 ? statusLine.substring(9, 12) : "empty";
+            for (String header : text.substring(0, Math.max(0, headerEnd)).split("\r\n")) {
+                int colon = header.indexOf(':');
+                if (colon > 0 && header.substring(0, colon).equalsIgnoreCase(LabService.SERVED_BY)) {
+                    serving = header.substring(colon + 1).strip();
+                }
+            }
+            if ("200".equals(status) && response.length - (headerEnd + 4) != LabService.FILE_BYTES) {
+                status = "short";
+            }
+        } catch (IOException e) {
+            status = "error:" + e.getClass().getSimpleName();
+        }
+        long us = (System.nanoTime() - t0) / 1000;
+        System.out.println("REQ " + epochMs + " " + node + " " + serving + " " + us + " " + status);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,137 @@
+package io.edgesched.examples.lab;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edge-lab}: the thesis experiment on this machine. Builds the emulated edge cloud, runs the scenario
+ * with the eBPF method and the sidecar method, and writes requests.csv, response-time.png and table.md.
+ */
+@Command(name = "edge-lab", mixinStandardHelpOptions = true,
+        description = {"Reproduces the thesis experiment: a device moves near edge1, then edge2; the service follows it.",
+                "Builds network namespaces (prefix esl-) with 60 ms +- 10 ms delays, runs both methods, removes everything on exit.",
+                "Needs root, iproute2, iptables and nginx (apt-get install -y nginx-light)."})
+public final class EdgeLab implements Callable<Integer> {
+    @Option(names = "--method", defaultValue = "both", description = "ebpf, sidecar or both (default: ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(names = "--time-scale", defaultValue = "1.0",
+            description = "shrinks the 300 s schedule, not the delays: 0.1 runs 30 s per method (default: ${DEFAULT-VALUE})")
+    double timeScale;
+
+    @Option(names = "--out", defaultValue = "lab-out", description = "output directory (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--prefix", defaultValue = LabTopology.DEFAULT_PREFIX, hidden = true,
+            description = "name prefix of everything the lab creates")
+    String prefix;
+
+    private final PrintStream console;
+
+    public EdgeLab() {
+        this(System.out);
+    }
+
+    EdgeLab(PrintStream console) {
+        this.console = console;
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        int code = new CommandLine(new EdgeLab()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        System.exit(code);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Method> methods = "both".equalsIgnoreCase(method) ? List.of(Method.EBPF, Method.SIDECAR) : List.of(Method.parse(method));
+        LabReport report = run(methods, new LabScenario(timeScale), out, prefix, this::progress);
+        console.println();
+        console.println(report.summary());
+        console.println("Outputs: " + out.toAbsolutePath() + "/{requests.csv, response-time.png, table.md, summary.txt}");
+        return 0;
+    }
+
+    private void progress(String line) {
+        console.println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + " " + line);
+    }
+
+    /** Runs the methods one after the other on one freshly built lab, writes the outputs, removes the lab. */
+    static LabReport run(List<Method> methods, LabScenario scenario, Path out, String prefix, Consumer<String> progress)
+            throws IOException, InterruptedException {
+        LabPreflight.check(methods);
+        int leftovers = LabCleanup.removeAll(prefix);
+        if (leftovers > 0) {
+            progress.accept("removed " + leftovers + " namespaces left by an earlier run (" + prefix + "*)");
+        }
+        Files.createDirectories(out);
+        Path workDir = Files.createTempDirectory("esl-run-");
+        LabReport report = new LabReport(scenario);
+        LabTopology[] topology = new LabTopology[1];
+        Thread cleanup = new Thread(() -> {
+            if (topology[0] != null) {
+                topology[0].close();
+            }
+            deleteTree(workDir);
+        }, "edge-lab-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            progress.accept(String.format(Locale.ROOT, "building the edge cloud: 4 cloud nodes, 2 edge nodes, 1 device (%s*); "
+                    + "scenario %.0f s per method", prefix, scenario.length().toMillis() / 1000.0));
+            topology[0] = LabTopology.create(prefix, LabTopology.thesisNodes());
+            LabRun run = new LabRun(topology[0], scenario, workDir, progress);
+            for (Method m : methods) {
+                LabRun.Result result = run.run(m, LabWiring::openDemand, LabWiring::startController);
+                report.add(m, result.requests(), result.moves());
+                LabWiring.describeKernelRtt(result, topology[0]).forEach(report::note);
+                progress.accept("[" + m.label() + "] done: " + result.requests().size() + " requests, "
+                        + result.moves().size() + " moves");
+            }
+            report.writeCsv(out.resolve("requests.csv"));
+            report.writeTable(out.resolve("table.md"));
+            report.writePlot(out.resolve("response-time.png"));
+            Files.writeString(out.resolve("summary.txt"), report.summary());
+        } finally {
+            if (topology[0] != null) {
+                topology[0].close();
+            }
+            deleteTree(workDir);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running already
+            }
+        }
+        return report;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("edge-lab: could not remove the work directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+
+}

@@ -1,0 +1,237 @@
+package io.edgesched.examples.lab;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogarithmicAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * The lab's outputs: requests.csv, response-time.png (like the thesis's Figure 4), table.md (like its
+ * Table 2) and the printed summary.
+ */
+public final class LabReport {
+    /** Thesis Table 2 (microseconds): edge -> {sidecar, eBPF}. */
+    static final Map<String, long[]> THESIS_TABLE = Map.of("edge1", new long[]{2466, 1980}, "edge2", new long[]{2396, 1910});
+
+    private final LabScenario scenario;
+    private final Map<Method, List<RequestRecord>> requests = new EnumMap<>(Method.class);
+    private final Map<Method, List<MoveRecord>> moves = new EnumMap<>(Method.class);
+    private final List<String> notes = new ArrayList<>();
+
+    public LabReport(LabScenario scenario) {
+        this.scenario = scenario;
+    }
+
+    public void add(Method method, List<RequestRecord> methodRequests, List<MoveRecord> methodMoves) {
+        requests.put(method, List.copyOf(methodRequests));
+        moves.put(method, List.copyOf(methodMoves));
+    }
+
+    public void note(String line) {
+        notes.add(line);
+    }
+
+    public List<RequestRecord> requests(Method method) {
+        return requests.getOrDefault(method, List.of());
+    }
+
+    public List<MoveRecord> moves(Method method) {
+        return moves.getOrDefault(method, List.of());
+    }
+
+    /** One row of the table: the mean response at an edge while the device is near it and served there. */
+    public record EdgeRow(String edge, OptionalDouble ebpfMeanUs, int ebpfCount, OptionalDouble sidecarMeanUs, int sidecarCount) {
+        /** How much less time eBPF takes than the sidecar, as a fraction of the sidecar's time. */
+        public OptionalDouble reduction() {
+            if (ebpfMeanUs.isEmpty() || sidecarMeanUs.isEmpty()) {
+                return OptionalDouble.empty();
+            }
+            return OptionalDouble.of(1 - ebpfMeanUs.getAsDouble() / sidecarMeanUs.getAsDouble());
+        }
+    }
+
+    /** Requests in the edge's window that entered at the edge and were served there (the service had arrived). */
+    public List<RequestRecord> atEdge(Method method, LabScenario.NearWindow window) {
+        return requests(method).stream()
+                .filter(r -> r.ok() && window.contains(r.tSeconds()) && window.edge().equals(r.entryNode())
+                        && window.edge().equals(r.servingNode()))
+                .toList();
+    }
+
+    public List<EdgeRow> table() {
+        List<EdgeRow> rows = new ArrayList<>();
+        for (LabScenario.NearWindow w : scenario.nearWindows()) {
+            List<RequestRecord> e = atEdge(Method.EBPF, w);
+            List<RequestRecord> s = atEdge(Method.SIDECAR, w);
+            rows.add(new EdgeRow(w.edge(), mean(e), e.size(), mean(s), s.size()));
+        }
+        return rows;
+    }
+
+    private static OptionalDouble mean(List<RequestRecord> list) {
+        return list.stream().mapToLong(RequestRecord::responseUs).average();
+    }
+
+    public String tableMarkdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| edge node | sidecar (prior work) | eBPF (edgesched) | reduction | thesis: sidecar / eBPF |\n");
+        sb.append("|---|---:|---:|---:|---:|\n");
+        for (EdgeRow row : table()) {
+            long[] thesis = THESIS_TABLE.getOrDefault(row.edge(), new long[]{0, 0});
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d us / %d us (%.0f%% less) |%n", row.edge(),
+                    cell(row.sidecarMeanUs(), row.sidecarCount()), cell(row.ebpfMeanUs(), row.ebpfCount()),
+                    row.reduction().isPresent() ? String.format(Locale.ROOT, "%.1f%%", row.reduction().getAsDouble() * 100) : "n/a",
+                    thesis[0], thesis[1], 100.0 * (thesis[0] - thesis[1]) / thesis[0]));
+        }
+        sb.append("\nMean response time of the device's requests while it is near the edge node and the service runs there")
+                .append(" (entry node = serving node = the edge); n = requests.\n");
+        return sb.toString();
+    }
+
+    private static String cell(OptionalDouble meanUs, int n) {
+        return meanUs.isPresent() ? String.format(Locale.ROOT, "%.0f us (n=%d)", meanUs.getAsDouble(), n) : "no requests (n=0)";
+    }
+
+    /** When the device moved near {@code window.edge()}: the first move to that edge at or after the shift. */
+    public Optional<MoveRecord> moveInto(Method method, LabScenario.NearWindow window) {
+        return moves(method).stream()
+                .filter(m -> m.to().equals(window.edge()) && m.issuedSeconds() >= window.fromSeconds() - 1e-9)
+                .findFirst();
+    }
+
+    /** Scenario time of the first request served by the edge after the device shifted there. */
+    public OptionalDouble firstServedAt(Method method, LabScenario.NearWindow window) {
+        return requests(method).stream()
+                .filter(r -> r.ok() && r.tSeconds() >= window.fromSeconds() && window.edge().equals(r.entryNode())
+                        && window.edge().equals(r.servingNode()))
+                .mapToDouble(RequestRecord::tSeconds).findFirst();
+    }
+
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Edge lab summary (scenario time; time scale ").append(scenario.timeScale()).append(")\n");
+        for (Method method : requests.keySet()) {
+            List<RequestRecord> list = requests(method);
+            long ok = list.stream().filter(RequestRecord::ok).count();
+            sb.append(String.format(Locale.ROOT, "%n[%s] %d requests, %d ok, %d failed; %d moves%n", method.label(),
+                    list.size(), ok, list.size() - ok, moves(method).size()));
+            for (MoveRecord m : moves(method)) {
+                sb.append(String.format(Locale.ROOT, "  move %s -> %s issued t=%.1f s, serving from t=%.1f s  (%s)%n",
+                        m.from(), m.to(), m.issuedSeconds(), m.switchedSeconds(), m.reason()));
+            }
+            for (LabScenario.NearWindow w : scenario.nearWindows()) {
+                Optional<MoveRecord> move = moveInto(method, w);
+                OptionalDouble served = firstServedAt(method, w);
+                sb.append(String.format(Locale.ROOT, "  device near %s at t=%.0f s: move issued %s, first request served there %s%n",
+                        w.edge(), w.fromSeconds(),
+                        move.map(m -> String.format(Locale.ROOT, "+%.1f s", m.issuedSeconds() - w.fromSeconds())).orElse("never"),
+                        served.isPresent() ? String.format(Locale.ROOT, "+%.1f s", served.getAsDouble() - w.fromSeconds()) : "never"));
+            }
+        }
+        notes.forEach(n -> sb.append(n).append('\n'));
+        sb.append('\n').append(tableMarkdown());
+        return sb.toString();
+    }
+
+    public void writeCsv(Path file) {
+        List<String> lines = new ArrayList<>();
+        lines.add(RequestRecord.CSV_HEADER);
+        requests.values().forEach(list -> list.forEach(r -> lines.add(r.csv())));
+        write(file, String.join("\n", lines) + "\n");
+    }
+
+    public void writeTable(Path file) {
+        write(file, "# Edge lab: response time at the edge nodes\n\n" + tableMarkdown());
+    }
+
+    /** Response time over scenario time, both methods, log scale; moves as vertical lines, near windows shaded. */
+    public void writePlot(Path file) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        Map<Method, Color> colors = Map.of(Method.EBPF, new Color(0x1f77b4), Method.SIDECAR, new Color(0xd62728));
+        List<Method> methods = new ArrayList<>(requests.keySet());
+        for (Method method : methods) {
+            XYSeries series = new XYSeries(method == Method.EBPF ? "eBPF (edgesched)" : "sidecar (prior work)");
+            for (RequestRecord r : requests(method)) {
+                if (r.ok()) {
+                    series.add(r.tSeconds(), Math.max(0.01, r.responseUs() / 1000.0));
+                }
+            }
+            data.addSeries(series);
+        }
+        NumberAxis time = new NumberAxis("time (s)");
+        time.setRange(0, LabScenario.LENGTH_SECONDS);
+        LogarithmicAxis response = new LogarithmicAxis("response time (ms, log scale)");
+        response.setStrictValuesFlag(false);
+        response.setLog10TickLabelsFlag(false);
+        response.setExpTickLabelsFlag(false);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < methods.size(); i++) {
+            renderer.setSeriesPaint(i, colors.get(methods.get(i)));
+            renderer.setSeriesStroke(i, new BasicStroke(1.2f));
+            renderer.setSeriesShape(i, new java.awt.geom.Ellipse2D.Double(-2, -2, 4, 4));
+        }
+        XYPlot plot = new XYPlot(data, time, response, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        for (LabScenario.NearWindow w : scenario.nearWindows()) {
+            IntervalMarker near = new IntervalMarker(w.fromSeconds(), w.toSeconds(), new Color(0, 160, 0, 28));
+            near.setLabel("device near " + w.edge());
+            near.setLabelAnchor(RectangleAnchor.TOP);
+            near.setLabelTextAnchor(TextAnchor.TOP_CENTER);
+            near.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            plot.addDomainMarker(near, Layer.BACKGROUND);
+        }
+        for (Method method : methods) {
+            for (MoveRecord m : moves(method)) {
+                ValueMarker marker = new ValueMarker(m.switchedSeconds(), colors.get(method),
+                        new BasicStroke(1.0f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{4f, 3f}, 0f));
+                marker.setLabel(method.label() + " -> " + m.to());
+                marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+                marker.setLabelPaint(colors.get(method));
+                marker.setLabelAnchor(method == Method.EBPF ? RectangleAnchor.BOTTOM_RIGHT : RectangleAnchor.BOTTOM_LEFT);
+                marker.setLabelTextAnchor(method == Method.EBPF ? TextAnchor.BOTTOM_LEFT : TextAnchor.BOTTOM_RIGHT);
+                plot.addDomainMarker(marker);
+            }
+        }
+        JFreeChart chart = new JFreeChart("Response time of the end device's requests (moves marked)",
+                new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        try {
+            ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 560);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the plot " + file, e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.edgesched.examples.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The prior work's sidecar: nginx beside the service in the same node namespace. It listens on
+ * {@link #PORT}, relays every request to the service on localhost (keep-alive upstream, its best case)
+ * and writes one access-log line per request: {@code msec remote_addr status request_time}. The remote
+ * address is the node the request entered through (the entry node masquerades forwarded traffic).
+ */
+final class SidecarProxy implements AutoCloseable {
+    static final int PORT = 8081;
+
+    private final ChildProcess nginx;
+    private final Path accessLog;
+
+    private SidecarProxy(ChildProcess nginx, Path accessLog) {
+        this.nginx = nginx;
+        this.accessLog = accessLog;
+    }
+
+    /** Starts nginx in {@code namespace}, relaying to 127.0.0.1:{@code servicePort}; returns once it listens. */
+    static SidecarProxy start(String namespace, String nodeName, int servicePort, Path workDir) {
+        Path dir = workDir.resolve("sidecar-" + nodeName);
+        Path pidFile = dir.resolve("nginx.pid");
+        Path accessLog = dir.resolve("access.log");
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(pidFile);
+            Files.writeString(dir.resolve("nginx.conf"), config(dir, servicePort));
+        } catch (IOException e) {
+            throw new LabException("cannot write the sidecar's nginx config under " + dir + ": " + e.getMessage(), e);
+        }
+        ChildProcess process = ChildProcess.startInNamespace("sidecar@" + nodeName, namespace,
+                List.of("nginx", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString(), "-g", "daemon off;"),
+                line -> false, line -> { }, false);
+        // nginx binds its listeners before it writes the pid file: once the file is there, it accepts.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.exists(pidFile)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.close();
+                throw new LabException("the nginx sidecar on " + nodeName + " did not start; see " + dir.resolve("error.log")
+                        + " (is nginx installed? apt-get install -y nginx-light)");
+            }
+            sleep(10);
+        }
+        return new SidecarProxy(process, accessLog);
+    }
+
+    private static String config(Path dir, int servicePort) {
+        return """
+                user root root;
+                worker_processes 1;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections 512; }
+                http {
+                    client_body_temp_path %1$s/body;
+                    proxy_temp_path %1$s/proxy;
+                    log_format edgesched '$msec $remote_addr $status $request_time';
+                    access_log off;
+                    upstream service {
+                        server 127.0.0.1:%2$d;
+                        keepalive 16;
+                    }
+                    server {
+                        listen %3$d;
+                        access_log %1$s/access.log edgesched;
+                        location / {
+                            proxy_pass http://service;
+                            proxy_http_version 1.1;
+                            proxy_set_header Connection "";
+                            proxy_set_header X-Forwarded-For $remote_addr;
+                        }
+                    }
+                }
+                """.formatted(dir, servicePort, PORT);
+    }
+
+    Path accessLog() {
+        return accessLog;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        nginx.close();
+    }
+}
