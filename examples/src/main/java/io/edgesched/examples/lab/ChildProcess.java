@@ -85,6 +85,16 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** Writes one line to the process's stdin. */
+    void send(String line) {
+        try {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        } catch (IOException e) {
+            throw new LabException(name + " is not running any more (" + e.getMessage() + ")", e);
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -98,7 +98,7 @@ public final class EdgeLab implements Callable<Integer> {
             for (Method m : methods) {
                 LabRun.Result result = run.run(m, LabWiring::openDemand, LabWiring::startController);
                 report.add(m, result.requests(), result.moves());
-                LabWiring.describeKernelRtt(result, topology[0]).forEach(report::note);
+                report.addDeviceRtts(m, result.deviceRtts());
                 progress.accept("[" + m.label() + "] done: " + result.requests().size() + " requests, "
                         + result.moves().size() + " moves");
             }

@@ -40,6 +40,7 @@ public final class LabReport {
     private final Map<Method, List<RequestRecord>> requests = new EnumMap<>(Method.class);
     private final Map<Method, List<MoveRecord>> moves = new EnumMap<>(Method.class);
     private final List<String> notes = new ArrayList<>();
+    private final Map<Method, List<LabRun.DeviceRtt>> deviceRtts = new EnumMap<>(Method.class);
 
     public LabReport(LabScenario scenario) {
         this.scenario = scenario;
@@ -48,6 +49,26 @@ public final class LabReport {
     public void add(Method method, List<RequestRecord> methodRequests, List<MoveRecord> methodMoves) {
         requests.put(method, List.copyOf(methodRequests));
         moves.put(method, List.copyOf(methodMoves));
+    }
+
+    void addDeviceRtts(Method method, List<LabRun.DeviceRtt> rtts) {
+        deviceRtts.put(method, List.copyOf(rtts));
+    }
+
+    /** The device's RTT as the method's demand input reported it over the run (only eBPF measures one). */
+    List<LabRun.DeviceRtt> deviceRtts(Method method) {
+        return deviceRtts.getOrDefault(method, List.of());
+    }
+
+    /** The last RTT reading of {@code node} toward the device within [from, to) scenario seconds. */
+    Optional<LabRun.DeviceRtt> lastDeviceRtt(Method method, String node, double from, double to) {
+        LabRun.DeviceRtt last = null;
+        for (LabRun.DeviceRtt r : deviceRtts(method)) {
+            if (r.node().equals(node) && r.tSeconds() >= from && r.tSeconds() < to) {
+                last = r;
+            }
+        }
+        return Optional.ofNullable(last);
     }
 
     public void note(String line) {
@@ -141,6 +162,15 @@ public final class LabReport {
             for (MoveRecord m : moves(method)) {
                 sb.append(String.format(Locale.ROOT, "  move %s -> %s issued t=%.1f s, serving from t=%.1f s  (%s)%n",
                         m.from(), m.to(), m.issuedSeconds(), m.switchedSeconds(), m.reason()));
+            }
+            if (!deviceRtts(method).isEmpty()) {
+                sb.append("  kernel-measured RTT toward the device (smoothed handshake RTT at the node's uplink):\n");
+                lastDeviceRtt(method, "cloud1", 0, 60).ifPresent(r -> sb.append(String.format(Locale.ROOT,
+                        "    before the device moves (t=%.0f s): cloud1 %.1f ms (configured 60 +- 10 ms)%n", r.tSeconds(), r.rttMicros() / 1000.0)));
+                for (LabScenario.NearWindow w : scenario.nearWindows()) {
+                    lastDeviceRtt(method, w.edge(), w.fromSeconds(), w.toSeconds()).ifPresent(r -> sb.append(String.format(Locale.ROOT,
+                            "    device near %s (t=%.0f s): %s %.2f ms (configured 0 ms)%n", w.edge(), r.tSeconds(), w.edge(), r.rttMicros() / 1000.0)));
+                }
             }
             for (LabScenario.NearWindow w : scenario.nearWindows()) {
                 Optional<MoveRecord> move = moveInto(method, w);

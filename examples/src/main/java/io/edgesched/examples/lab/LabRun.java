@@ -42,7 +42,12 @@ final class LabRun {
         void close();
     }
 
-    record Result(Method method, List<RequestRecord> requests, List<MoveRecord> moves, List<OriginSnapshot> lastSnapshots) {
+    /** What one node's demand input said about the device at one moment (eBPF: the kernel's smoothed handshake RTT). */
+    record DeviceRtt(double tSeconds, String node, long rttMicros, long samples) {
+    }
+
+    record Result(Method method, List<RequestRecord> requests, List<MoveRecord> moves, List<OriginSnapshot> lastSnapshots,
+                  List<DeviceRtt> deviceRtts) {
     }
 
     private final LabTopology topology;
@@ -61,6 +66,8 @@ final class LabRun {
         resetDelays();
         List<RequestRecord> requests = Collections.synchronizedList(new ArrayList<>());
         List<OriginSnapshot> lastSnapshots = Collections.synchronizedList(new ArrayList<>());
+        List<DeviceRtt> deviceRtts = Collections.synchronizedList(new ArrayList<>());
+        String deviceAddress = topology.node("device").address();
         long[] startNanos = {0};
         long[] startEpochMs = {0};
         try (LabRescheduler rescheduler = new LabRescheduler(topology, method, workDir)) {
@@ -72,6 +79,13 @@ final class LabRun {
                     synchronized (lastSnapshots) {
                         lastSnapshots.clear();
                         lastSnapshots.addAll(latest);
+                    }
+                    if (startEpochMs[0] != 0) {
+                        double t = (System.currentTimeMillis() - startEpochMs[0]) / 1000.0 / scenario.timeScale();
+                        for (OriginSnapshot s : latest) {
+                            s.records().stream().filter(r -> r.rttSamples() > 0 && r.client().toString().equals(deviceAddress))
+                                    .forEach(r -> deviceRtts.add(new DeviceRtt(t, s.node().name(), r.rttMicros(), r.rttSamples())));
+                        }
                     }
                     return latest;
                 };
@@ -92,7 +106,7 @@ final class LabRun {
                     m.from() == null ? "-" : m.from().name(), m.to().name(),
                     scenarioSeconds(m.issued(), startEpochMs[0]), scenarioSeconds(m.switched(), startEpochMs[0]),
                     m.reason())).toList();
-            return new Result(method, List.copyOf(requests), moves, List.copyOf(lastSnapshots));
+            return new Result(method, List.copyOf(requests), moves, List.copyOf(lastSnapshots), List.copyOf(deviceRtts));
         }
     }
 

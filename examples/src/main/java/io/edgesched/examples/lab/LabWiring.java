@@ -1,11 +1,8 @@
 package io.edgesched.examples.lab;
 
-import io.edgesched.api.OriginRecord;
 import io.edgesched.api.OriginSnapshot;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Supplier;
 
 /** Connects the lab to the library: demand inputs per method and the placement controller. */
@@ -39,21 +36,8 @@ final class LabWiring {
         return InterimEntryFollower.start(demand, rescheduler, scenario);
     }
 
-    /** Lines for the summary: what each node's kernel measured as the round trip to the device. */
-    static List<String> describeKernelRtt(LabRun.Result result, LabTopology topology) {
-        List<String> lines = new ArrayList<>();
-        if (result.method() != Method.EBPF) {
-            return lines;
-        }
-        String device = topology.node("device").address();
-        for (OriginSnapshot s : result.lastSnapshots()) {
-            for (OriginRecord r : s.records()) {
-                if (r.client().toString().equals(device) && r.rttSamples() > 0) {
-                    lines.add(String.format(Locale.ROOT, "  kernel RTT %s <-> device: %.1f ms (smoothed over %d handshakes)",
-                            s.node().name(), r.rttMicros() / 1000.0, r.rttSamples()));
-                }
-            }
-        }
-        return lines;
+    /** Attaches the eBPF observer to a namespace's eth0 watching {@code port}; closing detaches it. */
+    static AutoCloseable attachObserver(String namespace, String nodeName, int port) {
+        throw new LabException("the eBPF observer is not wired yet");
     }
 }

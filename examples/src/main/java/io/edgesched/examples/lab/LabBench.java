@@ -1,0 +1,206 @@
+package io.edgesched.examples.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edge-lab-bench}: what observing costs a request, measured side by side at one edge node on a direct
+ * veth path (no delay switch, no 60 ms: noise would hide microseconds). Three cases, interleaved in rounds:
+ * direct to the service with no observer, direct with the eBPF programs attached to the node's uplink, and
+ * through the nginx sidecar. Every request opens a new connection, like the lab's device.
+ */
+@Command(name = "edge-lab-bench", mixinStandardHelpOptions = true,
+        description = "Latency of one edge node's service: direct, direct + eBPF observer, through the sidecar (run as root).")
+public final class LabBench implements Callable<Integer> {
+    static final String PREFIX = "esl-bench-";
+    static final String DIRECT = "direct";
+    static final String EBPF = "direct+ebpf";
+    static final String SIDECAR = "sidecar";
+
+    @Option(names = "--requests", defaultValue = "1000", description = "requests per case per round (default: ${DEFAULT-VALUE})")
+    int requests;
+
+    @Option(names = "--rounds", defaultValue = "8", description = "rounds; the case order rotates each round (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--out", description = "also write the result table (markdown) to this file")
+    Path out;
+
+    /** One case's latency distribution in microseconds. */
+    public record CaseResult(String label, long count, double p50, double p90, double p99, double mean) {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LabBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, CaseResult> results = run(requests, rounds, System.out::println);
+        String table = table(results, requests, rounds);
+        System.out.println();
+        System.out.println(table);
+        if (out != null) {
+            Files.writeString(out, table);
+        }
+        return 0;
+    }
+
+    static Map<String, CaseResult> run(int requests, int rounds, java.util.function.Consumer<String> progress)
+            throws IOException, InterruptedException {
+        LabPreflight.check(List.of(Method.EBPF, Method.SIDECAR));
+        LabCleanup.removeAll(PREFIX);
+        Path workDir = Files.createTempDirectory("esl-bench-");
+        String clientNs = PREFIX + "client";
+        String edgeNs = PREFIX + "edge";
+        Thread hook = new Thread(() -> LabCleanup.removeAll(PREFIX));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Cmd.run("ip", "netns", "add", clientNs);
+            Cmd.run("ip", "netns", "add", edgeNs);
+            Cmd.run("ip", "-n", clientNs, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", edgeNs);
+            Cmd.run("ip", "-n", clientNs, "addr", "add", "10.78.0.2/24", "dev", "eth0");
+            Cmd.run("ip", "-n", edgeNs, "addr", "add", "10.78.0.1/24", "dev", "eth0");
+            for (String ns : List.of(clientNs, edgeNs)) {
+                Cmd.run("ip", "-n", ns, "link", "set", "lo", "up");
+                Cmd.run("ip", "-n", ns, "link", "set", "eth0", "up");
+                Cmd.inNs(ns, "sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1");
+            }
+            progress.accept("bench: service and sidecar on " + edgeNs + " (10.78.0.1), client on " + clientNs);
+            try (ChildProcess service = ChildProcess.startInNamespace("bench-service", edgeNs,
+                    LabFiles.javaCommand(LabService.class, List.of("-Xmx128m", "-XX:+UseSerialGC"),
+                            List.of("edge", String.valueOf(LabRescheduler.SERVICE_PORT))),
+                    line -> line.startsWith("READY"), line -> { }, true)) {
+                service.awaitReady(Duration.ofSeconds(60));
+                try (SidecarProxy sidecar = SidecarProxy.start(edgeNs, "edge", LabRescheduler.SERVICE_PORT, workDir)) {
+                    return measure(clientNs, edgeNs, requests, rounds, progress);
+                }
+            }
+        } finally {
+            LabCleanup.removeAll(PREFIX);
+            try (var paths = Files.walk(workDir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // hook already running
+            }
+        }
+    }
+
+    private static Map<String, CaseResult> measure(String clientNs, String edgeNs, int requests, int rounds,
+                                                   java.util.function.Consumer<String> progress) throws InterruptedException {
+        BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+        try (ChildProcess client = ChildProcess.startInNamespace("bench-client", clientNs,
+                LabFiles.javaCommand(BenchClient.class, List.of("-Xmx128m", "-XX:+UseSerialGC"), List.of()),
+                line -> line.equals("READY"), replies::add, true)) {
+            client.awaitReady(Duration.ofSeconds(60));
+            Command commands = new Command(client, replies);
+            progress.accept("bench: warming up (" + 3 * requests + " requests)");
+            commands.run("warmup", LabRescheduler.SERVICE_PORT, requests, false);
+            commands.run("warmup", SidecarProxy.PORT, requests, false);
+            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", LabRescheduler.SERVICE_PORT)) {
+                commands.run("warmup", LabRescheduler.SERVICE_PORT, requests, false);
+            } catch (Exception e) {
+                throw e instanceof RuntimeException r ? r : new LabException("eBPF observer: " + e.getMessage(), e);
+            }
+            List<String> cases = List.of(DIRECT, EBPF, SIDECAR);
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < cases.size(); i++) {
+                    String label = cases.get((i + round) % cases.size());
+                    switch (label) {
+                        case DIRECT -> commands.run(label, LabRescheduler.SERVICE_PORT, requests, true);
+                        case SIDECAR -> commands.run(label, SidecarProxy.PORT, requests, true);
+                        default -> {
+                            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", LabRescheduler.SERVICE_PORT)) {
+                                commands.run(label, LabRescheduler.SERVICE_PORT, requests, true);
+                            } catch (Exception e) {
+                                throw e instanceof RuntimeException r ? r : new LabException("eBPF observer: " + e.getMessage(), e);
+                            }
+                        }
+                    }
+                }
+                progress.accept(String.format(Locale.ROOT, "bench: round %d/%d done", round + 1, rounds));
+            }
+            return commands.report();
+        }
+    }
+
+    private record Command(ChildProcess client, BlockingQueue<String> replies) {
+        void run(String label, int port, int n, boolean record) {
+            send(String.format(Locale.ROOT, "RUN %s 10.78.0.1 %d %d %d", label, port, n, record ? 1 : 0));
+            String reply = await();
+            if (!reply.equals("DONE")) {
+                throw new LabException("bench client: " + label + " on port " + port + ": " + reply);
+            }
+        }
+
+        Map<String, CaseResult> report() {
+            send("REPORT");
+            Map<String, CaseResult> results = new LinkedHashMap<>();
+            for (String line = await(); !line.equals("END"); line = await()) {
+                String[] f = line.split(" ");
+                results.put(f[1], new CaseResult(f[1], Long.parseLong(f[2]), Double.parseDouble(f[3]),
+                        Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6])));
+            }
+            return results;
+        }
+
+        private void send(String line) {
+            client.send(line);
+        }
+
+        private String await() {
+            try {
+                String line = replies.poll(5, TimeUnit.MINUTES);
+                if (line == null) {
+                    throw new LabException("the bench client did not answer in 5 minutes");
+                }
+                return line;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LabException("interrupted", e);
+            }
+        }
+    }
+
+    static String table(Map<String, CaseResult> results, int requests, int rounds) {
+        CaseResult direct = results.get(DIRECT);
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Response time at one edge node, new connection per request, %d rounds x %d requests per case%n%n",
+                rounds, requests));
+        sb.append("| case | requests | p50 (us) | p90 (us) | p99 (us) | mean (us) | p50 vs direct | p99 vs direct |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (CaseResult r : results.values()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %+.1f us | %+.1f us |%n", r.label(), r.count(),
+                    r.p50(), r.p90(), r.p99(), r.mean(), r.p50() - direct.p50(), r.p99() - direct.p99()));
+        }
+        CaseResult ebpf = results.get(EBPF);
+        CaseResult sidecar = results.get(SIDECAR);
+        if (ebpf != null && sidecar != null) {
+            sb.append(String.format(Locale.ROOT, "%neBPF observer: %+.1f us at p50 (goal <= 5), %+.1f us at p99 (goal <= 20).%n",
+                    ebpf.p50() - direct.p50(), ebpf.p99() - direct.p99()));
+            sb.append(String.format(Locale.ROOT, "Sidecar: mean %.0f us vs %.0f us direct with eBPF: %.1f%% less time without the sidecar"
+                            + " (thesis: 2466 vs 1980 us, 19.7%% less; goal >= 20%%).%n",
+                    sidecar.mean(), ebpf.mean(), 100 * (1 - ebpf.mean() / sidecar.mean())));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,88 @@
+package io.edgesched.examples.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The edge lab's scenario, shortened (time scale 0.1: 30 s per method), for real: namespaces, the delay
+ * switch, the eBPF programs, nginx, moves. Needs root; under CI=true a missing privilege fails.
+ */
+class EdgeLabScenarioTest {
+    private static final double SCALE = 0.1;
+    /** A move must be issued within this many scenario seconds of the device's shift (3 s of real time). */
+    private static final double MAX_REACTION_SECONDS = 30;
+
+    @BeforeAll
+    static void needsRoot() {
+        boolean root = LabPreflight.isRoot();
+        if ("true".equals(System.getenv("CI"))) {
+            assertThat(root).as("CI runs as root; the edge lab test needs it").isTrue();
+        }
+        Assumptions.assumeTrue(root, "the edge lab needs root (network namespaces, eBPF)");
+    }
+
+    @Test
+    void serviceFollowsTheDeviceAndEbpfBeatsTheSidecar(@TempDir Path out) throws Exception {
+        LabScenario scenario = new LabScenario(SCALE);
+        List<String> progress = new ArrayList<>();
+        LabReport report = EdgeLab.run(List.of(Method.EBPF, Method.SIDECAR), scenario, out, LabTopology.DEFAULT_PREFIX,
+                line -> {
+                    progress.add(line);
+                    System.out.println(line);
+                });
+        System.out.println(report.summary());
+
+        for (Method method : List.of(Method.EBPF, Method.SIDECAR)) {
+            assertThat(report.requests(method)).as("%s requests", method).hasSizeGreaterThan(100);
+            for (LabScenario.NearWindow window : scenario.nearWindows()) {
+                Optional<MoveRecord> move = report.moveInto(method, window);
+                assertThat(move).as("%s: a move to %s after the device shifted at t=%.0f s", method, window.edge(),
+                        window.fromSeconds()).isPresent();
+                double reaction = move.get().issuedSeconds() - window.fromSeconds();
+                assertThat(reaction).as("%s: move to %s issued %.1f s after the shift", method, window.edge(), reaction)
+                        .isBetween(0.0, MAX_REACTION_SECONDS);
+                assertThat(move.get().switchedSeconds()).as("%s: %s serving inside its window", method, window.edge())
+                        .isLessThan(window.toSeconds());
+                OptionalDouble served = report.firstServedAt(method, window);
+                assertThat(served).as("%s: a request served by %s while the device is near it", method, window.edge()).isPresent();
+            }
+        }
+
+        double ebpfMean = pooledEdgeMean(report, scenario, Method.EBPF);
+        double sidecarMean = pooledEdgeMean(report, scenario, Method.SIDECAR);
+        assertThat(ebpfMean).as("mean response at the edges: eBPF %.0f us vs sidecar %.0f us", ebpfMean, sidecarMean)
+                .isLessThan(sidecarMean);
+
+        // The kernel's RTT toward the device reflects the delay switch: ~60 ms across the WAN, ~0 when near.
+        LabRun.DeviceRtt far = report.lastDeviceRtt(Method.EBPF, "cloud1", 0, 60).orElseThrow();
+        assertThat(far.rttMicros()).as("cloud1 <-> device RTT, configured 60 +- 10 ms").isBetween(40_000L, 90_000L);
+        LabScenario.NearWindow nearEdge1 = scenario.nearWindows().getFirst();
+        LabRun.DeviceRtt near = report.lastDeviceRtt(Method.EBPF, nearEdge1.edge(), nearEdge1.fromSeconds(),
+                nearEdge1.toSeconds()).orElseThrow();
+        assertThat(near.rttMicros()).as("edge1 <-> device RTT while near, configured 0 ms").isLessThan(10_000L);
+
+        assertThat(Files.readAllLines(out.resolve("requests.csv")).getFirst()).startsWith("t_seconds,method,entry_node,serving_node,response_us");
+        assertThat(Files.size(out.resolve("response-time.png"))).isGreaterThan(10_000);
+        assertThat(Files.readString(out.resolve("table.md"))).contains("edge1", "edge2", "reduction");
+
+        // Nothing left behind: no namespaces (and so no links, rules or tc filters in them), no root links, no processes.
+        assertThat(LabCleanup.check(LabTopology.DEFAULT_PREFIX)).isEmpty();
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
+        assertThat(progress).anyMatch(line -> line.contains("device <-> edge1 round trip now 0 ms"));
+    }
+
+    private static double pooledEdgeMean(LabReport report, LabScenario scenario, Method method) {
+        return scenario.nearWindows().stream().flatMap(w -> report.atEdge(method, w).stream())
+                .mapToLong(RequestRecord::responseUs).average().orElseThrow();
+    }
+}

@@ -1,0 +1,63 @@
+package io.edgesched.examples.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The lab's pure parts: schedule, served file, table arithmetic. */
+class LabPiecesTest {
+    @Test
+    void scheduleScalesTimeButNotDelays() {
+        LabScenario scenario = new LabScenario(0.1);
+        assertThat(scenario.length().toMillis()).isEqualTo(30_000);
+        assertThat(scenario.requestInterval().toMillis()).isEqualTo(200);
+        assertThat(scenario.delayChanges()).extracting(LabScenario.DelayChange::atSeconds).containsExactly(60.0, 120.0, 180.0, 240.0);
+        assertThat(scenario.delayChanges().getFirst().rtt()).isZero();
+        assertThat(scenario.delayChanges().get(1).rtt()).isEqualTo(LabScenario.WAN_RTT);
+        assertThat(scenario.scenarioSeconds(6_000_000_000L)).isEqualTo(60.0);
+    }
+
+    @Test
+    void cloudNodesShareASiteEverythingElseIsAcrossTheWan() {
+        List<LabNode> nodes = LabTopology.thesisNodes();
+        assertThat(nodes).extracting(LabNode::name)
+                .containsExactly("cloud1", "cloud2", "cloud3", "cloud4", "edge1", "edge2", "device");
+        assertThat(LabScenario.baseRtt(nodes.get(0), nodes.get(1))).isZero();
+        assertThat(LabScenario.baseRtt(nodes.get(0), nodes.get(4)).toMillis()).isEqualTo(60);
+        assertThat(LabScenario.baseRtt(nodes.get(4), nodes.get(5)).toMillis()).isEqualTo(60);
+        assertThat(LabScenario.baseRtt(nodes.get(6), nodes.get(4)).toMillis()).isEqualTo(60);
+    }
+
+    @Test
+    void servedFileIsExactlyOneKibibyte() {
+        assertThat(LabService.fileContent("edge1")).hasSize(1024);
+        assertThat(new String(LabService.fileContent("edge1"))).contains("edge1");
+    }
+
+    @Test
+    void tableComparesEdgeMeansOnlyWhileTheDeviceIsNearAndServedThere() {
+        LabScenario scenario = new LabScenario(1);
+        LabReport report = new LabReport(scenario);
+        report.add(Method.EBPF, List.of(
+                new RequestRecord(61, Method.EBPF, "edge1", "cloud1", 120_000, "200"), // before the move: not counted
+                new RequestRecord(70, Method.EBPF, "edge1", "edge1", 1_000, "200"),
+                new RequestRecord(72, Method.EBPF, "edge1", "edge1", 3_000, "200"),
+                new RequestRecord(130, Method.EBPF, "edge1", "edge1", 120_000, "200")), List.of()); // outside the window
+        report.add(Method.SIDECAR, List.of(
+                new RequestRecord(70, Method.SIDECAR, "edge1", "edge1", 2_500, "200"),
+                new RequestRecord(71, Method.SIDECAR, "edge1", "edge1", 9_000, "error:SocketTimeoutException")), List.of());
+        LabReport.EdgeRow edge1 = report.table().getFirst();
+        assertThat(edge1.ebpfMeanUs().getAsDouble()).isEqualTo(2_000.0);
+        assertThat(edge1.sidecarMeanUs().getAsDouble()).isEqualTo(2_500.0);
+        assertThat(edge1.reduction().getAsDouble()).isCloseTo(0.2, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(report.table().get(1).ebpfMeanUs()).isEmpty();
+        assertThat(report.tableMarkdown()).contains("| edge1 | 2500 us (n=1) | 2000 us (n=2) | 20.0% |");
+    }
+
+    @Test
+    void csvRoundTrips() {
+        RequestRecord r = new RequestRecord(12.5, Method.SIDECAR, "edge2", "cloud1", 61_234, "200");
+        assertThat(RequestRecord.parseCsv(r.csv())).isEqualTo(r);
+    }
+}
