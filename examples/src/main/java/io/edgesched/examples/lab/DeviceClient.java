@@ -34,7 +34,7 @@ public final class DeviceClient {
     static final int PROBE_PORT = 9;
     private static final int PROBE_HISTORY = 5;
     /** An entry change needs this much lower probe RTT: jitter alone must not make the device hop. */
-    private static final long HYSTERESIS_US = 15_000;
+    private static final long HYSTERESIS_US = 25_000;
     private static final int TIMEOUT_MS = 3000;
 
     private final Map<String, String> nodes;
@@ -77,7 +77,9 @@ public final class DeviceClient {
 
     void run(long intervalMs, long durationMs) throws InterruptedException {
         try (ExecutorService probing = Executors.newVirtualThreadPerTaskExecutor()) {
-            probeAll(probing);
+            for (int i = 0; i < PROBE_HISTORY; i++) {
+                probeAll(probing); // a full history first: one unlucky sample must not pick the entry
+            }
             long start = System.currentTimeMillis();
             System.out.println("READY " + start);
             System.out.flush();

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ final class LabRun {
     @FunctionalInterface
     interface ControllerStarter {
         AutoCloseable start(Method method, Supplier<List<OriginSnapshot>> demand, LabRescheduler rescheduler,
-                            LabScenario scenario);
+                            LabScenario scenario, LabTopology topology, Consumer<String> progress, DoubleSupplier scenarioClock);
     }
 
     /** Opens the demand input of a method; closing it detaches whatever it attached. */
@@ -89,7 +90,8 @@ final class LabRun {
                     }
                     return latest;
                 };
-                try (AutoCloseable controller = controllerStarter.start(method, capturing, rescheduler, scenario);
+                try (AutoCloseable controller = controllerStarter.start(method, capturing, rescheduler, scenario, topology, progress,
+                        () -> startEpochMs[0] == 0 ? 0 : (System.currentTimeMillis() - startEpochMs[0]) / 1000.0 / scenario.timeScale());
                      ChildProcess device = startDevice(method, requests, startNanos, startEpochMs)) {
                     startNanos[0] = System.nanoTime() - (System.currentTimeMillis() - startEpochMs[0]) * 1_000_000L;
                     playSchedule(method, startNanos[0], rescheduler);

@@ -32,8 +32,9 @@ final class LabWiring {
     }
 
     static AutoCloseable startController(Method method, Supplier<List<OriginSnapshot>> demand, LabRescheduler rescheduler,
-                                         LabScenario scenario) {
-        return InterimEntryFollower.start(demand, rescheduler, scenario);
+                                         LabScenario scenario, LabTopology topology, java.util.function.Consumer<String> progress,
+                                         java.util.function.DoubleSupplier scenarioClock) {
+        return LabController.start(method, demand, rescheduler, scenario, topology, progress, scenarioClock);
     }
 
     /** Attaches the eBPF observer to a namespace's eth0 watching {@code port}; closing detaches it. */
