@@ -26,6 +26,7 @@ final class DelaySwitch implements AutoCloseable {
     private final Process process;
     private final OutputStream commands;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+    private volatile String lastError = "";
 
     private DelaySwitch(Process process) {
         this.process = process;
@@ -35,7 +36,7 @@ final class DelaySwitch implements AutoCloseable {
             try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = err.readLine()) != null; ) {
                     log.warn("{}", line);
-                    replies.add("error " + line);
+                    lastError = line;
                 }
             } catch (IOException ignored) {
                 // the switch is gone; close() reports how it ended
@@ -110,7 +111,12 @@ final class DelaySwitch implements AutoCloseable {
         } catch (IOException ignored) {
             // closed on exit
         }
-        replies.add("error the delay switch exited");
+        try {
+            p.waitFor(1, TimeUnit.SECONDS); // let stderr drain so the reason is known
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        replies.add("error the delay switch exited: " + lastError);
     }
 
     @Override
