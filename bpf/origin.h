@@ -11,13 +11,13 @@
  *  - pad/reserved bytes must be zero in keys written by user space (keys are hashed bytewise).
  *
  * Maps (names are the BPF map names, stable):
- *  origin_ports       ARRAY[65536] port -> u32 ORIGIN_PORT_* bits. Cheap prefilter: a packet whose
- *                     local port has 0 here is not watched and costs no hash lookup. User space sets
- *                     WILDCARD when some origin_services key for this port has a zero address, EXACT
- *                     when some key for this port has a non-zero address.
- *  origin_services    HASH origin_service_key -> origin_service_value. Lookup order: exact local
- *                     address first (only if the port has EXACT), then the zero ("any") address.
- *                     A port-only service needs one key per family.
+ *  origin_ports       ARRAY[65536] port -> origin_port. Fast path: a packet whose local port has
+ *                     flags 0 is not watched; a service on any local address is found here without
+ *                     a hash lookup (wildcard_service_id[0] for IPv4, [1] for IPv6, valid when the
+ *                     ORIGIN_PORT_ANY_IPV4/ANY_IPV6 bit is set). ORIGIN_PORT_EXACT means origin_services
+ *                     holds keys for specific local addresses on this port; they win over the wildcard.
+ *  origin_services    HASH origin_service_key -> origin_service_value: services bound to one local
+ *                     address (addr non-zero). Only consulted for ports with ORIGIN_PORT_EXACT.
  *  origin_nodes       HASH origin_node_key -> u32 flags (non-zero): addresses of cluster nodes.
  *                     Traffic from them is relayed (e.g. kube-proxy NodePort forwarding), not from
  *                     end clients. Checked when a client entry is created; the ORIGIN_CLIENT_FORWARDED
@@ -51,9 +51,10 @@
 #define ORIGIN_CLIENTS_MAX_ENTRIES    65536 /* loader may resize before load */
 #define ORIGIN_HANDSHAKES_MAX_ENTRIES 16384 /* loader may resize before load */
 
-/* origin_ports value bits */
-#define ORIGIN_PORT_WILDCARD (1u << 0) /* a service key with the zero address exists for this port */
-#define ORIGIN_PORT_EXACT    (1u << 1) /* a service key with a specific local address exists */
+/* origin_port.flags bits */
+#define ORIGIN_PORT_ANY_IPV4 (1u << 0) /* wildcard_service_id[0] watches this port on every IPv4 address */
+#define ORIGIN_PORT_ANY_IPV6 (1u << 1) /* wildcard_service_id[1] watches this port on every IPv6 address */
+#define ORIGIN_PORT_EXACT    (1u << 2) /* origin_services has keys with a specific local address for it */
 
 /* origin_client_value.flags bits */
 #define ORIGIN_CLIENT_FORWARDED (1u << 0) /* the client address is in origin_nodes */
@@ -70,11 +71,17 @@
 /* IPv6 extension headers walked before giving up (counted UNPARSED_IPV6_EXT). */
 #define ORIGIN_MAX_IPV6_EXT_HEADERS 6
 
+struct origin_port {
+	__u32 flags;                  /* ORIGIN_PORT_* */
+	__u32 wildcard_service_id[2]; /* [0] IPv4, [1] IPv6 */
+	__u32 reserved;
+};                                    /* 16 bytes; key: __u32 port */
+
 struct origin_service_key {
 	__u8 family;
 	__u8 pad;
 	__u16 port;      /* local TCP port */
-	__u8 addr[16];   /* local address; all zero = any local address */
+	__u8 addr[16];   /* local address (non-zero; "any address" lives in origin_ports) */
 };                       /* 20 bytes */
 
 struct origin_service_value {
@@ -100,14 +107,17 @@ struct origin_client_value {
 	__u64 connections;   /* SYNs (without ACK) from the client */
 	__u64 packets;       /* TCP packets from the client (GSO segments counted) */
 	__u64 bytes;         /* IP bytes (header + payload) from the client */
-	__u64 first_seen_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) of the entry's first packet */
+	__u64 first_seen_ns; /* bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC_COARSE: same clock as CLOCK_MONOTONIC,
+			      * one-tick resolution) of the entry's first packet */
 	__u64 last_seen_ns;  /* ... of the latest packet */
 	__u64 last_syn_ns;   /* ... of the latest SYN; 0 = none */
-	__u64 srtt_ns;       /* smoothed handshake RTT: first sample as is, then 7/8 old + 1/8 new */
+	__u64 srtt_ns;       /* smoothed handshake RTT (bpf_ktime_get_ns, full resolution):
+			      * first sample as is, then 7/8 old + 1/8 new */
 	__u64 rtt_min_ns;    /* smallest RTT sample; 0 = none */
 	__u64 rtt_samples;   /* RTT samples taken */
 	__u32 flags;         /* ORIGIN_CLIENT_* */
-	__u32 reserved;
+	__u32 seen_tick;     /* internal: low 32 bits of jiffies when last_seen_ns was last written; the
+			      * coarse clock only moves once a tick, so it is read at most once a tick */
 };                           /* 80 bytes */
 
 struct origin_flow_key {
@@ -154,6 +164,7 @@ enum origin_stat {
 };
 
 #ifndef __cplusplus
+_Static_assert(sizeof(struct origin_port) == 16, "origin_port layout");
 _Static_assert(sizeof(struct origin_service_key) == 20, "origin_service_key layout");
 _Static_assert(sizeof(struct origin_service_value) == 8, "origin_service_value layout");
 _Static_assert(sizeof(struct origin_node_key) == 20, "origin_node_key layout");

@@ -46,10 +46,12 @@ public final class OriginMapLayouts {
     public static final byte FAMILY_IPV4 = 4;
     public static final byte FAMILY_IPV6 = 6;
 
-    /** origin_ports bit: a service key with the zero ("any") address exists for the port. */
-    public static final int PORT_WILDCARD = 1;
-    /** origin_ports bit: a service key with a specific local address exists for the port. */
-    public static final int PORT_EXACT = 1 << 1;
+    /** origin_port.flags bit: wildcard_service_id[0] watches the port on every local IPv4 address. */
+    public static final int PORT_ANY_IPV4 = 1;
+    /** origin_port.flags bit: wildcard_service_id[1] watches the port on every local IPv6 address. */
+    public static final int PORT_ANY_IPV6 = 1 << 1;
+    /** origin_port.flags bit: origin_services holds keys with a specific local address for the port. */
+    public static final int PORT_EXACT = 1 << 2;
 
     /** origin_client_value.flags bit: the client address is a cluster node (relayed traffic). */
     public static final int CLIENT_FORWARDED = 1;
@@ -73,8 +75,15 @@ public final class OriginMapLayouts {
         return MemoryLayout.sequenceLayout(16, U8).withName(name);
     }
 
-    /** origin_ports value: u32 ORIGIN_PORT_* bits, key: u32 port. */
-    public static final ValueLayout.OfInt PORT_VALUE = U32;
+    /** origin_ports key: the u32 port (0..65535). */
+    public static final ValueLayout.OfInt PORT_KEY = U32;
+
+    /** struct origin_port (16 bytes), the origin_ports value. */
+    public static final StructLayout PORT_VALUE = MemoryLayout.structLayout(
+            U32.withName("flags"),
+            U32.withName("wildcard_service_id_ipv4"),
+            U32.withName("wildcard_service_id_ipv6"),
+            U32.withName("reserved")).withName("origin_port");
 
     /** struct origin_service_key (20 bytes). */
     public static final StructLayout SERVICE_KEY = MemoryLayout.structLayout(
@@ -116,7 +125,7 @@ public final class OriginMapLayouts {
             U64.withName("rtt_min_ns"),
             U64.withName("rtt_samples"),
             U32.withName("flags"),
-            U32.withName("reserved")).withName("origin_client_value");
+            U32.withName("seen_tick")).withName("origin_client_value");
 
     /** struct origin_flow_key (40 bytes). */
     public static final StructLayout FLOW_KEY = MemoryLayout.structLayout(
@@ -148,6 +157,10 @@ public final class OriginMapLayouts {
     private static long offset(StructLayout layout, String name) {
         return layout.byteOffset(PathElement.groupElement(name));
     }
+
+    public static final VarHandle PORT_FLAGS = field(PORT_VALUE, "flags");
+    public static final VarHandle PORT_WILDCARD_SERVICE_ID_IPV4 = field(PORT_VALUE, "wildcard_service_id_ipv4");
+    public static final VarHandle PORT_WILDCARD_SERVICE_ID_IPV6 = field(PORT_VALUE, "wildcard_service_id_ipv6");
 
     public static final VarHandle SERVICE_KEY_FAMILY = field(SERVICE_KEY, "family");
     public static final VarHandle SERVICE_KEY_PORT = field(SERVICE_KEY, "port");

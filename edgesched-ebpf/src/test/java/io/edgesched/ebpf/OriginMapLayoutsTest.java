@@ -19,6 +19,7 @@ class OriginMapLayoutsTest {
 
     @Test
     void structSizesMatchTheHeader() {
+        assertThat(OriginMapLayouts.PORT_VALUE.byteSize()).isEqualTo(16);
         assertThat(OriginMapLayouts.SERVICE_KEY.byteSize()).isEqualTo(20);
         assertThat(OriginMapLayouts.SERVICE_VALUE.byteSize()).isEqualTo(8);
         assertThat(OriginMapLayouts.NODE_KEY.byteSize()).isEqualTo(20);
