@@ -97,6 +97,48 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
+    // struct bpf_map_create_opts as of libbpf 1.1 (sizeof 48)
+    private static final long CREATE_OPTS_SIZE = 48;
+    private static final long CREATE_OPTS_MAP_FLAGS = 28;
+
+    /**
+     * Creates a stand-alone map (not part of an object), e.g. for tests, benchmarks or a map a program
+     * will {@link #reuse}. Close it to release the fd.
+     *
+     * @param name up to 15 characters of [A-Za-z0-9_.]
+     * @param mapFlags BPF_F_* flags (0 for defaults)
+     */
+    public static BpfMap create(MapType type, String name, int keySize, int valueSize, int maxEntries,
+            int mapFlags) {
+        Libbpf.require();
+        if (!name.matches("[A-Za-z0-9_.]{0,15}")) {
+            throw new IllegalArgumentException("map name '" + name + "' must be at most 15 characters of"
+                    + " [A-Za-z0-9_.]");
+        }
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment opts = arena.allocate(CREATE_OPTS_SIZE, 8);
+            opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, CREATE_OPTS_SIZE);
+            opts.set(JAVA_INT, CREATE_OPTS_MAP_FLAGS, mapFlags);
+            fd = (int) Libbpf.MAP_CREATE.invokeExact(type.id(), arena.allocateFrom(name), keySize, valueSize,
+                    maxEntries, opts);
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+        if (fd < 0) {
+            throw Errors.of("create " + type + " map '" + name + "' (key " + keySize + ", value " + valueSize
+                    + ", max_entries " + maxEntries + ")", fd);
+        }
+        BpfMap map = new BpfMap(null, null, name, fd, true);
+        try {
+            map.readInfo();
+        } catch (RuntimeException e) {
+            map.close();
+            throw e;
+        }
+        return map;
+    }
+
     private static boolean isMapFd(int fd) {
         try {
             return Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd)).stream()

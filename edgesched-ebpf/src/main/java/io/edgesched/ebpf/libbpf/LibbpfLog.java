@@ -78,13 +78,13 @@ final class LibbpfLog {
                 if (sink.length() < MAX_CAPTURE) {
                     sink.append(message);
                 }
-                LOG.debug("libbpf: {}", message.stripTrailing());
+                LOG.debug("{}", message.stripTrailing());
             } else if (level == LEVEL_WARN) {
-                LOG.warn("libbpf: {}", message.stripTrailing());
+                LOG.warn("{}", message.stripTrailing());
             } else if (level == LEVEL_INFO) {
-                LOG.debug("libbpf: {}", message.stripTrailing());
+                LOG.debug("{}", message.stripTrailing());
             } else {
-                LOG.trace("libbpf: {}", message.stripTrailing());
+                LOG.trace("{}", message.stripTrailing());
             }
             return message.length();
         } catch (Throwable t) {

@@ -316,6 +316,25 @@ class BpfMapTest {
         }
     }
 
+    @Test
+    void standaloneMapIsCreatedReadAndClosed() {
+        BpfMap map = BpfMap.create(MapType.LRU_HASH, "test_standalone", KEY, 80, 128, 0);
+        try (map) {
+            assertThat(map.type()).isEqualTo(MapType.LRU_HASH);
+            assertThat(map.valueSize()).isEqualTo(80);
+            assertThat(map.maxEntries()).isEqualTo(128);
+            assertThat(map.info().kernelName()).isEqualTo("test_standalone");
+            map.update(key(1), new byte[80], UpdateFlag.ANY);
+            assertThat(map.lookup(key(1))).hasValue(new byte[80]);
+        }
+        assertThatThrownBy(map::fd).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> BpfMap.create(MapType.HASH, "name with spaces", 4, 4, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> BpfMap.create(MapType.HASH, "zero_key", 0, 4, 1, 0))
+                .isInstanceOf(BpfException.class).hasMessageContaining("EINVAL")
+                .hasMessageContaining("create HASH map 'zero_key'");
+    }
+
     private static void fill(BpfMap map, int entries) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment keys = arena.allocate((long) KEY * entries);
