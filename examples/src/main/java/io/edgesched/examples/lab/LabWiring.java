@@ -1,12 +1,23 @@
 package io.edgesched.examples.lab;
 
+import io.edgesched.api.ClientAddress;
 import io.edgesched.api.OriginSnapshot;
+import io.edgesched.api.WatchedService;
+import io.edgesched.api.control.DemandInput;
+import io.edgesched.ebpf.EbpfRequestOriginSource;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Connects the lab to the library: demand inputs per method and the placement controller. */
+/** Connects the lab to the library: the demand input of each method and the placement controller. */
 final class LabWiring {
+    private static final Logger log = LoggerFactory.getLogger(LabWiring.class);
     static final int SERVICE_ID = 1;
 
     private LabWiring() {
@@ -16,29 +27,70 @@ final class LabWiring {
         return switch (method) {
             case SIDECAR -> {
                 SidecarDemand sidecar = new SidecarDemand(workDir, topology.clusterNodes(), SERVICE_ID, NodePortForwarding.NODE_PORT);
-                yield new LabRun.DemandHandle() {
-                    @Override
-                    public List<OriginSnapshot> latest() {
-                        return sidecar.latest();
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
+                yield handle(sidecar::latest, () -> { });
             }
-            case EBPF -> throw new LabException("the eBPF demand input is not wired yet");
+            case EBPF -> {
+                // One kernel observer per node uplink, watching the NodePort: it sees where each request enters,
+                // from which client, and the handshake RTT to that client. Traffic relayed between nodes is
+                // marked forwarded because every node address is known.
+                List<ClientAddress> nodeAddresses = topology.clusterNodes().stream()
+                        .map(n -> ClientAddress.parse(n.address())).toList();
+                List<EbpfRequestOriginSource> sources = new ArrayList<>();
+                try {
+                    for (LabNode node : topology.clusterNodes()) {
+                        EbpfRequestOriginSource source = EbpfRequestOriginSource.builder()
+                                .node(node.id())
+                                .interfaceName(LabTopology.UPLINK)
+                                .networkNamespace(topology.namespace(node))
+                                .clusterNodes(nodeAddresses)
+                                .open();
+                        sources.add(source);
+                        source.watch(new WatchedService(SERVICE_ID, "lab-service", Optional.empty(), NodePortForwarding.NODE_PORT));
+                    }
+                } catch (RuntimeException e) {
+                    sources.forEach(EbpfRequestOriginSource::close);
+                    throw e;
+                }
+                DemandInput input = DemandInput.fromSources(sources);
+                yield handle(input::latest, () -> sources.forEach(EbpfRequestOriginSource::close));
+            }
+        };
+    }
+
+    private static LabRun.DemandHandle handle(Supplier<List<OriginSnapshot>> latest, Runnable close) {
+        return new LabRun.DemandHandle() {
+            @Override
+            public List<OriginSnapshot> latest() {
+                return latest.get();
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
         };
     }
 
     static AutoCloseable startController(Method method, Supplier<List<OriginSnapshot>> demand, LabRescheduler rescheduler,
-                                         LabScenario scenario, LabTopology topology, java.util.function.Consumer<String> progress,
-                                         java.util.function.DoubleSupplier scenarioClock) {
+                                         LabScenario scenario, LabTopology topology, Consumer<String> progress,
+                                         DoubleSupplier scenarioClock) {
         return LabController.start(method, demand, rescheduler, scenario, topology, progress, scenarioClock);
     }
 
-    /** Attaches the eBPF observer to a namespace's eth0 watching {@code port}; closing detaches it. */
+    /** Attaches the eBPF observer to {@code eth0} in a namespace, watching {@code port}; closing detaches it. */
     static AutoCloseable attachObserver(String namespace, String nodeName, int port) {
-        throw new LabException("the eBPF observer is not wired yet");
+        EbpfRequestOriginSource source = EbpfRequestOriginSource.builder()
+                .node(io.edgesched.api.NodeId.of(nodeName))
+                .interfaceName(LabTopology.UPLINK)
+                .networkNamespace(namespace)
+                .open();
+        try {
+            source.watch(new WatchedService(SERVICE_ID, "bench-service", Optional.empty(), port));
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+        log.debug("observer attached: {}", source.attachedTo());
+        return source::close;
     }
 }
