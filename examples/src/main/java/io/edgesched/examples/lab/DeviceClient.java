@@ -18,16 +18,18 @@ import java.util.concurrent.Executors;
 /**
  * The end device, run by the lab inside the device's namespace. Like the thesis's device it probes
  * every node and sends its requests to the one with the lowest latency (the entry node); the entry node
- * forwards to wherever the service runs. One HTTP request per interval, each on a new connection.
+ * forwards to wherever the service runs. Each interval it sends one HTTP request, on a new connection, to
+ * each target service (the two methods' services run side by side on their own NodePorts; the order
+ * alternates so neither always goes first).
  *
  * <p>Probe: a TCP connect to a port where nothing listens; the node's kernel answers the SYN with a
  * reset after one round trip, so no process on the node is involved.
  *
- * <p>Output lines: {@code REQ epoch_ms entry serving response_us status} and
+ * <p>Output lines: {@code REQ epoch_ms target entry serving response_us status} and
  * {@code ENTRY epoch_ms node probe_us} when the entry node changes. Ends after the duration or at EOF on stdin.
  *
- * <p>Usage: {@code DeviceClient NODES PORT INTERVAL_MS DURATION_MS INITIAL_ENTRY} with NODES like
- * {@code cloud1=10.77.0.11,edge1=10.77.0.21}. The device starts at INITIAL_ENTRY (where it first found the
+ * <p>Usage: {@code DeviceClient NODES TARGETS INTERVAL_MS DURATION_MS INITIAL_ENTRY} with NODES like
+ * {@code cloud1=10.77.0.11,edge1=10.77.0.21} and TARGETS like {@code ebpf=30080,sidecar=30081}. The device starts at INITIAL_ENTRY (where it first found the
  * service) and changes only to a node that is clearly closer, so equal latencies do not make it hop.
  */
 public final class DeviceClient {
@@ -38,18 +40,18 @@ public final class DeviceClient {
     private static final int TIMEOUT_MS = 3000;
 
     private final Map<String, String> nodes;
-    private final int port;
+    private final Map<String, Integer> targets;
     private final Map<String, Deque<Long>> probes = new ConcurrentHashMap<>();
     private volatile String entry;
 
-    DeviceClient(Map<String, String> nodes, int port) {
+    DeviceClient(Map<String, String> nodes, Map<String, Integer> targets) {
         this.nodes = nodes;
-        this.port = port;
+        this.targets = targets;
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length != 5) {
-            System.err.println("usage: DeviceClient NAME=IP[,NAME=IP...] PORT INTERVAL_MS DURATION_MS INITIAL_ENTRY");
+            System.err.println("usage: DeviceClient NAME=IP[,NAME=IP...] LABEL=PORT[,LABEL=PORT...] INTERVAL_MS DURATION_MS INITIAL_ENTRY");
             System.exit(2);
         }
         Map<String, String> nodes = new LinkedHashMap<>();
@@ -57,7 +59,12 @@ public final class DeviceClient {
             String[] kv = pair.split("=", 2);
             nodes.put(kv[0], kv[1]);
         }
-        DeviceClient client = new DeviceClient(nodes, Integer.parseInt(args[1]));
+        Map<String, Integer> targets = new LinkedHashMap<>();
+        for (String pair : args[1].split(",")) {
+            String[] kv = pair.split("=", 2);
+            targets.put(kv[0], Integer.parseInt(kv[1]));
+        }
+        DeviceClient client = new DeviceClient(nodes, targets);
         client.entry = args[4];
         long intervalMs = Long.parseLong(args[2]);
         long durationMs = Long.parseLong(args[3]);
@@ -94,13 +101,20 @@ public final class DeviceClient {
                 }
             });
             long next = start;
+            java.util.List<String> labels = new java.util.ArrayList<>(targets.keySet());
             while (System.currentTimeMillis() - start < durationMs) {
                 long now = System.currentTimeMillis();
                 if (now < next) {
                     Thread.sleep(next - now);
+                } else {
+                    next = now; // slow requests (60 ms links) made it late: no burst to catch up, just go on
                 }
                 next += intervalMs;
-                request();
+                String node = entry;
+                for (String label : labels) {
+                    request(label, targets.get(label), node);
+                }
+                java.util.Collections.rotate(labels, 1);
             }
             prober.interrupt();
         }
@@ -170,8 +184,7 @@ public final class DeviceClient {
         }
     }
 
-    private void request() {
-        String node = entry;
+    private void request(String label, int port, String node) {
         long epochMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         String serving = "-";
@@ -203,7 +216,7 @@ public final class DeviceClient {
             status = "error:" + e.getClass().getSimpleName();
         }
         long us = (System.nanoTime() - t0) / 1000;
-        System.out.println("REQ " + epochMs + " " + node + " " + serving + " " + us + " " + status);
+        System.out.println("REQ " + epochMs + " " + label + " " + node + " " + serving + " " + us + " " + status);
         System.out.flush();
     }
 }

@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -92,16 +93,17 @@ public final class EdgeLab implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             progress.accept(String.format(Locale.ROOT, "building the edge cloud: 4 cloud nodes, 2 edge nodes, 1 device (%s*); "
-                    + "scenario %.0f s per method", prefix, scenario.length().toMillis() / 1000.0));
+                    + "scenario %.0f s, methods side by side: %s", prefix, scenario.length().toMillis() / 1000.0,
+                    methods.stream().map(Method::label).toList()));
             topology[0] = LabTopology.create(prefix, LabTopology.thesisNodes());
             LabRun run = new LabRun(topology[0], scenario, workDir, progress);
-            for (Method m : methods) {
-                LabRun.Result result = run.run(m, LabWiring::openDemand, LabWiring::startController);
+            Map<Method, LabRun.Result> results = run.run(methods, LabWiring::openDemand, LabWiring::startController);
+            results.forEach((m, result) -> {
                 report.add(m, result.requests(), result.moves());
                 report.addDeviceRtts(m, result.deviceRtts());
                 progress.accept("[" + m.label() + "] done: " + result.requests().size() + " requests, "
                         + result.moves().size() + " moves");
-            }
+            });
             report.writeCsv(out.resolve("requests.csv"));
             report.writeTable(out.resolve("table.md"));
             report.writePlot(out.resolve("response-time.png"));

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
         description = "Latency of one edge node's service: direct, direct + eBPF observer, through the sidecar (run as root).")
 public final class LabBench implements Callable<Integer> {
     static final String PREFIX = "esl-bench-";
+    static final int SERVICE_PORT = 8080;
     static final String DIRECT = "direct";
     static final String EBPF = "direct+ebpf";
     static final String SIDECAR = "sidecar";
@@ -86,10 +87,10 @@ public final class LabBench implements Callable<Integer> {
             progress.accept("bench: service and sidecar on " + edgeNs + " (10.78.0.1), client on " + clientNs);
             try (ChildProcess service = ChildProcess.startInNamespace("bench-service", edgeNs,
                     LabFiles.javaCommand(LabService.class, List.of("-Xmx128m", "-XX:+UseSerialGC"),
-                            List.of("edge", String.valueOf(LabRescheduler.SERVICE_PORT))),
+                            List.of("edge", String.valueOf(SERVICE_PORT))),
                     line -> line.startsWith("READY"), line -> { }, true)) {
                 service.awaitReady(Duration.ofSeconds(60));
-                try (SidecarProxy sidecar = SidecarProxy.start(edgeNs, "edge", LabRescheduler.SERVICE_PORT, workDir)) {
+                try (SidecarProxy sidecar = SidecarProxy.start(edgeNs, "edge", SERVICE_PORT, workDir)) {
                     return measure(clientNs, edgeNs, requests, rounds, progress);
                 }
             }
@@ -117,11 +118,11 @@ public final class LabBench implements Callable<Integer> {
             client.awaitReady(Duration.ofSeconds(60));
             Command commands = new Command(client, replies);
             progress.accept("bench: warming up (" + 4 * requests + " requests)");
-            commands.run("warmup", LabRescheduler.SERVICE_PORT, requests, false);
+            commands.run("warmup", SERVICE_PORT, requests, false);
             commands.run("warmup", SidecarProxy.PORT, requests, false);
             commands.run("warmup", SidecarProxy.KEEPALIVE_PORT, requests, false);
-            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", LabRescheduler.SERVICE_PORT)) {
-                commands.run("warmup", LabRescheduler.SERVICE_PORT, requests, false);
+            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", SERVICE_PORT)) {
+                commands.run("warmup", SERVICE_PORT, requests, false);
             } catch (Exception e) {
                 throw e instanceof RuntimeException r ? r : new LabException("eBPF observer: " + e.getMessage(), e);
             }
@@ -132,12 +133,12 @@ public final class LabBench implements Callable<Integer> {
                     String label = cases.get((i + round) % cases.size());
                     // Each case first runs a few unrecorded requests, so attaching or switching settles first.
                     switch (label) {
-                        case DIRECT -> commands.measure(label, LabRescheduler.SERVICE_PORT, settle, requests);
+                        case DIRECT -> commands.measure(label, SERVICE_PORT, settle, requests);
                         case SIDECAR -> commands.measure(label, SidecarProxy.PORT, settle, requests);
                         case SIDECAR_KEEPALIVE -> commands.measure(label, SidecarProxy.KEEPALIVE_PORT, settle, requests);
                         default -> {
-                            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", LabRescheduler.SERVICE_PORT)) {
-                                commands.measure(label, LabRescheduler.SERVICE_PORT, settle, requests);
+                            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", SERVICE_PORT)) {
+                                commands.measure(label, SERVICE_PORT, settle, requests);
                             } catch (Exception e) {
                                 throw e instanceof RuntimeException r ? r : new LabException("eBPF observer: " + e.getMessage(), e);
                             }

@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LabRescheduler implements Rescheduler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LabRescheduler.class);
-    static final int SERVICE_PORT = 8080;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration DRAIN = Duration.ofMillis(300);
 
@@ -51,7 +50,7 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
 
     LabRescheduler(LabTopology topology, Method method, Path workDir) {
         this.topology = topology;
-        this.forwarding = new NodePortForwarding(topology);
+        this.forwarding = new NodePortForwarding(topology, method.nodePort(), method.label());
         this.method = method;
         this.workDir = workDir;
     }
@@ -127,20 +126,20 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
     }
 
     private int forwardingPort(LabNode node) {
-        return method == Method.SIDECAR ? SidecarProxy.PORT : SERVICE_PORT;
+        return method.forwardPort();
     }
 
     private Placement launch(LabNode node) {
         String ns = topology.namespace(node);
-        ChildProcess service = ChildProcess.startInNamespace("service@" + node.name(), ns,
+        ChildProcess service = ChildProcess.startInNamespace(method.label() + "-service@" + node.name(), ns,
                 LabFiles.javaCommand(LabService.class,
                         List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"),
-                        List.of(node.name(), String.valueOf(SERVICE_PORT))),
-                line -> line.startsWith("READY"), line -> log.info("[service@{}] {}", node.name(), line), true);
+                        List.of(node.name(), String.valueOf(method.servicePort()))),
+                line -> line.startsWith("READY"), line -> log.info("[{}-service@{}] {}", method.label(), node.name(), line), true);
         try {
             service.awaitReady(READY_TIMEOUT);
             Optional<SidecarProxy> sidecar = method == Method.SIDECAR
-                    ? Optional.of(SidecarProxy.start(ns, node.name(), SERVICE_PORT, workDir))
+                    ? Optional.of(SidecarProxy.start(ns, node.name(), method.servicePort(), workDir))
                     : Optional.empty();
             return new Placement(node, service, sidecar);
         } catch (RuntimeException e) {
@@ -157,7 +156,7 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
         }
     }
 
-    /** Stops the service (and sidecar) and removes the forwarding rules. */
+    /** Stops the service (and sidecar); the forwarding rules go with the run. */
     @Override
     public void close() {
         mover.shutdownNow();
@@ -166,6 +165,5 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
         if (p != null) {
             p.close();
         }
-        forwarding.uninstall();
     }
 }

@@ -26,7 +26,7 @@ final class LabWiring {
     static LabRun.DemandHandle openDemand(Method method, LabTopology topology, Path workDir) {
         return switch (method) {
             case SIDECAR -> {
-                SidecarDemand sidecar = new SidecarDemand(workDir, topology.clusterNodes(), SERVICE_ID, NodePortForwarding.NODE_PORT);
+                SidecarDemand sidecar = new SidecarDemand(workDir, topology.clusterNodes(), SERVICE_ID, Method.SIDECAR.nodePort());
                 yield handle(sidecar::latest, () -> { });
             }
             case EBPF -> {
@@ -45,7 +45,7 @@ final class LabWiring {
                                 .clusterNodes(nodeAddresses)
                                 .open();
                         sources.add(source);
-                        source.watch(new WatchedService(SERVICE_ID, "lab-service", Optional.empty(), NodePortForwarding.NODE_PORT));
+                        source.watch(new WatchedService(SERVICE_ID, "lab-service", Optional.empty(), Method.EBPF.nodePort()));
                     }
                 } catch (RuntimeException e) {
                     sources.forEach(EbpfRequestOriginSource::close);
