@@ -84,8 +84,12 @@ public final class DeviceClient {
 
     void run(long intervalMs, long durationMs) throws InterruptedException {
         try (ExecutorService probing = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < PROBE_HISTORY; i++) {
-                probeAll(probing); // a full history first: one unlucky sample must not pick the entry
+            // Warm up (a cold JVM measures its own slowness), then a full history before choosing.
+            for (int i = 0; i < 2 * PROBE_HISTORY; i++) {
+                if (i == PROBE_HISTORY) {
+                    probes.clear();
+                }
+                probeAll(probing, i >= 2 * PROBE_HISTORY - 1);
             }
             long start = System.currentTimeMillis();
             System.out.println("READY " + start);
@@ -94,7 +98,7 @@ public final class DeviceClient {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
                         Thread.sleep(Math.max(50, intervalMs / 2));
-                        probeAll(probing);
+                        probeAll(probing, true);
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -120,7 +124,7 @@ public final class DeviceClient {
         }
     }
 
-    private void probeAll(ExecutorService pool) throws InterruptedException {
+    private void probeAll(ExecutorService pool, boolean choose) throws InterruptedException {
         var futures = new LinkedHashMap<String, java.util.concurrent.Future<Long>>();
         nodes.forEach((name, ip) -> futures.put(name, pool.submit(() -> probe(ip))));
         for (var e : futures.entrySet()) {
@@ -139,7 +143,9 @@ public final class DeviceClient {
                 // an unreachable node is simply not a candidate
             }
         }
-        chooseEntry();
+        if (choose) {
+            chooseEntry();
+        }
     }
 
     private static long probe(String ip) {

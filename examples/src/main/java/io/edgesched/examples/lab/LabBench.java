@@ -64,6 +64,7 @@ public final class LabBench implements Callable<Integer> {
         return 0;
     }
 
+    @SuppressWarnings("try") // the sidecar only has to run while measuring
     static Map<String, CaseResult> run(int requests, int rounds, java.util.function.Consumer<String> progress)
             throws IOException, InterruptedException {
         LabPreflight.check(List.of(Method.EBPF, Method.SIDECAR));
@@ -109,6 +110,7 @@ public final class LabBench implements Callable<Integer> {
         }
     }
 
+    @SuppressWarnings("try") // the observer only has to be attached while measuring
     private static Map<String, CaseResult> measure(String clientNs, String edgeNs, int requests, int rounds,
                                                    java.util.function.Consumer<String> progress) throws InterruptedException {
         BlockingQueue<String> replies = new LinkedBlockingQueue<>();

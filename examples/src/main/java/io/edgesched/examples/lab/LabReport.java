@@ -60,11 +60,11 @@ public final class LabReport {
         return deviceRtts.getOrDefault(method, List.of());
     }
 
-    /** The last RTT reading of {@code node} toward the device within [from, to) scenario seconds. */
+    /** The last RTT reading of {@code node} (any node when null) toward the device within [from, to) scenario seconds. */
     Optional<LabRun.DeviceRtt> lastDeviceRtt(Method method, String node, double from, double to) {
         LabRun.DeviceRtt last = null;
         for (LabRun.DeviceRtt r : deviceRtts(method)) {
-            if (r.node().equals(node) && r.tSeconds() >= from && r.tSeconds() < to) {
+            if ((node == null || r.node().equals(node)) && r.tSeconds() >= from && r.tSeconds() < to) {
                 last = r;
             }
         }
@@ -165,8 +165,10 @@ public final class LabReport {
             }
             if (!deviceRtts(method).isEmpty()) {
                 sb.append("  kernel-measured RTT toward the device (smoothed handshake RTT at the node's uplink):\n");
-                lastDeviceRtt(method, "cloud1", 0, 60).ifPresent(r -> sb.append(String.format(Locale.ROOT,
-                        "    before the device moves (t=%.0f s): cloud1 %.1f ms (configured 60 +- 10 ms)%n", r.tSeconds(), r.rttMicros() / 1000.0)));
+                double firstShift = scenario.nearWindows().getFirst().fromSeconds();
+                lastDeviceRtt(method, null, 0, firstShift).ifPresent(r -> sb.append(String.format(Locale.ROOT,
+                        "    before the device moves (t=%.0f s): %s %.1f ms (configured 60 +- 10 ms)%n", r.tSeconds(), r.node(),
+                        r.rttMicros() / 1000.0)));
                 for (LabScenario.NearWindow w : scenario.nearWindows()) {
                     lastDeviceRtt(method, w.edge(), w.fromSeconds(), w.toSeconds()).ifPresent(r -> sb.append(String.format(Locale.ROOT,
                             "    device near %s (t=%.0f s): %s %.2f ms (configured 0 ms)%n", w.edge(), r.tSeconds(), w.edge(), r.rttMicros() / 1000.0)));
