@@ -62,7 +62,9 @@ final class ChildProcess implements AutoCloseable {
      */
     static ChildProcess startInNamespace(String name, String namespace, List<String> command,
                                          Predicate<String> isReady, Consumer<String> lines, boolean exitsOnStdinClose) {
-        List<String> full = new java.util.ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        // A higher scheduling priority than the rest of the machine: on a busy host, waiting for a CPU would
+        // otherwise add milliseconds to the microseconds the lab compares (both methods alike).
+        List<String> full = new java.util.ArrayList<>(List.of("ip", "netns", "exec", namespace, "nice", "-n", "-10"));
         full.addAll(command);
         try {
             return new ChildProcess(name, new ProcessBuilder(full).start(), isReady, lines, exitsOnStdinClose);

@@ -96,6 +96,8 @@ public final class EdgeLab implements Callable<Integer> {
                     + "scenario %.0f s, methods side by side: %s", prefix, scenario.length().toMillis() / 1000.0,
                     methods.stream().map(Method::label).toList()));
             topology[0] = LabTopology.create(prefix, LabTopology.thesisNodes());
+            progress.accept("delays: " + topology[0].delayMechanism());
+            report.note("Delays: " + topology[0].delayMechanism() + ".");
             LabRun run = new LabRun(topology[0], scenario, workDir, progress);
             Map<Method, LabRun.Result> results = run.run(methods, LabWiring::openDemand, LabWiring::startController);
             results.forEach((m, result) -> {
@@ -104,6 +106,7 @@ public final class EdgeLab implements Callable<Integer> {
                 progress.accept("[" + m.label() + "] done: " + result.requests().size() + " requests, "
                         + result.moves().size() + " moves");
             });
+            report.note("Delay switch counters: " + topology[0].switchStats().replaceFirst("^stats ", "") + ".");
             report.writeCsv(out.resolve("requests.csv"));
             report.writeTable(out.resolve("table.md"));
             report.writePlot(out.resolve("response-time.png"));

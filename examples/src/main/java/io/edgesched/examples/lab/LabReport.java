@@ -83,15 +83,43 @@ public final class LabReport {
         return moves.getOrDefault(method, List.of());
     }
 
-    /** One row of the table: the mean response at an edge while the device is near it and served there. */
-    public record EdgeRow(String edge, OptionalDouble ebpfMeanUs, int ebpfCount, OptionalDouble sidecarMeanUs, int sidecarCount) {
-        /** How much less time eBPF takes than the sidecar, as a fraction of the sidecar's time. */
+    /**
+     * One row of the table: the response times at an edge while the device is near it and served there.
+     * Means as in the thesis's Table 2; medians too, because on a busy machine one stalled request can move a
+     * mean of twenty by milliseconds.
+     */
+    public record EdgeRow(String edge, Stats ebpf, Stats sidecar) {
+        /** How much less time eBPF takes than the sidecar, as a fraction of the sidecar's mean. */
         public OptionalDouble reduction() {
-            if (ebpfMeanUs.isEmpty() || sidecarMeanUs.isEmpty()) {
-                return OptionalDouble.empty();
-            }
-            return OptionalDouble.of(1 - ebpfMeanUs.getAsDouble() / sidecarMeanUs.getAsDouble());
+            return ratio(ebpf.mean(), sidecar.mean());
         }
+
+        /** The same for the medians. */
+        public OptionalDouble medianReduction() {
+            return ratio(ebpf.median(), sidecar.median());
+        }
+
+        private static OptionalDouble ratio(OptionalDouble ours, OptionalDouble theirs) {
+            return ours.isEmpty() || theirs.isEmpty() ? OptionalDouble.empty()
+                    : OptionalDouble.of(1 - ours.getAsDouble() / theirs.getAsDouble());
+        }
+    }
+
+    /** Count, mean and median of response times in microseconds. */
+    public record Stats(int count, OptionalDouble mean, OptionalDouble median) {
+        static Stats of(List<RequestRecord> requests) {
+            long[] us = requests.stream().mapToLong(RequestRecord::responseUs).sorted().toArray();
+            OptionalDouble median = us.length == 0 ? OptionalDouble.empty()
+                    : OptionalDouble.of(us.length % 2 == 1 ? us[us.length / 2] : (us[us.length / 2 - 1] + us[us.length / 2]) / 2.0);
+            return new Stats(us.length, java.util.Arrays.stream(us).average(), median);
+        }
+    }
+
+    /** Mean after dropping the {@code fraction} fastest and slowest requests (robust against single stalls). */
+    public static OptionalDouble trimmedMean(List<RequestRecord> requests, double fraction) {
+        long[] us = requests.stream().mapToLong(RequestRecord::responseUs).sorted().toArray();
+        int drop = (int) Math.floor(us.length * fraction);
+        return java.util.Arrays.stream(us, drop, us.length - drop).average();
     }
 
     /** Requests in the edge's window that entered at the edge and were served there (the service had arrived). */
@@ -105,31 +133,33 @@ public final class LabReport {
     public List<EdgeRow> table() {
         List<EdgeRow> rows = new ArrayList<>();
         for (LabScenario.NearWindow w : scenario.nearWindows()) {
-            List<RequestRecord> e = atEdge(Method.EBPF, w);
-            List<RequestRecord> s = atEdge(Method.SIDECAR, w);
-            rows.add(new EdgeRow(w.edge(), mean(e), e.size(), mean(s), s.size()));
+            rows.add(new EdgeRow(w.edge(), Stats.of(atEdge(Method.EBPF, w)), Stats.of(atEdge(Method.SIDECAR, w))));
         }
         return rows;
     }
 
-    private static OptionalDouble mean(List<RequestRecord> list) {
-        return list.stream().mapToLong(RequestRecord::responseUs).average();
-    }
-
     public String tableMarkdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append("| edge node | sidecar (prior work) | eBPF (edgesched) | reduction | thesis: sidecar / eBPF |\n");
-        sb.append("|---|---:|---:|---:|---:|\n");
+        sb.append("| edge node | sidecar (prior work) | eBPF (edgesched) | reduction | median: sidecar / eBPF | reduction | thesis: sidecar / eBPF |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (EdgeRow row : table()) {
             long[] thesis = THESIS_TABLE.getOrDefault(row.edge(), new long[]{0, 0});
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d us / %d us (%.0f%% less) |%n", row.edge(),
-                    cell(row.sidecarMeanUs(), row.sidecarCount()), cell(row.ebpfMeanUs(), row.ebpfCount()),
-                    row.reduction().isPresent() ? String.format(Locale.ROOT, "%.1f%%", row.reduction().getAsDouble() * 100) : "n/a",
-                    thesis[0], thesis[1], 100.0 * (thesis[0] - thesis[1]) / thesis[0]));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s / %s | %s | %d us / %d us (%.0f%% less) |%n", row.edge(),
+                    cell(row.sidecar().mean(), row.sidecar().count()), cell(row.ebpf().mean(), row.ebpf().count()),
+                    percent(row.reduction()), micros(row.sidecar().median()), micros(row.ebpf().median()),
+                    percent(row.medianReduction()), thesis[0], thesis[1], 100.0 * (thesis[0] - thesis[1]) / thesis[0]));
         }
         sb.append("\nMean response time of the device's requests while it is near the edge node and the service runs there")
-                .append(" (entry node = serving node = the edge); n = requests.\n");
+                .append(" (entry node = serving node = the edge); n = requests; reduction = how much less time eBPF takes.\n");
         return sb.toString();
+    }
+
+    private static String percent(OptionalDouble fraction) {
+        return fraction.isPresent() ? String.format(Locale.ROOT, "%.1f%%", fraction.getAsDouble() * 100) : "n/a";
+    }
+
+    private static String micros(OptionalDouble us) {
+        return us.isPresent() ? String.format(Locale.ROOT, "%.0f us", us.getAsDouble()) : "-";
     }
 
     private static String cell(OptionalDouble meanUs, int n) {

@@ -148,7 +148,8 @@ final class LabRun {
             }
             try (ChildProcess device = startDevice(lanes)) {
                 playSchedule(lanes);
-                if (!device.waitFor(scenario.real(20).plusSeconds(30))) {
+                long left = startEpochMs + scenario.length().toMillis() - System.currentTimeMillis();
+                if (!device.waitFor(Duration.ofMillis(Math.max(0, left)).plusSeconds(30))) {
                     log.warn("the device did not finish on time; stopping it");
                 }
             }

@@ -23,6 +23,7 @@ public final class LabTopology implements AutoCloseable {
     private final String prefix;
     private final Map<String, LabNode> nodes;
     private DelaySwitch delaySwitch;
+    private boolean netemAvailable;
     private boolean closed;
 
     private LabTopology(String prefix, List<LabNode> nodes) {
@@ -91,6 +92,8 @@ public final class LabTopology implements AutoCloseable {
                 }
             }
         }
+        netemAvailable = Cmd.tryRun(List.of("ip", "netns", "exec", wan, "tc", "qdisc", "add", "dev", "lo", "root", "netem",
+                "delay", "1ms")).exitCode() == 0;
         delaySwitch = DelaySwitch.start(wan, ports, macs);
         log.info("lab network up: {} hosts in namespaces {}*", nodes.size(), prefix);
     }
@@ -136,6 +139,15 @@ public final class LabTopology implements AutoCloseable {
     /** Sets the round-trip time between two hosts (both directions), effective for the next frame. */
     public void setRtt(LabNode a, LabNode b, Duration rtt, Duration jitter) {
         delaySwitch.setRtt(port(a), port(b), rtt, jitter);
+    }
+
+    /**
+     * How the delays are made. The lab always uses its own switch, also where the kernel has sch_netem, so
+     * that runs on different kernels delay packets the same way (and jitter never reorders a pair's frames).
+     */
+    public String delayMechanism() {
+        return "esl-delayswitch in " + wanNamespace() + " (sch_netem " + (netemAvailable ? "is available in this kernel but"
+                + " not used, so runs on any kernel delay packets alike)" : "is not available in this kernel)");
     }
 
     public String switchStats() {

@@ -35,6 +35,7 @@ class EdgeLabScenarioTest {
     void serviceFollowsTheDeviceAndEbpfBeatsTheSidecar(@TempDir Path out) throws Exception {
         LabScenario scenario = new LabScenario(SCALE);
         List<String> progress = new ArrayList<>();
+        long originProgramsBefore = loadedOriginPrograms();
         LabReport report = EdgeLab.run(List.of(Method.EBPF, Method.SIDECAR), scenario, out, LabTopology.DEFAULT_PREFIX,
                 line -> {
                     progress.add(line);
@@ -58,10 +59,18 @@ class EdgeLabScenarioTest {
             }
         }
 
-        double ebpfMean = pooledEdgeMean(report, scenario, Method.EBPF);
-        double sidecarMean = pooledEdgeMean(report, scenario, Method.SIDECAR);
-        assertThat(ebpfMean).as("mean response at the edges: eBPF %.0f us vs sidecar %.0f us", ebpfMean, sidecarMean)
+        // eBPF is faster at the edges. Compared robustly: one request stalled by a busy machine (tens of ms)
+        // would move a plain mean of ~30 requests more than the sidecar's whole cost; the table shows plain means.
+        List<RequestRecord> ebpfAtEdges = atEdges(report, scenario, Method.EBPF);
+        List<RequestRecord> sidecarAtEdges = atEdges(report, scenario, Method.SIDECAR);
+        double ebpfMean = LabReport.trimmedMean(ebpfAtEdges, 0.1).orElseThrow();
+        double sidecarMean = LabReport.trimmedMean(sidecarAtEdges, 0.1).orElseThrow();
+        assertThat(ebpfMean).as("10%%-trimmed mean response at the edges: eBPF %.0f us vs sidecar %.0f us", ebpfMean, sidecarMean)
                 .isLessThan(sidecarMean);
+        double ebpfMedian = LabReport.Stats.of(ebpfAtEdges).median().orElseThrow();
+        double sidecarMedian = LabReport.Stats.of(sidecarAtEdges).median().orElseThrow();
+        assertThat(ebpfMedian).as("median response at the edges: eBPF %.0f us vs sidecar %.0f us", ebpfMedian, sidecarMedian)
+                .isLessThan(sidecarMedian);
 
         // The kernel's RTT toward the device reflects the delay switch: ~60 ms across the WAN, ~0 when near.
         LabRun.DeviceRtt far = report.lastDeviceRtt(Method.EBPF, null, 0, 60).orElseThrow();
@@ -78,11 +87,19 @@ class EdgeLabScenarioTest {
         // Nothing left behind: no namespaces (and so no links, rules or tc filters in them), no root links, no processes.
         assertThat(LabCleanup.check(LabTopology.DEFAULT_PREFIX)).isEmpty();
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
+        assertThat(loadedOriginPrograms()).as("eBPF programs still loaded after the lab").isEqualTo(originProgramsBefore);
         assertThat(progress).anyMatch(line -> line.contains("device <-> edge1 round trip now 0 ms"));
     }
 
-    private static double pooledEdgeMean(LabReport report, LabScenario scenario, Method method) {
-        return scenario.nearWindows().stream().flatMap(w -> report.atEdge(method, w).stream())
-                .mapToLong(RequestRecord::responseUs).average().orElseThrow();
+    /** How many origin_ingress/origin_egress programs the kernel holds (each attached hook keeps one loaded). */
+    private static long loadedOriginPrograms() throws Exception {
+        Process p = new ProcessBuilder("bpftool", "prog", "show").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("bpftool prog show: %s", out).isZero();
+        return out.lines().filter(l -> l.contains("name origin_ingress") || l.contains("name origin_egress")).count();
+    }
+
+    private static List<RequestRecord> atEdges(LabReport report, LabScenario scenario, Method method) {
+        return scenario.nearWindows().stream().flatMap(w -> report.atEdge(method, w).stream()).toList();
     }
 }

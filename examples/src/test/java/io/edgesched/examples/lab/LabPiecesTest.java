@@ -48,11 +48,23 @@ class LabPiecesTest {
                 new RequestRecord(70, Method.SIDECAR, "edge1", "edge1", 2_500, "200"),
                 new RequestRecord(71, Method.SIDECAR, "edge1", "edge1", 9_000, "error:SocketTimeoutException")), List.of());
         LabReport.EdgeRow edge1 = report.table().getFirst();
-        assertThat(edge1.ebpfMeanUs().getAsDouble()).isEqualTo(2_000.0);
-        assertThat(edge1.sidecarMeanUs().getAsDouble()).isEqualTo(2_500.0);
+        assertThat(edge1.ebpf().mean().getAsDouble()).isEqualTo(2_000.0);
+        assertThat(edge1.ebpf().median().getAsDouble()).isEqualTo(2_000.0);
+        assertThat(edge1.sidecar().mean().getAsDouble()).isEqualTo(2_500.0);
         assertThat(edge1.reduction().getAsDouble()).isCloseTo(0.2, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(report.table().get(1).ebpfMeanUs()).isEmpty();
-        assertThat(report.tableMarkdown()).contains("| edge1 | 2500 us (n=1) | 2000 us (n=2) | 20.0% |");
+        assertThat(report.table().get(1).ebpf().mean()).isEmpty();
+        assertThat(report.tableMarkdown()).contains("| edge1 | 2500 us (n=1) | 2000 us (n=2) | 20.0% | 2500 us / 2000 us | 20.0% |");
+    }
+
+    @Test
+    void trimmedMeanIgnoresASingleStall() {
+        List<RequestRecord> requests = new java.util.ArrayList<>();
+        for (int i = 0; i < 19; i++) {
+            requests.add(new RequestRecord(70 + i, Method.EBPF, "edge1", "edge1", 1_000 + i, "200"));
+        }
+        requests.add(new RequestRecord(90, Method.EBPF, "edge1", "edge1", 124_000, "200"));
+        assertThat(LabReport.trimmedMean(requests, 0.1).getAsDouble()).isBetween(1_000.0, 1_020.0);
+        assertThat(LabReport.Stats.of(requests).mean().getAsDouble()).isGreaterThan(7_000.0);
     }
 
     @Test
