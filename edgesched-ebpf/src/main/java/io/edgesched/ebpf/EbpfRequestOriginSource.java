@@ -137,6 +137,12 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
             OriginKernel kernel;
             try {
                 kernel = LibbpfOriginKernel.open(config);
+            } catch (NoSuchInterfaceException e) {
+                // The binding's hint speaks to binding users; this one to whoever configured the source.
+                String check = networkNamespace == null ? "ip link" : "ip -n " + networkNamespace + " link";
+                throw new OriginSourceException("attach request-origin observer: no such interface '" + interfaceName
+                        + "'" + (networkNamespace == null ? "" : " in network namespace " + networkNamespace)
+                        + " (check `" + check + "`)", e);
             } catch (BpfException e) {
                 throw new OriginSourceException("attach request-origin observer to " + config.description() + ": "
                         + e.getMessage(), e);

@@ -207,6 +207,7 @@ class EbpfRequestOriginSourceNetnsTest {
         assertThatThrownBy(() -> builder().interfaceName("esTnope0").open())
                 .isInstanceOf(OriginSourceException.class)
                 .hasMessageContaining("esTnope0")
+                .hasMessageContaining("ip -n " + lab.serverNs() + " link")
                 .hasCauseInstanceOf(NoSuchInterfaceException.class);
         assertThat(tcFilters("ingress")).doesNotContain("origin");
     }

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  * Exit codes: 0 done (--duration over, or Ctrl-C), 1 failed while running, 2 bad arguments or cannot attach
  * (not root, no such interface).
  */
-@Command(name = "origin-top", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "origin-top", mixinStandardHelpOptions = true, sortOptions = false, version = "origin-top (edgesched)",
         description = {"Shows where the TCP connections to the given ports come from, counted in the kernel by eBPF.",
                 "Needs root (CAP_BPF + CAP_NET_ADMIN). Detaches on exit, --duration end or Ctrl-C."},
         footer = {"", "--json prints one object per (port, client) each interval:",

@@ -2,6 +2,7 @@ package io.edgesched.examples.origintop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgesched.ebpf.netns.Commands;
 import io.edgesched.ebpf.netns.NetnsLab;
 import io.edgesched.ebpf.netns.RootRequirement;
 import io.edgesched.ebpf.netns.TcpLoadClient;
@@ -10,10 +11,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -81,6 +84,50 @@ class OriginTopNetnsTest {
                 assertThat(row.get("rttMicros").asLong()).isPositive();
                 assertThat(row.get("lastSeenMillisAgo").asLong()).isBetween(0L, 20_000L);
             }
+        }
+    }
+
+    /** The real main in a child JVM: Ctrl-C (SIGINT) and SIGTERM end it like --duration, exit 0, nothing left. */
+    @Test
+    void aSignalEndsItWithAFinalReportExitZeroAndNoFilterLeft() throws Exception {
+        try (NetnsLab lab = NetnsLab.create(1, 0)) {
+            for (String signal : List.of("INT", "TERM")) {
+                Process top = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+                        "-cp", System.getProperty("java.class.path"), OriginTop.class.getName(),
+                        "-i", lab.serverInterface(), "--netns", lab.serverNs(), "-p", "80", "--json",
+                        "--interval", "0.2").start();
+                try {
+                    CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(top.getInputStream()));
+                    CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(top.getErrorStream()));
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    while (!filters(lab, "ingress").contains("origin_ingress")) {
+                        assertThat(top.isAlive()).as("origin-top ended early: %s", stderr).isTrue();
+                        assertThat(System.nanoTime()).as("origin-top did not attach").isLessThan(deadline);
+                        Thread.sleep(50);
+                    }
+                    Commands.run("kill", "-" + signal, String.valueOf(top.pid()));
+                    assertThat(top.waitFor(20, TimeUnit.SECONDS)).as("origin-top still runs after SIG" + signal).isTrue();
+                    assertThat(top.exitValue()).as("exit after SIG%s: %s", signal, stderr.join()).isZero();
+                    assertThat(stdout.join().lines().toList().getLast()).startsWith("{\"final\":");
+                    assertThat(filters(lab, "ingress")).doesNotContain("origin");
+                    assertThat(filters(lab, "egress")).doesNotContain("origin");
+                } finally {
+                    top.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static String filters(NetnsLab lab, String direction) {
+        return lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), direction);
+    }
+
+    private static String read(java.io.InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            return "<unreadable: " + e + ">";
         }
     }
 
