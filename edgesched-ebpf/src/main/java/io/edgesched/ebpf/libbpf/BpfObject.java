@@ -55,6 +55,7 @@ public final class BpfObject implements AutoCloseable {
     private final Map<String, BpfMap> maps;
     private final Map<String, BpfProgram> programs;
     private boolean loaded;
+    private boolean loadAttempted;
     private volatile boolean closed;
 
     private BpfObject(String name, Arena arena, Arena logArena, MemorySegment logBuffer, MemorySegment object) {
@@ -148,9 +149,11 @@ public final class BpfObject implements AutoCloseable {
      */
     public BpfObject load() {
         checkOpen();
-        if (loaded) {
-            throw new IllegalStateException("BPF object '" + name + "' is already loaded");
+        if (loadAttempted) {
+            throw new IllegalStateException("BPF object '" + name + "' was already " + (loaded ? "loaded"
+                    : "loaded unsuccessfully; libbpf cannot retry: close it and open a new one"));
         }
+        loadAttempted = true;
         StringBuilder messages = new StringBuilder();
         int rc = LibbpfLog.capturing(messages, () -> {
             try {
@@ -271,7 +274,7 @@ public final class BpfObject implements AutoCloseable {
 
     void checkNotLoaded(String what) {
         checkOpen();
-        if (loaded) {
+        if (loadAttempted) {
             throw new IllegalStateException(what + ": only possible before load() of BPF object '" + name + "'");
         }
     }

@@ -47,6 +47,8 @@ class BpfObjectTest {
                                 .contains("--- libbpf says ---").contains("unbounded_read");
                     });
             assertThat(object.isLoaded()).isFalse();
+            assertThatThrownBy(object::load).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("open a new one");
         }
     }
 
