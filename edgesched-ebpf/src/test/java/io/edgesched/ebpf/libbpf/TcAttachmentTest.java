@@ -112,6 +112,26 @@ class TcAttachmentTest {
     }
 
     @Test
+    void kernelChosenHandleAndPriorityAreReportedAndDetached() {
+        try (BpfObject object = TestObjects.open("count").load()) {
+            TcAttachment first = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_ingress"), VETH_A, TcDirection.INGRESS, 0, 0));
+            TcAttachment second = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_egress"), VETH_A, TcDirection.INGRESS, 0, 0));
+            assertThat(first.handle()).isPositive();
+            assertThat(first.priority()).isPositive();
+            assertThat(second.handle() != first.handle() || second.priority() != first.priority()).isTrue();
+            assertThat(tcFilters("ingress")).contains("count_ingress").contains("count_egress");
+
+            first.close();
+            assertThat(tcFilters("ingress")).doesNotContain("count_ingress").contains("count_egress");
+            second.close();
+            assertThat(tcFilters("ingress")).isBlank();
+            assertThat(qdiscs()).doesNotContain("clsact");
+        }
+    }
+
+    @Test
     void unknownInterfaceIsATypedException() {
         try (BpfObject object = TestObjects.open("count").load()) {
             assertThatThrownBy(() -> NetworkNamespaces.runIn(NS_A, () ->
