@@ -132,6 +132,25 @@ class TcAttachmentTest {
     }
 
     @Test
+    void closingAfterTheInterfaceVanishedIsQuiet() {
+        String dummy = "esb-gone";
+        try (BpfObject object = TestObjects.open("count").load()) {
+            for (int round = 0; round < 2; round++) {
+                Shell.ok("ip", "-n", NS_A, "link", "add", dummy, "type", "veth", "peer", "name", dummy + "-p");
+                TcAttachment attachment = NetworkNamespaces.runIn(NS_A, () ->
+                        TcAttachment.attach(object.program("count_ingress"), dummy, TcDirection.INGRESS));
+                assertThat(attachment.createdHook()).as("round %d: a fresh interface gets a fresh hook", round)
+                        .isTrue();
+                Shell.ok("ip", "-n", NS_A, "link", "del", dummy);
+
+                attachment.close(); // nothing left to detach: no exception
+            }
+        } finally {
+            Shell.run("ip", "-n", NS_A, "link", "del", dummy);
+        }
+    }
+
+    @Test
     void unknownInterfaceIsATypedException() {
         try (BpfObject object = TestObjects.open("count").load()) {
             assertThatThrownBy(() -> NetworkNamespaces.runIn(NS_A, () ->
