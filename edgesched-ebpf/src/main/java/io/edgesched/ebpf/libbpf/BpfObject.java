@@ -104,7 +104,12 @@ public final class BpfObject implements AutoCloseable {
                 throw Errors.of("open BPF object '" + name + "' (" + elf.length + " bytes)",
                         errno == 0 ? Errors.EINVAL : errno, libbpfSays(messages));
             }
-            return new BpfObject(name, arena, logArena, logBuffer, object);
+            try {
+                return new BpfObject(name, arena, logArena, logBuffer, object);
+            } catch (RuntimeException | Error e) {
+                closeObject(object);
+                throw e;
+            }
         } catch (RuntimeException | Error e) {
             logArena.close();
             arena.close();
@@ -244,14 +249,20 @@ public final class BpfObject implements AutoCloseable {
         }
         closed = true;
         try {
-            Libbpf.OBJECT_CLOSE.invokeExact(object);
-        } catch (Throwable t) {
-            throw Errors.rethrow(t);
+            closeObject(object);
         } finally {
             if (logArena.scope().isAlive()) {
                 logArena.close();
             }
             arena.close();
+        }
+    }
+
+    private static void closeObject(MemorySegment object) {
+        try {
+            Libbpf.OBJECT_CLOSE.invokeExact(object);
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
         }
     }
 
