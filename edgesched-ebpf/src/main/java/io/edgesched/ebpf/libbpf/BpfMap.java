@@ -46,6 +46,7 @@ public final class BpfMap implements AutoCloseable {
     private int keySize = -1;
     private int valueSize = -1;
     private int maxEntries = -1;
+    private int valueStride = -1;
     /** Set when the kernel refused BPF_MAP_LOOKUP_BATCH for this map; then batch reads use get_next_key. */
     private volatile boolean batchUnsupported;
 
@@ -228,8 +229,16 @@ public final class BpfMap implements AutoCloseable {
 
     /** Bytes one value occupies in lookups: the value size, or for per-CPU maps round_up(size, 8) x possible CPUs. */
     public int valueStride() {
+        int stride = valueStride;
+        if (stride >= 0) {
+            return stride;
+        }
         int size = valueSize();
-        return type().isPerCpu() ? ((size + 7) & ~7) * PossibleCpus.COUNT : size;
+        stride = type().isPerCpu() ? ((size + 7) & ~7) * PossibleCpus.COUNT : size;
+        if (type >= 0) {
+            valueStride = stride; // fixed once the kernel map exists
+        }
+        return stride;
     }
 
     /** Kernel view of the map (id, type, sizes); needs a loaded map. */
