@@ -258,7 +258,7 @@ class OriginProgramTest {
     @Test
     void trafficFromClusterNodesIsMarkedForwarded() {
         String node = "198.51.100.99";
-        h.addNode(node);
+        h.addNode(node, PORT);
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).flags(SYN).build());
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).payload(10).build());
         h.ingress(toService(true).flags(SYN).build());
@@ -267,6 +267,16 @@ class OriginProgramTest {
         assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().forwarded()).isFalse();
         assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 2L,
                 Stat.FORWARDED_PACKETS, 2L));
+    }
+
+    @Test
+    void nodeCheckIsSkippedOnPortsWithoutTheFlag() {
+        String node = "198.51.100.99";
+        h.watchPort(9000, 3);
+        h.addNode(node, PORT);
+        h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, 9000).build());
+        assertThat(h.client(3, 9000, node).orElseThrow().forwarded()).isFalse();
+        assertThat(h.stat(Stat.FORWARDED_PACKETS)).isZero();
     }
 
     @ParameterizedTest(name = "ipv4={0}")
