@@ -5,6 +5,8 @@
  *  - bench_rewrite_source: gives the IPv4 source address a new value on every run (BPF_PROG_TEST_RUN repeats
  *    one frame, so this is how a repeat loop sees a new client each time);
  *  - bench_ingress_new_client: the same rewrite, then the full origin ingress path.
+ *  - bench_lru_insert_only: the same rewrite, then only a lookup + BPF_NOEXIST insert into an LRU map with
+ *    origin_clients' key/value types: the kernel's floor for any new-client path on an LRU table.
  * new-client cost = bench_ingress_new_client - bench_rewrite_source. Not loaded by the agent.
  */
 #include "origin.bpf.c"
@@ -15,6 +17,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } bench_source_counter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ORIGIN_CLIENTS_MAX_ENTRIES);
+	__type(key, struct origin_client_key);
+	__type(value, struct origin_client_value);
+} bench_lru_clients SEC(".maps");
 
 SEC("tc")
 int baseline_tc(struct __sk_buff *skb)
@@ -51,4 +60,28 @@ int bench_ingress_new_client(struct __sk_buff *skb)
 	if (!rewrite_source(skb))
 		return TC_ACT_OK;
 	return ingress_packet(skb);
+}
+
+SEC("tc")
+int bench_lru_insert_only(struct __sk_buff *skb)
+{
+	struct origin_client_key key = {};
+	struct origin_client_value value = {};
+	void *data, *data_end;
+	struct iphdr *ip;
+
+	if (!rewrite_source(skb))
+		return TC_ACT_OK;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	ip = data + sizeof(struct ethhdr);
+	if ((void *)(ip + 1) > data_end)
+		return TC_ACT_OK;
+	key.family = ORIGIN_FAMILY_IPV4;
+	key.port = 8080;
+	__builtin_memcpy(key.addr, &ip->saddr, 4);
+	value.packets = 1;
+	if (!bpf_map_lookup_elem(&bench_lru_clients, &key))
+		bpf_map_update_elem(&bench_lru_clients, &key, &value, BPF_NOEXIST);
+	return TC_ACT_OK;
 }
