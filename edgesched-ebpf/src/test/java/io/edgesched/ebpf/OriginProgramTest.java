@@ -341,6 +341,33 @@ class OriginProgramTest {
     }
 
     @Test
+    void newSynAckOnAReusedFourTupleReplacesTheStaleHandshake() {
+        byte[] oldSynAck = TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).seq(5000).build();
+        h.egress(oldSynAck); // its ACK never came
+        h.ingress(toService(true).flags(SYN).seq(9000).build());
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).seq(7000).ack(9001).build());
+        h.ingress(toService(true).flags(ACK).seq(9001).ack(7001).build());
+
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().rttSamples()).isEqualTo(1);
+        assertThat(h.stat(Stat.HANDSHAKES_TRACKED)).isEqualTo(2);
+        assertThat(h.stat(Stat.HANDSHAKES_RETRANSMITTED)).isZero();
+        assertThat(h.handshakeCount()).isZero();
+    }
+
+    /** BIG TCP / TSO packets carry 0 in the IP length field: the skb length is used instead. */
+    @ParameterizedTest(name = "ipv4={0}")
+    @ValueSource(booleans = {true, false})
+    void zeroIpLengthFieldCountsTheSkbLength(boolean ipv4) {
+        byte[] frame = toService(ipv4).payload(300).build();
+        int lengthField = TcpFrames.ETHERNET_HEADER + (ipv4 ? 2 : 4);
+        frame[lengthField] = 0;
+        frame[lengthField + 1] = 0;
+        h.ingress(frame);
+        assertThat(h.client(SERVICE, PORT, client(ipv4)).orElseThrow().bytes())
+                .isEqualTo(frame.length - TcpFrames.ETHERNET_HEADER);
+    }
+
+    @Test
     void egressTracksOnlySynAcksOfWatchedServices() {
         h.egress(TcpFrames.tcp(LOCAL4, 9999, CLIENT4, 40000).flags(SYN | ACK).build());   // unwatched port
         h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(ACK).payload(10).build()); // not a SYN-ACK
