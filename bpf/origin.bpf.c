@@ -276,8 +276,12 @@ static __always_inline void count_unparsed(int result)
 	stat_add(reason, 1);
 }
 
-/* Service watching (family, local address, local port): exact address first, then any address. */
-static __always_inline int find_service(__u8 family, __u16 port, const __u32 *addr, __u32 *service_id)
+/*
+ * Service watching (family, local address, local port): exact address first, then any address.
+ * *port_flags gets the port's ORIGIN_PORT_* bits.
+ */
+static __always_inline int find_service(__u8 family, __u16 port, const __u32 *addr, __u32 *service_id,
+					__u32 *port_flags)
 {
 	__u32 port_key = port;
 	struct origin_port *watched = bpf_map_lookup_elem(&origin_ports, &port_key);
@@ -285,6 +289,7 @@ static __always_inline int find_service(__u8 family, __u16 port, const __u32 *ad
 
 	if (!watched || !watched->flags)
 		return 0;
+	*port_flags = watched->flags;
 	if (watched->flags & ORIGIN_PORT_EXACT) {
 		struct origin_service_key key = {};
 		struct origin_service_value *service;
@@ -367,14 +372,14 @@ static __always_inline void count_existing(struct origin_client_value *client, _
 	}
 }
 
-SEC("tc")
-int origin_ingress(struct __sk_buff *skb)
+/* The ingress body, shared with the cost benchmark's wrapper (bpf/origin_bench.bpf.c). */
+static __always_inline int ingress_packet(struct __sk_buff *skb)
 {
 	struct origin_client_key key = {};
 	struct origin_client_value *client;
 	struct packet p = {};
 	__u64 segments;
-	__u32 service_id, tick;
+	__u32 service_id, port_flags = 0, tick;
 	int result, syn;
 
 	stat_add(ORIGIN_STAT_PACKETS_SEEN, 1);
@@ -389,7 +394,7 @@ int origin_ingress(struct __sk_buff *skb)
 			count_unparsed(result);
 		return TC_ACT_OK;
 	}
-	if (!find_service(p.family, p.dport, p.daddr, &service_id)) {
+	if (!find_service(p.family, p.dport, p.daddr, &service_id, &port_flags)) {
 		stat_add(ORIGIN_STAT_NOT_WATCHED, 1);
 		return TC_ACT_OK;
 	}
@@ -414,7 +419,8 @@ int origin_ingress(struct __sk_buff *skb)
 		fresh.first_seen_ns = now;
 		fresh.last_seen_ns = now;
 		fresh.last_syn_ns = syn ? now : 0;
-		fresh.flags = is_cluster_node(&p) ? ORIGIN_CLIENT_FORWARDED : 0;
+		if ((port_flags & ORIGIN_PORT_CHECK_NODES) && is_cluster_node(&p))
+			fresh.flags = ORIGIN_CLIENT_FORWARDED;
 		fresh.seen_tick = tick;
 		err = bpf_map_update_elem(&origin_clients, &key, &fresh, BPF_NOEXIST);
 		if (err == 0) {
@@ -443,13 +449,19 @@ int origin_ingress(struct __sk_buff *skb)
 }
 
 SEC("tc")
+int origin_ingress(struct __sk_buff *skb)
+{
+	return ingress_packet(skb);
+}
+
+SEC("tc")
 int origin_egress(struct __sk_buff *skb)
 {
 	struct origin_flow_key key = {};
 	struct origin_handshake *handshake;
 	struct origin_handshake fresh = {};
 	struct packet p = {};
-	__u32 service_id;
+	__u32 service_id, port_flags = 0;
 	int result;
 
 	stat_add(ORIGIN_STAT_EGRESS_PACKETS_SEEN, 1);
@@ -463,7 +475,7 @@ int origin_egress(struct __sk_buff *skb)
 	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) !=
 	    (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT))
 		return TC_ACT_OK;
-	if (!find_service(p.family, p.sport, p.saddr, &service_id))
+	if (!find_service(p.family, p.sport, p.saddr, &service_id, &port_flags))
 		return TC_ACT_OK;
 
 	key.family = p.family;
