@@ -148,7 +148,7 @@ class EbpfRequestOriginSourceNetnsTest {
     @Test
     void moreClientsThanTableEntriesStillWorksAndCountsTheOverflow() {
         try (NetnsLab crowd = NetnsLab.create(200, 0);
-             TcpSinkServer.Handle crowdServer = TcpSinkServer.Handle.start(crowd, PORT);
+             TcpSinkServer.Handle _ = TcpSinkServer.Handle.start(crowd, PORT);
              EbpfRequestOriginSource source = EbpfRequestOriginSource.builder().node(NodeId.of("crowd"))
                      .interfaceName(crowd.serverInterface()).networkNamespace(crowd.serverNs())
                      .clientTableSize(64).open()) {

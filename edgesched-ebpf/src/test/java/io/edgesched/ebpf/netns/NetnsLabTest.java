@@ -21,7 +21,7 @@ class NetnsLabTest {
         String serverNs;
         String clientNs;
         try (NetnsLab lab = NetnsLab.create(3, 2);
-             var server = TcpSinkServer.Handle.start(lab, 8080)) {
+             TcpSinkServer.Handle _ = TcpSinkServer.Handle.start(lab, 8080)) {
             serverNs = lab.serverNs();
             clientNs = lab.clientNs();
             assertThat(NetnsLab.namespaceExists(serverNs)).isTrue();

@@ -34,7 +34,7 @@ class OriginTopNetnsTest {
     @Test
     void reportsEveryClientOfRealTrafficAsJsonAndDetachesAtTheEnd() throws Exception {
         try (NetnsLab lab = NetnsLab.create(3, 1);
-             TcpSinkServer.Handle server = TcpSinkServer.Handle.start(lab, 9090)) {
+             TcpSinkServer.Handle _ = TcpSinkServer.Handle.start(lab, 9090)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             CompletableFuture<OriginTop> instance = new CompletableFuture<>();
