@@ -186,6 +186,29 @@ class EbpfRequestOriginSourceNetnsTest {
     }
 
     @Test
+    void aServiceOnOneLocalAddressWinsOverThePortWideService() {
+        try (EbpfRequestOriginSource source = builder().open()) {
+            source.watch(WatchedService.port(PORT));
+            source.watch(new WatchedService(77, "v6-only", java.util.Optional.of(ClientAddress.of(lab.serverV6())),
+                    PORT));
+            TcpLoadClient.run(lab, lab.serverV4(), PORT, 2, 10, List.of(lab.clientV4().getFirst()));
+            TcpLoadClient.run(lab, lab.serverV6(), PORT, 3, 10, List.of(lab.clientV6().getFirst()));
+            Map<Integer, OriginRecord> byService = new HashMap<>();
+            source.snapshot().records().forEach(r -> byService.put(r.serviceId(), r));
+            assertThat(byService).containsOnlyKeys(PORT, 77);
+            assertThat(byService.get(PORT).client().toInetAddress()).isEqualTo(lab.clientV4().getFirst());
+            assertThat(byService.get(PORT).connections()).isEqualTo(2);
+            assertThat(byService.get(77).client().toInetAddress()).isEqualTo(lab.clientV6().getFirst());
+            assertThat(byService.get(77).connections()).isEqualTo(3);
+
+            source.unwatch(77); // the port-wide service takes IPv6 back
+            TcpLoadClient.run(lab, lab.serverV6(), PORT, 1, 10, List.of(lab.clientV6().getFirst()));
+            assertThat(source.snapshot().records()).allSatisfy(r -> assertThat(r.serviceId()).isEqualTo(PORT))
+                    .anySatisfy(r -> assertThat(r.client().toInetAddress()).isEqualTo(lab.clientV6().getFirst()));
+        }
+    }
+
+    @Test
     void pinnedMapsCanBeReadByAnotherReaderAndArePinnedOnlyWhileOpen() throws IOException {
         Path pins = Path.of("/sys/fs/bpf", NetnsLab.PREFIX + ProcessHandle.current().pid() + "-pins");
         try (EbpfRequestOriginSource source = builder().pinDirectory(pins).open()) {
