@@ -317,6 +317,29 @@ class BpfMapTest {
     }
 
     @Test
+    void batchDeleteSkipsAbsentKeys() {
+        try (BpfObject object = TestObjects.open("maps").load(); Arena arena = Arena.ofConfined()) {
+            BpfMap map = object.map("hash_map");
+            fill(map, 10);
+            MemorySegment keys = arena.allocate(KEY * 4L);
+            int[] toDelete = {2, 500, 5, 7}; // 500 is not in the map
+            for (int i = 0; i < toDelete.length; i++) {
+                MemorySegment.copy(key(toDelete[i]), 0, keys, ValueLayout.JAVA_BYTE, (long) i * KEY, KEY);
+            }
+
+            assertThat(map.deleteBatch(keys, 4)).isEqualTo(3);
+
+            assertThat(map.lookup(key(2))).isEmpty();
+            assertThat(map.lookup(key(5))).isEmpty();
+            assertThat(map.lookup(key(7))).isEmpty();
+            assertThat(map.lookup(key(3))).isPresent();
+            try (MapSnapshotReader reader = map.snapshotReader()) {
+                assertThat(reader.read()).isEqualTo(7);
+            }
+        }
+    }
+
+    @Test
     void standaloneMapIsCreatedReadAndClosed() {
         BpfMap map = BpfMap.create(MapType.LRU_HASH, "test_standalone", KEY, 80, 128, 0);
         try (map) {
