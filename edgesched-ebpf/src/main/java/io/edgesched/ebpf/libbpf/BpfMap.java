@@ -204,7 +204,9 @@ public final class BpfMap implements AutoCloseable {
     /** The map's file descriptor (valid after load, until close). */
     public int fd() {
         if (owner != null) {
-            owner.checkLoaded("map '" + name + "'");
+            if (!owner.isUsable()) { // checked first so the hot path builds no message
+                owner.checkLoaded("map '" + name + "'");
+            }
         } else if (closed) {
             throw new IllegalStateException("map " + name + " is closed");
         }

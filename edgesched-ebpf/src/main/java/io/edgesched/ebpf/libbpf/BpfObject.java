@@ -266,6 +266,11 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /** Loaded and not closed. */
+    boolean isUsable() {
+        return loaded && !closed;
+    }
+
     boolean isClosed() {
         return closed;
     }
