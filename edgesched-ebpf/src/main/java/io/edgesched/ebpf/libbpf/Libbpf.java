@@ -139,6 +139,7 @@ final class Libbpf {
     }
 
     /** Looks up a libbpf by file name; fails with a message saying how to install it. */
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     static SymbolLookup libraryLookup(String libraryName) {
         try {
             return SymbolLookup.libraryLookup(libraryName, Arena.global());
@@ -148,6 +149,7 @@ final class Libbpf {
         }
     }
 
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         if (LOOKUP == null) {
             return null;

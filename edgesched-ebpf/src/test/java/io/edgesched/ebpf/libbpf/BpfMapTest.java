@@ -266,7 +266,8 @@ class BpfMapTest {
                 assertThatThrownBy(() -> map.pin(pin.toString())).hasMessageContaining("EEXIST");
             }
             // the object is closed; the pin keeps the map alive for a separate reader
-            try (BpfMap reopened = BpfMap.openPinned(pin.toString())) {
+            BpfMap reopened = BpfMap.openPinned(pin.toString());
+            try {
                 assertThat(reopened.type()).isEqualTo(MapType.HASH);
                 assertThat(reopened.keySize()).isEqualTo(KEY);
                 assertThat(reopened.valueSize()).isEqualTo(VALUE);
@@ -275,9 +276,10 @@ class BpfMapTest {
                 try (MapSnapshotReader reader = reopened.snapshotReader()) {
                     assertThat(reader.read()).isEqualTo(1);
                 }
+            } finally {
                 reopened.close();
-                assertThatThrownBy(reopened::fd).isInstanceOf(IllegalStateException.class);
             }
+            assertThatThrownBy(reopened::fd).isInstanceOf(IllegalStateException.class);
             // a second object can reuse the pinned map instead of creating its own
             try (BpfMap pinned = BpfMap.openPinned(pin.toString());
                     BpfObject second = TestObjects.open("maps")) {
