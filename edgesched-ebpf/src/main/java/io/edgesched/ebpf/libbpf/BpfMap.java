@@ -204,7 +204,9 @@ public final class BpfMap implements AutoCloseable {
     /** The map's file descriptor (valid after load, until close). */
     public int fd() {
         if (owner != null) {
-            owner.checkLoaded("map '" + name + "'");
+            if (!owner.isUsable()) { // checked first so the hot path builds no message
+                owner.checkLoaded("map '" + name + "'");
+            }
         } else if (closed) {
             throw new IllegalStateException("map " + name + " is closed");
         }
@@ -597,6 +599,42 @@ public final class BpfMap implements AutoCloseable {
         } catch (Throwable t) {
             throw Errors.rethrow(t);
         }
+    }
+
+    /**
+     * Deletes {@code count} packed keys with BPF_MAP_DELETE_BATCH (keys already absent are skipped).
+     *
+     * @return keys deleted
+     */
+    public int deleteBatch(MemorySegment keys, int count) {
+        int mapFd = fd();
+        int ks = keySize();
+        requireSegment(keys, (long) ks * count, "keys buffer");
+        int deleted = 0;
+        int done = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment countSegment = arena.allocate(JAVA_INT);
+            MemorySegment opts = MapBatchCursor.batchOpts(arena, 0);
+            while (done < count) {
+                countSegment.set(JAVA_INT, 0, count - done);
+                MemorySegment rest = keys.asSlice((long) done * ks);
+                int rc = (int) Libbpf.MAP_DELETE_BATCH.invokeExact(mapFd, rest, countSegment, opts);
+                int processed = countSegment.get(JAVA_INT, 0);
+                deleted += processed;
+                done += processed;
+                if (rc == 0) {
+                    break;
+                }
+                if (rc != -Errors.ENOENT) {
+                    throw Errors.of("batch delete from map '" + name + "' (" + count + " keys, " + deleted
+                            + " deleted)", rc);
+                }
+                done++; // the kernel stopped at a key that is not there: skip it
+            }
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+        return deleted;
     }
 
     /** A reader that snapshots the whole map into buffers sized for max_entries; close it to free them. */

@@ -54,7 +54,7 @@ public final class BpfObject implements AutoCloseable {
     private final MemorySegment object;
     private final Map<String, BpfMap> maps;
     private final Map<String, BpfProgram> programs;
-    private boolean loaded;
+    private volatile boolean loaded;
     private boolean loadAttempted;
     private volatile boolean closed;
 
@@ -266,6 +266,11 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /** Loaded and not closed. */
+    boolean isUsable() {
+        return loaded && !closed;
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -339,6 +344,7 @@ public final class BpfObject implements AutoCloseable {
         return "\n--- libbpf says ---\n" + String.join("\n", lines);
     }
 
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     static String cString(MemorySegment pointer) {
         return pointer.address() == 0 ? "" : pointer.reinterpret(Long.MAX_VALUE).getString(0);
     }
