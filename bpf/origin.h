@@ -37,12 +37,16 @@
  *                     silently: every packet that is not counted towards a client lands in one of
  *                     the NOT_* / UNPARSED* counters.
  *
- * The programs only read packets: both always return TC_ACT_OK.
+ * The programs only read packets and always return ORIGIN_VERDICT (TC_ACT_UNSPEC): "no opinion, go on
+ * with the next filter". TC_ACT_OK would also pass the packet, but in direct-action mode it ends the
+ * classification, so a filter behind ours on a shared hook (a CNI's program, say) would be skipped.
  */
 #ifndef EDGESCHED_ORIGIN_H
 #define EDGESCHED_ORIGIN_H
 
 #include <linux/types.h>
+
+#define ORIGIN_VERDICT (-1) /* TC_ACT_UNSPEC */
 
 #define ORIGIN_FAMILY_IPV4 4
 #define ORIGIN_FAMILY_IPV6 6
