@@ -421,7 +421,7 @@ static __always_inline int ingress_packet(struct __sk_buff *skb)
 		fresh.first_seen_ns = now;
 		fresh.last_seen_ns = now;
 		fresh.last_syn_ns = syn ? now : 0;
-		if (!(port_flags & ORIGIN_PORT_SKIP_NODES) && is_cluster_node(&p))
+		if ((port_flags & ORIGIN_PORT_CHECK_NODES) && is_cluster_node(&p))
 			fresh.flags = ORIGIN_CLIENT_FORWARDED;
 		fresh.seen_tick = tick;
 		err = bpf_map_update_elem(&origin_clients, &key, &fresh, BPF_NOEXIST);

@@ -20,8 +20,8 @@
  *                     address (addr non-zero). Only consulted for ports with ORIGIN_PORT_EXACT.
  *  origin_nodes       HASH origin_node_key -> u32 flags (non-zero): addresses of cluster nodes.
  *                     Traffic from them is relayed (e.g. kube-proxy NodePort forwarding), not from
- *                     end clients. Checked when a client entry is created (unless the port has
- *                     ORIGIN_PORT_SKIP_NODES); the ORIGIN_CLIENT_FORWARDED flag of that entry then
+ *                     end clients. Checked when a client entry is created on a port whose origin_port
+ *                     has ORIGIN_PORT_CHECK_NODES; the ORIGIN_CLIENT_FORWARDED flag of that entry then
  *                     marks all of its traffic. Fill it before attaching (entries created earlier keep
  *                     their flag until they are evicted or deleted).
  *  origin_clients     LRU_HASH origin_client_key -> origin_client_value, one entry per
@@ -61,9 +61,10 @@
 #define ORIGIN_PORT_ANY_IPV4 (1u << 0) /* wildcard_service_id[0] watches this port on every IPv4 address */
 #define ORIGIN_PORT_ANY_IPV6 (1u << 1) /* wildcard_service_id[1] watches this port on every IPv6 address */
 #define ORIGIN_PORT_EXACT    (1u << 2) /* origin_services has keys with a specific local address for it */
-#define ORIGIN_PORT_SKIP_NODES (1u << 3) /* new clients on this port are not looked up in origin_nodes:
-					  * saves ~60 ns per new client; for ports that cannot receive
-					  * relayed traffic */
+#define ORIGIN_PORT_CHECK_NODES (1u << 3) /* new clients on this port are looked up in origin_nodes (costs
+					   * ~60 ns per new client): set it on every watched port while
+					   * origin_nodes is not empty, or only on ports that receive relayed
+					   * traffic (NodePorts) */
 
 /* origin_client_value.flags bits */
 #define ORIGIN_CLIENT_FORWARDED (1u << 0) /* the client address is in origin_nodes */

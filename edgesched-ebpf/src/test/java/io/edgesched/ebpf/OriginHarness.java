@@ -122,14 +122,15 @@ final class OriginHarness implements AutoCloseable {
         }
     }
 
-    /** Turns off the cluster-node check for new clients on {@code port}. */
-    void skipNodeCheck(int port) {
+    /** Registers a cluster node and turns on the node check for {@code port}. */
+    void addNode(String address, int port) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment portValue = readPort(arena, port);
             OriginMapLayouts.PORT_FLAGS.set(portValue, 0L,
-                    (int) OriginMapLayouts.PORT_FLAGS.get(portValue, 0L) | OriginMapLayouts.PORT_SKIP_NODES);
+                    (int) OriginMapLayouts.PORT_FLAGS.get(portValue, 0L) | OriginMapLayouts.PORT_CHECK_NODES);
             ports.update(portKey(arena, port), portValue, UpdateFlag.ANY);
         }
+        addNode(address);
     }
 
     void addNode(String address) {

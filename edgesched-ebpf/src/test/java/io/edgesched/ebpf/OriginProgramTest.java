@@ -258,7 +258,7 @@ class OriginProgramTest {
     @Test
     void trafficFromClusterNodesIsMarkedForwarded() {
         String node = "198.51.100.99";
-        h.addNode(node);
+        h.addNode(node, PORT);
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).flags(SYN).build());
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).payload(10).build());
         h.ingress(toService(true).flags(SYN).build());
@@ -270,11 +270,10 @@ class OriginProgramTest {
     }
 
     @Test
-    void nodeCheckIsSkippedOnPortsFlaggedSkipNodes() {
+    void nodeCheckIsSkippedOnPortsWithoutTheFlag() {
         String node = "198.51.100.99";
         h.watchPort(9000, 3);
-        h.skipNodeCheck(9000);
-        h.addNode(node);
+        h.addNode(node, PORT);
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, 9000).build());
         assertThat(h.client(3, 9000, node).orElseThrow().forwarded()).isFalse();
         assertThat(h.stat(Stat.FORWARDED_PACKETS)).isZero();

@@ -84,8 +84,7 @@ public final class ProgramCostBench {
         List<Row> rows = new ArrayList<>();
         try (BpfObject origin = openOrigin(OriginMapLayouts.OBJECT_RESOURCE, 65536);
              BpfObject roomy = openOrigin(BENCH_RESOURCE, roomyEntries);
-             BpfObject full = openOrigin(BENCH_RESOURCE, 4096);
-             BpfObject fullSkip = openOrigin(BENCH_RESOURCE, 4096, OriginMapLayouts.PORT_SKIP_NODES)) {
+             BpfObject full = openOrigin(BENCH_RESOURCE, 4096)) {
             BpfProgram empty = roomy.program("baseline_tc");
             BpfProgram ingress = origin.program(OriginMapLayouts.INGRESS_PROGRAM);
             BpfProgram egress = origin.program(OriginMapLayouts.EGRESS_PROGRAM);
@@ -117,10 +116,6 @@ public final class ProgramCostBench {
             fullFloor.testRun(syn4, 3 * 4096);
             rows.add(new Row("  kernel floor: lookup + LRU insert only, full", "repeat", newRuns,
                     repeated(fullFloor, syn4, newRepeat, rounds), rewrite, null));
-            BpfProgram fullSkipNewClient = fullSkip.program("bench_ingress_new_client");
-            fullSkipNewClient.testRun(syn4, 3 * 4096);
-            rows.add(new Row("  same, port flagged SKIP_NODES (no node check)", "repeat", newRuns,
-                    repeated(fullSkipNewClient, syn4, newRepeat, rounds), rewrite, 250.0));
 
             List<byte[]> newClients = distinctClients(frames);
             BpfProgram roomyIngress = roomy.program(OriginMapLayouts.INGRESS_PROGRAM);
@@ -136,10 +131,6 @@ public final class ProgramCostBench {
     }
 
     private static BpfObject openOrigin(String resource, int clientEntries) {
-        return openOrigin(resource, clientEntries, 0);
-    }
-
-    private static BpfObject openOrigin(String resource, int clientEntries, int extraPortFlags) {
         BpfObject object = BpfObject.openResource(OriginMapLayouts.class, resource);
         try {
             object.map(OriginMapLayouts.CLIENTS_MAP).setMaxEntries(clientEntries);
@@ -150,7 +141,7 @@ public final class ProgramCostBench {
                 key.set(OriginMapLayouts.PORT_KEY, 0, PORT);
                 MemorySegment value = arena.allocate(OriginMapLayouts.PORT_VALUE);
                 OriginMapLayouts.PORT_FLAGS.set(value, 0L,
-                        OriginMapLayouts.PORT_ANY_IPV4 | OriginMapLayouts.PORT_ANY_IPV6 | extraPortFlags);
+                        OriginMapLayouts.PORT_ANY_IPV4 | OriginMapLayouts.PORT_ANY_IPV6);
                 OriginMapLayouts.PORT_WILDCARD_SERVICE_ID_IPV4.set(value, 0L, SERVICE);
                 OriginMapLayouts.PORT_WILDCARD_SERVICE_ID_IPV6.set(value, 0L, SERVICE);
                 object.map(OriginMapLayouts.PORTS_MAP).update(key, value, UpdateFlag.ANY);
