@@ -16,6 +16,8 @@
  *                     a hash lookup (wildcard_service_id[0] for IPv4, [1] for IPv6, valid when the
  *                     ORIGIN_PORT_ANY_IPV4/ANY_IPV6 bit is set). ORIGIN_PORT_EXACT means origin_services
  *                     holds keys for specific local addresses on this port; they win over the wildcard.
+ *                     "Local" = the packet's destination (ingress) / source (egress); the program does
+ *                     not check that the address is this host's (pod addresses routed via the node match).
  *  origin_services    HASH origin_service_key -> origin_service_value: services bound to one local
  *                     address (addr non-zero). Only consulted for ports with ORIGIN_PORT_EXACT.
  *  origin_nodes       HASH origin_node_key -> u32 flags (non-zero): addresses of cluster nodes.
