@@ -2,7 +2,7 @@
 /*
  * edgesched request origin: tc programs that count, per watched service and client address, the TCP
  * connections, packets and bytes arriving at this node, and the handshake RTT to each client.
- * Layouts and semantics: origin.h and docs/bpf.md. Both programs only read: always TC_ACT_OK.
+ * Layouts and semantics: origin.h and docs/bpf.md. Both programs only read: always ORIGIN_VERDICT (TC_ACT_UNSPEC, see origin.h).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -21,6 +21,8 @@
 #endif
 
 char LICENSE[] SEC("license") = "GPL";
+
+_Static_assert(ORIGIN_VERDICT == TC_ACT_UNSPEC, "ORIGIN_VERDICT is TC_ACT_UNSPEC");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -392,11 +394,11 @@ static __always_inline int ingress_packet(struct __sk_buff *skb)
 			stat_add(ORIGIN_STAT_NOT_TCP, 1);
 		else
 			count_unparsed(result);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
 	if (!find_service(p.family, p.dport, p.daddr, &service_id, &port_flags)) {
 		stat_add(ORIGIN_STAT_NOT_WATCHED, 1);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
 
 	key.service_id = service_id;
@@ -428,12 +430,12 @@ static __always_inline int ingress_packet(struct __sk_buff *skb)
 			stat_add(ORIGIN_STAT_MATCHED, 1);
 			if (fresh.flags & ORIGIN_CLIENT_FORWARDED)
 				stat_add(ORIGIN_STAT_FORWARDED_PACKETS, 1);
-			return TC_ACT_OK;
+			return ORIGIN_VERDICT;
 		}
 		client = err == -EEXIST ? bpf_map_lookup_elem(&origin_clients, &key) : 0;
 		if (!client) {
 			stat_add(ORIGIN_STAT_CLIENTS_FULL, 1);
-			return TC_ACT_OK;
+			return ORIGIN_VERDICT;
 		}
 		stat_add(ORIGIN_STAT_CLIENTS_RACE, 1);
 	}
@@ -445,7 +447,7 @@ static __always_inline int ingress_packet(struct __sk_buff *skb)
 	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) == TCP_FLAG_ACK_BIT &&
 	    client->last_syn_ns && client->last_seen_ns - client->last_syn_ns < ORIGIN_HANDSHAKE_WINDOW_NS)
 		take_rtt_sample(&p, client);
-	return TC_ACT_OK;
+	return ORIGIN_VERDICT;
 }
 
 SEC("tc")
@@ -470,13 +472,13 @@ int origin_egress(struct __sk_buff *skb)
 	if (result != PARSE_OK) {
 		if (result != PARSE_NOT_IP && result != PARSE_NOT_TCP)
 			stat_add(ORIGIN_STAT_EGRESS_UNPARSED, 1);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
 	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) !=
 	    (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT))
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	if (!find_service(p.family, p.sport, p.saddr, &service_id, &port_flags))
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 
 	key.family = p.family;
 	key.local_port = p.sport;
@@ -488,7 +490,7 @@ int origin_egress(struct __sk_buff *skb)
 		/* Retransmitted SYN-ACK: the ACK cannot tell which copy it answers (Karn). */
 		handshake->flags |= ORIGIN_HANDSHAKE_RETRANSMITTED;
 		stat_add(ORIGIN_STAT_HANDSHAKES_RETRANSMITTED, 1);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
 	fresh.synack_ns = bpf_ktime_get_ns();
 	fresh.expected_ack = p.seq + 1;
@@ -498,5 +500,5 @@ int origin_egress(struct __sk_buff *skb)
 		stat_add(ORIGIN_STAT_HANDSHAKES_TRACKED, 1);
 	else
 		stat_add(ORIGIN_STAT_HANDSHAKES_FULL, 1);
-	return TC_ACT_OK;
+	return ORIGIN_VERDICT;
 }

@@ -16,6 +16,8 @@
  *                     a hash lookup (wildcard_service_id[0] for IPv4, [1] for IPv6, valid when the
  *                     ORIGIN_PORT_ANY_IPV4/ANY_IPV6 bit is set). ORIGIN_PORT_EXACT means origin_services
  *                     holds keys for specific local addresses on this port; they win over the wildcard.
+ *                     "Local" = the packet's destination (ingress) / source (egress); the program does
+ *                     not check that the address is this host's (pod addresses routed via the node match).
  *  origin_services    HASH origin_service_key -> origin_service_value: services bound to one local
  *                     address (addr non-zero). Only consulted for ports with ORIGIN_PORT_EXACT.
  *  origin_nodes       HASH origin_node_key -> u32 flags (non-zero): addresses of cluster nodes.
@@ -37,12 +39,16 @@
  *                     silently: every packet that is not counted towards a client lands in one of
  *                     the NOT_* / UNPARSED* counters.
  *
- * The programs only read packets: both always return TC_ACT_OK.
+ * The programs only read packets and always return ORIGIN_VERDICT (TC_ACT_UNSPEC): "no opinion, go on
+ * with the next filter". TC_ACT_OK would also pass the packet, but in direct-action mode it ends the
+ * classification, so a filter behind ours on a shared hook (a CNI's program, say) would be skipped.
  */
 #ifndef EDGESCHED_ORIGIN_H
 #define EDGESCHED_ORIGIN_H
 
 #include <linux/types.h>
+
+#define ORIGIN_VERDICT (-1) /* TC_ACT_UNSPEC */
 
 #define ORIGIN_FAMILY_IPV4 4
 #define ORIGIN_FAMILY_IPV6 6

@@ -28,7 +28,7 @@ struct {
 SEC("tc")
 int baseline_tc(struct __sk_buff *skb)
 {
-	return TC_ACT_OK;
+	return ORIGIN_VERDICT;
 }
 
 /* 10.x.y.z with a per-CPU counter, CPU number in the top bits so that CPUs never collide. */
@@ -51,14 +51,14 @@ SEC("tc")
 int bench_rewrite_source(struct __sk_buff *skb)
 {
 	rewrite_source(skb);
-	return TC_ACT_OK;
+	return ORIGIN_VERDICT;
 }
 
 SEC("tc")
 int bench_ingress_new_client(struct __sk_buff *skb)
 {
 	if (!rewrite_source(skb))
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	return ingress_packet(skb);
 }
 
@@ -71,17 +71,17 @@ int bench_lru_insert_only(struct __sk_buff *skb)
 	struct iphdr *ip;
 
 	if (!rewrite_source(skb))
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	ip = data + sizeof(struct ethhdr);
 	if ((void *)(ip + 1) > data_end)
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	key.family = ORIGIN_FAMILY_IPV4;
 	key.port = 8080;
 	__builtin_memcpy(key.addr, &ip->saddr, 4);
 	value.packets = 1;
 	if (!bpf_map_lookup_elem(&bench_lru_clients, &key))
 		bpf_map_update_elem(&bench_lru_clients, &key, &value, BPF_NOEXIST);
-	return TC_ACT_OK;
+	return ORIGIN_VERDICT;
 }

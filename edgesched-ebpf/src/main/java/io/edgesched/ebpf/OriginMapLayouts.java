@@ -43,6 +43,12 @@ public final class OriginMapLayouts {
 
     // ---- constants -------------------------------------------------------------------------------
 
+    /**
+     * What both programs always return: TC_ACT_UNSPEC (-1), "no opinion, next filter". Never a verdict that
+     * changes the packet's fate, and unlike TC_ACT_OK it does not skip filters behind ours on the hook.
+     */
+    public static final int VERDICT = -1;
+
     public static final byte FAMILY_IPV4 = 4;
     public static final byte FAMILY_IPV6 = 6;
 

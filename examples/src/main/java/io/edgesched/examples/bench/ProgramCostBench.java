@@ -75,6 +75,7 @@ public final class ProgramCostBench {
                 .flags(TcpFrames.ACK | TcpFrames.PSH).payload(100).build();
         byte[] syn4 = TcpFrames.tcp("10.0.0.1", 40000, "192.0.2.10", PORT).flags(TcpFrames.SYN).seq(1000).build();
         // Each repetition of the new-client programs inserts one client: size the roomy table for all of them.
+        // New-client rows flag the port ORIGIN_PORT_CHECK_NODES, as an agent with cluster nodes configured does.
         int newRepeat = Math.max(1, Math.min(repeat, 50_000));
         int roomyEntries = Math.max(65536, newRepeat * (rounds + 1) + 1024);
         // (the full tables hold 4096 entries and are filled three times over before measuring)
@@ -83,8 +84,9 @@ public final class ProgramCostBench {
 
         List<Row> rows = new ArrayList<>();
         try (BpfObject origin = openOrigin(OriginMapLayouts.OBJECT_RESOURCE, 65536);
-             BpfObject roomy = openOrigin(BENCH_RESOURCE, roomyEntries);
-             BpfObject full = openOrigin(BENCH_RESOURCE, 4096)) {
+             BpfObject roomy = openOrigin(BENCH_RESOURCE, roomyEntries, OriginMapLayouts.PORT_CHECK_NODES);
+             BpfObject full = openOrigin(BENCH_RESOURCE, 4096, OriginMapLayouts.PORT_CHECK_NODES);
+             BpfObject fullNoNodeCheck = openOrigin(BENCH_RESOURCE, 4096, 0)) {
             BpfProgram empty = roomy.program("baseline_tc");
             BpfProgram ingress = origin.program(OriginMapLayouts.INGRESS_PROGRAM);
             BpfProgram egress = origin.program(OriginMapLayouts.EGRESS_PROGRAM);
@@ -116,6 +118,10 @@ public final class ProgramCostBench {
             fullFloor.testRun(syn4, 3 * 4096);
             rows.add(new Row("  kernel floor: lookup + LRU insert only, full", "repeat", newRuns,
                     repeated(fullFloor, syn4, newRepeat, rounds), rewrite, null));
+            BpfProgram fullNoCheck = fullNoNodeCheck.program("bench_ingress_new_client");
+            fullNoCheck.testRun(syn4, 3 * 4096);
+            rows.add(new Row("  same, port without CHECK_NODES (no node lookup)", "repeat", newRuns,
+                    repeated(fullNoCheck, syn4, newRepeat, rounds), rewrite, 250.0));
 
             List<byte[]> newClients = distinctClients(frames);
             BpfProgram roomyIngress = roomy.program(OriginMapLayouts.INGRESS_PROGRAM);
@@ -131,6 +137,10 @@ public final class ProgramCostBench {
     }
 
     private static BpfObject openOrigin(String resource, int clientEntries) {
+        return openOrigin(resource, clientEntries, 0);
+    }
+
+    private static BpfObject openOrigin(String resource, int clientEntries, int extraPortFlags) {
         BpfObject object = BpfObject.openResource(OriginMapLayouts.class, resource);
         try {
             object.map(OriginMapLayouts.CLIENTS_MAP).setMaxEntries(clientEntries);
@@ -141,7 +151,7 @@ public final class ProgramCostBench {
                 key.set(OriginMapLayouts.PORT_KEY, 0, PORT);
                 MemorySegment value = arena.allocate(OriginMapLayouts.PORT_VALUE);
                 OriginMapLayouts.PORT_FLAGS.set(value, 0L,
-                        OriginMapLayouts.PORT_ANY_IPV4 | OriginMapLayouts.PORT_ANY_IPV6);
+                        OriginMapLayouts.PORT_ANY_IPV4 | OriginMapLayouts.PORT_ANY_IPV6 | extraPortFlags);
                 OriginMapLayouts.PORT_WILDCARD_SERVICE_ID_IPV4.set(value, 0L, SERVICE);
                 OriginMapLayouts.PORT_WILDCARD_SERVICE_ID_IPV6.set(value, 0L, SERVICE);
                 object.map(OriginMapLayouts.PORTS_MAP).update(key, value, UpdateFlag.ANY);
@@ -187,8 +197,9 @@ public final class ProgramCostBench {
     }
 
     private static TestRunResult check(BpfProgram program, TestRunResult result) {
-        if (result.retval() != 0) {
-            throw new IllegalStateException(program.name() + " returned " + result.retval() + ", not TC_ACT_OK");
+        if (result.retval() != OriginMapLayouts.VERDICT) {
+            throw new IllegalStateException(program.name() + " returned " + result.retval()
+                    + ", not TC_ACT_UNSPEC (" + OriginMapLayouts.VERDICT + ")");
         }
         return result;
     }
