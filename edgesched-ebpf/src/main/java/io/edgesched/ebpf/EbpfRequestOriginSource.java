@@ -40,13 +40,15 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
 
     private final NodeId node;
     private final OriginKernel kernel;
-    private final ServiceTable services = new ServiceTable();
+    private final ServiceTable services;
     private long clientsDeletedByUs;
     private boolean closed;
 
-    EbpfRequestOriginSource(NodeId node, OriginKernel kernel) {
+    /** @param checkNodes cluster nodes were configured: new clients of every watched port are checked against them */
+    EbpfRequestOriginSource(NodeId node, OriginKernel kernel, boolean checkNodes) {
         this.node = Objects.requireNonNull(node, "node");
         this.kernel = Objects.requireNonNull(kernel, "kernel");
+        this.services = new ServiceTable(checkNodes);
     }
 
     public static Builder builder() {
@@ -137,13 +139,19 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
             OriginKernel kernel;
             try {
                 kernel = LibbpfOriginKernel.open(config);
+            } catch (NoSuchInterfaceException e) {
+                // The binding's hint speaks to binding users; this one to whoever configured the source.
+                String check = networkNamespace == null ? "ip link" : "ip -n " + networkNamespace + " link";
+                throw new OriginSourceException("attach request-origin observer: no such interface '" + interfaceName
+                        + "'" + (networkNamespace == null ? "" : " in network namespace " + networkNamespace)
+                        + " (check `" + check + "`)", e);
             } catch (BpfException e) {
                 throw new OriginSourceException("attach request-origin observer to " + config.description() + ": "
                         + e.getMessage(), e);
             }
             LOG.info("observing request origins on {} as node {} (client table {})", kernel.description(), node,
                     clientTableSize);
-            return new EbpfRequestOriginSource(node, kernel);
+            return new EbpfRequestOriginSource(node, kernel, !clusterNodes.isEmpty());
         }
     }
 
