@@ -48,6 +48,7 @@ public final class DemandStore {
     private final ServiceCatalog catalog;
     private final DemandConfig config;
     private final double lambdaPerTick;
+    private final double lambdaPerSecond;
     private final Map<WorkloadId, Integer> workloadIndex = new HashMap<>();
     private final List<WorkloadId> workloads = new ArrayList<>();
     private final Map<NodeId, Integer> nodeIndex = new HashMap<>();
@@ -73,22 +74,47 @@ public final class DemandStore {
         this.config = Objects.requireNonNull(config, "config");
         double halfLifeTicks = config.halfLife().toNanos() / (double) NANOS_PER_TICK;
         this.lambdaPerTick = Math.log(2) / halfLifeTicks;
+        this.lambdaPerSecond = Math.log(2) / (config.halfLife().toNanos() / 1e9);
     }
 
     public DemandConfig config() {
         return config;
     }
 
+    /** Snapshots a carried-over baseline may be old at most (besides {@link DemandConfig#staleAfter}). */
+    private static final int BASELINE_RING = 64;
+
     /** What the store knows about one node's source between snapshots. */
     private static final class NodeState {
         boolean seen;
         long generation;
+        int sequence;                                  // of the last snapshot ingested
+        final long[] monoBySequence = new long[BASELINE_RING];
+        final long[] wallBySequence = new long[BASELINE_RING]; // nanos since the store's epoch
         long monotonicNanos;
         Instant takenAt;
         CounterBaselines baselines = new CounterBaselines(0);
+
+        /** Seconds between an earlier snapshot of this node and now: monotonic clock, else wall clock. */
+        double secondsSince(int earlierSequence, long nowMono, long nowWall) {
+            int i = Math.floorMod(earlierSequence, BASELINE_RING);
+            long mono = nowMono - monoBySequence[i];
+            return (mono > 0 ? mono : nowWall - wallBySequence[i]) / 1e9;
+        }
+
+        boolean remembers(int earlierSequence) {
+            return earlierSequence > sequence - BASELINE_RING && earlierSequence <= sequence;
+        }
+
+        long monoOf(int earlierSequence) {
+            return monoBySequence[Math.floorMod(earlierSequence, BASELINE_RING)];
+        }
     }
 
-    /** Adds one node's snapshot. Snapshots of one node must come in time order; older ones are ignored and counted. */
+    /**
+     * Adds one node's snapshot. Snapshots of one node must come in time order; older ones are ignored and
+     * counted ({@link DemandStats#staleOutOfOrder()}).
+     */
     public void ingest(OriginSnapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
         if (epoch == null) {
@@ -109,15 +135,18 @@ public final class DemandStore {
             LOG.debug("origin source on {} restarted (generation {} -> {}): counter baselines dropped",
                     snapshot.node(), state.generation, snapshot.generation());
         }
-        // Counters may be counted in full only for records whose first packet came after the previous read on
-        // the same boot (same monotonic clock).
-        boolean sameBoot = state.seen && snapshot.monotonicNanos() >= state.monotonicNanos;
+        long nowMono = snapshot.monotonicNanos();
+        long nowWall = Duration.between(epoch, snapshot.takenAt()).toNanos();
+        // A monotonic clock that went back means the node rebooted: nothing before can be compared.
+        boolean sameBoot = state.seen && nowMono >= state.monotonicNanos;
+        CounterBaselines previous = restarted || !sameBoot ? new CounterBaselines(0) : state.baselines;
+        int previousSequence = state.sequence;
         long previousMono = state.monotonicNanos;
-        CounterBaselines previous = restarted ? new CounterBaselines(0) : state.baselines;
-        CounterBaselines next = new CounterBaselines(snapshot.records().size());
-        double dtSeconds = state.seen ? Duration.between(state.takenAt, snapshot.takenAt()).toNanos() / 1e9 : 0;
+        double nodeSeconds = state.seen ? state.secondsSince(previousSequence, nowMono, nowWall) : 0;
+        double nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
+        int sequence = previousSequence + 1;
+        CounterBaselines next = new CounterBaselines(Math.max(snapshot.records().size(), previous.size()));
         int tick = tick(snapshot.takenAt());
-        double alpha = state.seen ? 1 - Math.exp(-lambdaPerTick * dtSeconds * 10) : 0;
         Map<Long, Integer> resolved = new HashMap<>();
 
         for (OriginRecord r : snapshot.records()) {
@@ -141,20 +170,28 @@ public final class DemandStore {
             long fingerprint = CounterBaselines.mix(serviceKey ^ CounterBaselines.mix(rawHi + 31 * rawPrefix))
                     ^ CounterBaselines.mix(rawLo * 0x9E3779B97F4A7C15L + (ipv6 ? 1 : 0));
             long counter = counter(r);
-            long before = previous.get(fingerprint);
-            next.put(fingerprint, counter);
-            long delta;
-            boolean newSinceLastRead = sameBoot && r.firstSeenNanos() >= previousMono;
-            if (before >= 0 && counter >= before) {
-                delta = counter - before;
-            } else if (before >= 0) {
-                counterResets++;
-                delta = newSinceLastRead ? counter : 0;
-            } else if (newSinceLastRead) {
+            next.put(fingerprint, counter, sequence);
+
+            // The increase since the baseline, and the seconds it accrued over. Whole counters count only when
+            // the record's first packet came after the moment its count could have started unseen.
+            long delta = 0;
+            double seconds = nodeSeconds;
+            int at = previous.find(fingerprint);
+            if (at >= 0 && state.remembers(previous.sequenceAt(at))) {
+                int baseSequence = previous.sequenceAt(at);
+                seconds = baseSequence == previousSequence ? nodeSeconds
+                        : state.secondsSince(baseSequence, nowMono, nowWall);
+                long before = previous.valueAt(at);
+                if (counter >= before) {
+                    delta = counter - before;
+                } else {
+                    counterResets++;
+                    delta = r.firstSeenNanos() >= state.monoOf(baseSequence) ? counter : 0;
+                }
+            } else if (sameBoot && r.firstSeenNanos() >= previousMono) {
                 delta = counter;
             } else {
                 baselineOnly++;
-                delta = 0;
             }
 
             int prefix = Math.min(rawPrefix, ipv6 ? config.ipv6PrefixBits() : config.ipv4PrefixBits());
@@ -176,9 +213,9 @@ public final class DemandStore {
                     slot = table.insert(wl, meta, h, l, tick);
                 }
             }
-            if (delta > 0 && dtSeconds > 0) {
-                double decayed = decayed(slot, tick);
-                table.rate[slot] = (float) (decayed + alpha * delta / dtSeconds);
+            if (delta > 0 && seconds > 0) {
+                double alpha = seconds == nodeSeconds ? nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
+                table.rate[slot] = (float) (decayed(slot, tick) + alpha * delta / seconds);
                 table.rateTick[slot] = tick;
                 table.lastActiveTick[slot] = tick;
             }
@@ -188,9 +225,23 @@ public final class DemandStore {
                         : (float) (old + config.rttSmoothing() * (r.rttMicros() - old));
             }
         }
+        // Carry over baselines of records this snapshot did not list, while they are recent enough.
+        double staleSeconds = config.staleAfter().toNanos() / 1e9;
+        for (int i = 0; i < previous.capacity(); i++) {
+            if (previous.occupied(i) && next.find(previous.keyAt(i)) < 0) {
+                int seq = previous.sequenceAt(i);
+                if (state.remembers(seq) && seq > sequence - BASELINE_RING
+                        && state.secondsSince(seq, nowMono, nowWall) <= staleSeconds) {
+                    next.put(previous.keyAt(i), previous.valueAt(i), seq);
+                }
+            }
+        }
         state.seen = true;
         state.generation = snapshot.generation();
-        state.monotonicNanos = snapshot.monotonicNanos();
+        state.sequence = sequence;
+        state.monoBySequence[Math.floorMod(sequence, BASELINE_RING)] = nowMono;
+        state.wallBySequence[Math.floorMod(sequence, BASELINE_RING)] = nowWall;
+        state.monotonicNanos = nowMono;
         state.takenAt = snapshot.takenAt();
         state.baselines = next;
     }
