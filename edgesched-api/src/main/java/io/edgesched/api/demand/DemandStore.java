@@ -25,19 +25,20 @@ import java.util.Optional;
  * thread ingests and reads.
  *
  * <p><b>Rates.</b> For each record the store keeps the previous counter (per node, by a 64-bit fingerprint of
- * service, port and client) and turns the increase over the node's snapshot interval dt into a rate
- * d/dt that enters an exponentially decayed average with the configured half-life:
+ * service, port and client, with the snapshot it came from) and turns the increase d over the time dt since
+ * that baseline into a rate d/dt that enters an exponentially decayed average with the configured half-life:
  * {@code rate = rate * e^(-lambda*elapsed) + (1 - e^(-lambda*dt)) * d/dt}. A client that stops sending decays
- * towards zero; a constant rate r converges to r.
+ * towards zero; a constant rate r converges to r. A record missing from a snapshot keeps its baseline for a
+ * while, so a partial read loses nothing.
  *
- * <p><b>Resets.</b> When the snapshot generation changes (agent restarted) the old baselines are dropped; when
- * a counter goes down (kernel entry evicted and re-created) the record counts as reset. In both cases, and
- * for records never seen before, the current counter is counted only if the record's first packet came
- * after the node's previous snapshot (so its whole count belongs to this interval); otherwise it only sets a
- * baseline. Rates therefore never go negative and a restart never shows up as a spike.
+ * <p><b>Resets.</b> When the snapshot generation changes (agent restarted) or the monotonic clock goes back
+ * (reboot) the old baselines are dropped; when a counter goes down (kernel entry evicted and re-created) the
+ * record counts as reset, and its counter counts in full only if its first packet came after the baseline.
+ * A record without baseline counts in full only if its first packet came after the node's previous read;
+ * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
  * <p><b>Memory.</b> Aggregates live in primitive arrays (40 bytes per slot, 75 % max load); baselines cost
- * 16 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
+ * 20 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
  */
