@@ -121,6 +121,7 @@ public final class DemandStore {
         if (epoch == null) {
             epoch = snapshot.takenAt();
         }
+        rebaseIfNeeded(snapshot.takenAt());
         int node = nodeIndex(snapshot.node());
         NodeState state = nodeStates.get(node);
         if (state.seen && !snapshot.takenAt().isAfter(state.takenAt)) {
@@ -473,6 +474,31 @@ public final class DemandStore {
 
     private static boolean isOther(AggregateTable t, int i) {
         return AggregateTable.prefixOf(t.nodeMeta[i]) == 0 && !AggregateTable.ipv6Of(t.nodeMeta[i]);
+    }
+
+    /**
+     * Times are int ticks (0.1 s) since the epoch: after ~3.4 years of running, move the epoch forward so they
+     * never overflow.
+     */
+    private void rebaseIfNeeded(Instant t) {
+        long ticks = Duration.between(epoch, t).toNanos() / NANOS_PER_TICK;
+        if (ticks < (1L << 30)) {
+            return;
+        }
+        int shift = 1 << 29;
+        epoch = epoch.plusNanos(shift * NANOS_PER_TICK);
+        for (int i = 0; i < table.capacity(); i++) {
+            if (table.workload[i] >= 0) {
+                table.rateTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.rateTick[i] - shift);
+                table.lastActiveTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastActiveTick[i] - shift);
+            }
+        }
+        for (NodeState s : nodeStates) {
+            for (int i = 0; i < BASELINE_RING; i++) {
+                s.wallBySequence[i] -= shift * NANOS_PER_TICK;
+            }
+        }
+        LOG.debug("demand store time base moved forward to {}", epoch);
     }
 
     private int tick(Instant t) {

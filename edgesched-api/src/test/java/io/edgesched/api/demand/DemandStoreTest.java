@@ -247,4 +247,17 @@ class DemandStoreTest {
         assertThat(store.aggregateCount()).isEqualTo(10_000);
         assertThat(store.estimatedMemoryBytes()).isGreaterThan(empty).isLessThan(10_000L * 100);
     }
+
+    @Test
+    void yearsOfRunningDoNotOverflowItsClock() {
+        DemandStore store = new DemandStore(CATALOG, CONFIG);
+        double fourYears = 4 * 365.25 * 86400;
+        for (int t = 0; t <= 300; t += 5) {
+            store.ingest(at("n1", t, 1, record(8080, "10.0.0.1", 10L * t, -100)));
+        }
+        for (int t = 0; t <= 300; t += 5) {
+            store.ingest(at("n1", fourYears + t, 1, record(8080, "10.0.0.1", 10L * t + 3000, -100)));
+        }
+        assertThat(rate(store, fourYears + 300, WEB, "n1")).isCloseTo(10, within(0.1));
+    }
 }
