@@ -150,6 +150,9 @@ public final class DemandStore {
         CounterBaselines next = new CounterBaselines(Math.max(snapshot.records().size(), previous.size()));
         int tick = tick(snapshot.takenAt());
         Map<Long, Integer> resolved = new HashMap<>();
+        boolean haveLast = false;
+        long lastServiceKey = 0;
+        int lastWorkload = -1;
 
         for (OriginRecord r : snapshot.records()) {
             records++;
@@ -158,7 +161,17 @@ public final class DemandStore {
                 continue;
             }
             long serviceKey = ((long) r.serviceId() << 32) | (r.localPort() & 0xffffffffL);
-            int wl = resolved.computeIfAbsent(serviceKey, k -> workloadIndex(snapshot.node(), r.serviceId(), r.localPort()));
+            int wl;
+            if (haveLast && serviceKey == lastServiceKey) { // records usually come grouped by service
+                wl = lastWorkload;
+            } else {
+                // fmix64 is a bijection: a well-spread map key without false matches
+                wl = resolved.computeIfAbsent(CounterBaselines.mix(serviceKey),
+                        k -> workloadIndex(snapshot.node(), r.serviceId(), r.localPort()));
+                haveLast = true;
+                lastServiceKey = serviceKey;
+                lastWorkload = wl;
+            }
             if (wl < 0) {
                 unresolved++;
                 continue;
