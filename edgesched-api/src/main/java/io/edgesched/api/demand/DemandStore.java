@@ -268,8 +268,9 @@ public final class DemandStore {
     }
 
     /**
-     * Drops idle aggregates and enforces top-N per workload, folding what it removes into "other clients".
-     * Call once per decision round (the view does not call it).
+     * Drops idle aggregates and the counter baselines of nodes silent for longer than {@code staleAfter}, and
+     * enforces top-N per workload, folding what it removes into "other clients". Call once per decision round
+     * (the view does not call it).
      */
     public void maintain(Instant now) {
         if (epoch == null) {
@@ -277,6 +278,13 @@ public final class DemandStore {
         }
         int nowTick = tick(now);
         long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
+        // A node that sent nothing for staleAfter (removed, or its agent gone) no longer needs its baselines.
+        for (NodeState state : nodeStates) {
+            if (state.seen && state.baselines.size() > 0
+                    && Duration.between(state.takenAt, now).compareTo(config.staleAfter()) > 0) {
+                state.baselines = new CounterBaselines(0);
+            }
+        }
         AggregateTable old = table;
         int cap = old.capacity();
         boolean[] drop = new boolean[cap];

@@ -231,6 +231,12 @@ class DemandStoreTest {
         store.maintain(time(100));
         assertThat(store.aggregateCount()).isEqualTo(1);
         assertThat(store.stats().evictedStale()).isEqualTo(1);
+        store.maintain(time(1000)); // the node went silent: its baselines and aggregates go too
+        assertThat(store.aggregateCount()).isZero();
+        long baselineOnly = store.stats().baselineOnly();
+        store.ingest(at("n1", 1005, 1, record(8080, "10.0.0.1", 5000, 1)));
+        assertThat(store.stats().baselineOnly()).isEqualTo(baselineOnly + 1); // no baseline left to compare with
+        assertThat(rate(store, 1005, WEB, "n1")).isZero();
         assertThat(store.topClients(WEB, 5, time(100))).extracting(ClientDemand::client)
                 .containsExactly(ClientAddress.parse("10.0.0.1"));
     }
