@@ -208,11 +208,13 @@ public final class PlacementController implements AutoCloseable {
             stats.roundTook(took);
             String why = "reading inputs failed, nothing decided this round: " + e;
             log.warn("round {}: {}", round, why);
-            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took), Optional.of(why));
+            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took),
+                    Duration.ofNanos(took), Duration.ZERO, Optional.of(why));
             lastRound = report;
             return report;
         }
 
+        long inputsDone = System.nanoTime();
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
         Set<WorkloadId> configured = new HashSet<>(specs.size() * 2);
@@ -230,7 +232,9 @@ public final class PlacementController implements AutoCloseable {
         }
         tracker.retainOnly(configured);
 
+        long planStart = System.nanoTime();
         PlacementPlan plan = policy.plan(PlacementInput.of(now, topo, view, planned, gate));
+        long planEnd = System.nanoTime();
         List<MoveRequest> toStart = new ArrayList<>();
         int wouldMove = 0;
         for (WorkloadDecision d : plan.decisions()) {
@@ -273,7 +277,7 @@ public final class PlacementController implements AutoCloseable {
         }
         lastDecisions = Collections.unmodifiableMap(byWorkload);
         RoundReport report = new RoundReport(round, now, decisions, startedMoves, wouldMove, Duration.ofNanos(took),
-                Optional.empty());
+                Duration.ofNanos(inputsDone - started), Duration.ofNanos(planEnd - planStart), Optional.empty());
         lastRound = report;
 
         if (log.isDebugEnabled()) {
@@ -325,6 +329,10 @@ public final class PlacementController implements AutoCloseable {
     private void onMoveEnded(MoveResult result) {
         Instant now = clock.instant();
         Duration backoff = tracker.completed(result, now);
+        if (!result.isDone() && gate instanceof StabilityGate stability) {
+            // nothing moved: the dwell time must not hold back the retry or a different move
+            stability.forget(result.request().workload());
+        }
         switch (result) {
             case MoveResult.Done done -> {
                 stats.movesDone.increment();
