@@ -22,12 +22,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "edgesched-sim", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Simulates an edge cloud (nodes in regions on a plane, clients that drift and jump between regions,",
-                "workloads with 1-3 replicas) and drives the real edgesched policy, stability gate and controller.",
-                "A simulated rescheduler completes moves after a delay and sometimes fails or refuses them (seeded).",
-                "",
-                "Per step prints: step, decideMillis, moves, meanLatencyMs (demand-weighted, after the step) and",
-                "optimalMeanLatencyMs (see --optimal); then a summary. With --json: one JSON object per line."},
+                "Drives the real edgesched policy, stability gate and controller against a simulated edge cloud.",
+                "Nodes sit in regions on a plane; clients drift and jump between regions; workloads have 1-3 replicas.",
+                "A simulated rescheduler finishes moves after a delay and sometimes fails or refuses them (seeded).",
+                "Per step: step, decideMillis, moves, meanLatencyMs (demand-weighted, after the step) and",
+                "optimalMeanLatencyMs (see --optimal), then a summary; with --json one JSON object per line.",
+                "Exit codes: 0 done, 2 bad arguments."},
         exitCodeOnInvalidInput = 2)
 public final class EdgeSim implements Callable<Integer> {
 
@@ -46,28 +46,28 @@ public final class EdgeSim implements Callable<Integer> {
     @Option(names = "--steps", required = true, paramLabel = "S", description = "steps to simulate (>= 1)")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "1", description = "random seed; the same seed gives the same run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1", description = "random seed; the same seed gives the same run (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--json", description = "one JSON object per line instead of a table")
     boolean json;
 
-    @Option(names = "--step-seconds", defaultValue = "10", description = "simulated seconds per step (default: ${DEFAULT-VALUE})")
+    @Option(names = "--step-seconds", paramLabel = "SECONDS", defaultValue = "10", description = "simulated seconds per step (default: ${DEFAULT-VALUE})")
     double stepSeconds;
 
-    @Option(names = "--jump-rate", defaultValue = "0.002", description = "chance per step that a client jumps to another region (default: ${DEFAULT-VALUE})")
+    @Option(names = "--jump-rate", paramLabel = "P", defaultValue = "0.002", description = "chance per step that a client jumps to another region (default: ${DEFAULT-VALUE})")
     double jumpRate;
 
-    @Option(names = "--drift-km", defaultValue = "2", description = "std deviation of a client's drift per step, km (default: ${DEFAULT-VALUE})")
+    @Option(names = "--drift-km", paramLabel = "KM", defaultValue = "2", description = "std deviation of a client's drift per step, km (default: ${DEFAULT-VALUE})")
     double driftKm;
 
-    @Option(names = "--max-replicas", defaultValue = "3", description = "workloads get 1..this many replicas (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-replicas", paramLabel = "K", defaultValue = "3", description = "workloads get 1..this many replicas (default: ${DEFAULT-VALUE})")
     int maxReplicas;
 
-    @Option(names = "--fail-rate", defaultValue = "0.05", description = "chance a move fails after its delay (default: ${DEFAULT-VALUE})")
+    @Option(names = "--fail-rate", paramLabel = "P", defaultValue = "0.05", description = "chance a move fails after its delay (default: ${DEFAULT-VALUE})")
     double failRate;
 
-    @Option(names = "--refuse-rate", defaultValue = "0.02", description = "chance a move is refused at once (default: ${DEFAULT-VALUE})")
+    @Option(names = "--refuse-rate", paramLabel = "P", defaultValue = "0.02", description = "chance a move is refused at once (default: ${DEFAULT-VALUE})")
     double refuseRate;
 
     @Option(names = "--move-delay-seconds", defaultValue = "5..40", paramLabel = "MIN..MAX",
@@ -77,7 +77,7 @@ public final class EdgeSim implements Callable<Integer> {
     @Option(names = "--dry-run", description = "the controller only decides; nothing moves")
     boolean dryRun;
 
-    @Option(names = "--optimal", defaultValue = "auto",
+    @Option(names = "--optimal", paramLabel = "MODE", defaultValue = "auto",
             description = "reference optimum: exact (enumerate node sets; small instances only), policy (the policy on "
                     + "the true demand without the stability gate), none, or auto (exact when small, else policy) "
                     + "(default: ${DEFAULT-VALUE})")
@@ -87,13 +87,13 @@ public final class EdgeSim implements Callable<Integer> {
             description = "global move rate limit of the stability gate (default: max(6, workloads))")
     Double movesPerMinute;
 
-    @Option(names = "--relative-gain", defaultValue = "0.10", description = "hysteresis: minimum relative gain of a move (default: ${DEFAULT-VALUE})")
+    @Option(names = "--relative-gain", paramLabel = "FRACTION", defaultValue = "0.10", description = "hysteresis: minimum relative gain of a move (default: ${DEFAULT-VALUE})")
     double relativeGain;
 
-    @Option(names = "--absolute-gain-us", defaultValue = "500", description = "hysteresis: minimum gain of a move, us (default: ${DEFAULT-VALUE})")
+    @Option(names = "--absolute-gain-us", paramLabel = "MICROS", defaultValue = "500", description = "hysteresis: minimum gain of a move, us (default: ${DEFAULT-VALUE})")
     double absoluteGainMicros;
 
-    @Option(names = "--dwell-seconds", defaultValue = "300", description = "minimum time between two moves of a workload (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dwell-seconds", paramLabel = "SECONDS", defaultValue = "300", description = "minimum time between two moves of a workload (default: ${DEFAULT-VALUE})")
     double dwellSeconds;
 
     @Option(names = "--verbose", description = "log every move and retry (controller info logs) to stderr")
