@@ -81,6 +81,7 @@ public final class PlacementController implements AutoCloseable {
     private final List<DecisionListener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock roundLock = new ReentrantLock();
     private final AtomicBoolean triggerPending = new AtomicBoolean();
+    private final AtomicBoolean drainPending = new AtomicBoolean();
     private final ScheduledExecutorService providedExecutor;
 
     private volatile Map<WorkloadId, Decision> lastDecisions = Map.of();
@@ -183,6 +184,46 @@ public final class PlacementController implements AutoCloseable {
         } catch (RuntimeException e) {
             // a bug in a policy, supplier or listener must not kill the schedule; it is logged every time
             log.error("decision round failed; the controller keeps running and tries again next round", e);
+        }
+    }
+
+    /**
+     * Pushes one node's snapshot in as it arrives, instead of (or besides) the {@link DemandInput} pulled at
+     * each round: the snapshot is ingested into the demand store now (on the controller's thread once started,
+     * else in the caller's thread), so the next round only reads demand. Spreads the ingest cost over the
+     * interval when reports trickle in. Needs snapshot demand ({@code builder.demand(input, ...)}).
+     */
+    public void ingest(OriginSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (!(demand instanceof SnapshotDemand snapshots)) {
+            throw new IllegalStateException("ingest() needs a controller built with snapshot demand: "
+                    + "builder.demand(input, catalog) or builder.demand(input, store), not demandView(...)");
+        }
+        snapshots.pushed.add(snapshot);
+        ScheduledExecutorService ex;
+        synchronized (this) {
+            ex = executor;
+        }
+        if (ex != null && !closed) {
+            if (drainPending.compareAndSet(false, true)) {
+                ex.execute(() -> {
+                    drainPending.set(false);
+                    drainLocked(snapshots);
+                });
+            }
+        } else {
+            drainLocked(snapshots);
+        }
+    }
+
+    private void drainLocked(SnapshotDemand snapshots) {
+        roundLock.lock();
+        try {
+            snapshots.drainPushed();
+        } catch (RuntimeException e) {
+            log.error("ingesting pushed snapshots failed; they are dropped, the next reports count again", e);
+        } finally {
+            roundLock.unlock();
         }
     }
 
@@ -602,29 +643,42 @@ public final class PlacementController implements AutoCloseable {
         }
     }
 
-    /** Feeds each new snapshot into the store once, then reads the decayed view. Round thread only. */
+    /** Feeds each new snapshot into the store once, then reads the decayed view. Round thread (or round lock) only. */
     private static final class SnapshotDemand implements Function<Instant, DemandView> {
         private record Seen(long generation, Instant takenAt) {
         }
 
         private final DemandInput input;
         private final DemandStore store;
-        private final Map<NodeId, Seen> seen = new TreeMap<>();
+        private final Map<NodeId, Seen> seen = new HashMap<>();
+        final java.util.Queue<OriginSnapshot> pushed = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         SnapshotDemand(DemandInput input, DemandStore store) {
             this.input = input;
             this.store = store;
         }
 
+        void ingestOnce(OriginSnapshot s) {
+            Seen key = new Seen(s.generation(), s.takenAt());
+            if (!key.equals(seen.get(s.node()))) {
+                seen.put(s.node(), key);
+                store.ingest(s);
+            }
+        }
+
+        void drainPushed() {
+            OriginSnapshot s;
+            while ((s = pushed.poll()) != null) {
+                ingestOnce(s);
+            }
+        }
+
         @Override
         public DemandView apply(Instant now) {
+            drainPushed();
             List<OriginSnapshot> snapshots = Objects.requireNonNull(input.latest(), "demand input returned null");
             for (OriginSnapshot s : snapshots) {
-                Seen key = new Seen(s.generation(), s.takenAt());
-                if (!key.equals(seen.get(s.node()))) {
-                    seen.put(s.node(), key);
-                    store.ingest(s);
-                }
+                ingestOnce(s);
             }
             store.maintain(now);
             return store.view(now);

@@ -96,6 +96,10 @@ public final class EdgeSim implements Callable<Integer> {
     @Option(names = "--dwell-seconds", paramLabel = "SECONDS", defaultValue = "300", description = "minimum time between two moves of a workload (default: ${DEFAULT-VALUE})")
     double dwellSeconds;
 
+    @Option(names = "--pull", description = "the round reads and ingests every node's snapshot itself (default: nodes push "
+            + "them as they arrive, before the round; see ingestMillis)")
+    boolean pull;
+
     @Option(names = "--verbose", description = "log every move and retry (controller info logs) to stderr")
     boolean verbose;
 
@@ -146,12 +150,14 @@ public final class EdgeSim implements Callable<Integer> {
         }
         StepResult last = null;
         double sumDecide = 0;
+        double sumIngest = 0;
         double maxDecide = 0;
         long movesTotal = 0;
         for (int i = 0; i < steps; i++) {
             StepResult r = simulation.step();
             last = r;
             sumDecide += r.decideMillis();
+            sumIngest += r.ingestMillis();
             maxDecide = Math.max(maxDecide, r.decideMillis());
             movesTotal += r.moves();
             if (json) {
@@ -185,7 +191,8 @@ public final class EdgeSim implements Callable<Integer> {
             field(sb, "movesRefused", stats.movesRefused()).append(',');
             field(sb, "movesInFlight", stats.movesInFlight()).append(',');
             field(sb, "meanDecideMillis", sumDecide / steps).append(',');
-            field(sb, "maxDecideMillis", maxDecide);
+            field(sb, "maxDecideMillis", maxDecide).append(',');
+            field(sb, "meanIngestMillis", sumIngest / steps);
             out.println(sb.append("}}"));
         } else {
             out.printf(Locale.ROOT, "summary: latency %.3f -> %.3f ms%s; moves %d (done %d, failed %d, refused %d, in flight %d);"
@@ -236,7 +243,7 @@ public final class EdgeSim implements Callable<Integer> {
         }
         SimConfig config = new SimConfig(nodes, workloads, clients, steps, seed, seconds(stepSeconds), jumpRate, driftKm,
                 maxReplicas, failRate, refuseRate, seconds(minDelay), seconds(maxDelay), dryRun, mode, rate,
-                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential);
+                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential, !pull);
         if (mode == SimConfig.Optimal.EXACT) {
             require(Simulation.exactFeasible(nodes, workloads, clients, Math.min(nodes, maxReplicas)),
                     "--optimal exact is too costly here (more than " + Simulation.EXACT_BUDGET
@@ -266,7 +273,8 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "movesDone", r.movesDone()).append(',');
         field(sb, "movesFailed", r.movesFailed()).append(',');
         field(sb, "movesRefused", r.movesRefused()).append(',');
-        field(sb, "movesInFlight", r.movesInFlight());
+        field(sb, "movesInFlight", r.movesInFlight()).append(',');
+        field(sb, "ingestMillis", r.ingestMillis());
         return sb.append('}').toString();
     }
 

@@ -99,7 +99,7 @@ final class Simulation {
         refreshTopology();
         controller = PlacementController.builder()
                 .clock(clock)
-                .demand(DemandInput.of(() -> latestSnapshots), catalog)
+                .demand(config.pushSnapshots() ? DemandInput.PUSH_ONLY : DemandInput.of(() -> latestSnapshots), catalog)
                 .demandConfig(demandConfig)
                 .topology(() -> topology)
                 .workloads(specs)
@@ -159,6 +159,14 @@ final class Simulation {
         latestSnapshots = world.snapshots(clock.instant());
         refreshTopology();
 
+        long ingestNanos = 0;
+        if (config.pushSnapshots()) {
+            long t0 = System.nanoTime();
+            for (OriginSnapshot s : latestSnapshots) {
+                controller.ingest(s);
+            }
+            ingestNanos = System.nanoTime() - t0;
+        }
         long cpuBefore = PROCESS.getProcessCpuTime();
         RoundReport report = controller.reconcileOnce();
         lastRoundCpuNanos = PROCESS.getProcessCpuTime() - cpuBefore;
@@ -181,7 +189,7 @@ final class Simulation {
         }
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
-                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight());
+                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), ingestNanos / 1e6);
     }
 
     /** The controller's report of the last step's round (timings per phase, decisions). */
