@@ -226,45 +226,43 @@ public final class DemandStore {
                 perWorkload[old.workload[i]]++;
             }
         }
-        // Top-N: collect the slots of workloads over the limit, keep the N largest, fold the rest.
-        Map<Integer, List<Integer>> over = new HashMap<>();
+        // Top-N: group the slots of workloads over the limit (counting sort by workload), order each group by
+        // decayed rate (ties by slot position: the same history gives the same table), fold all after the first N.
+        int limit = config.maxClientsPerWorkload();
+        int[] offset = new int[perWorkload.length + 1];
         for (int w = 0; w < perWorkload.length; w++) {
-            if (perWorkload[w] > config.maxClientsPerWorkload()) {
-                over.put(w, new ArrayList<>(perWorkload[w]));
-            }
+            offset[w + 1] = offset[w] + (perWorkload[w] > limit ? perWorkload[w] : 0);
         }
         List<Integer> folded = new ArrayList<>();
-        if (!over.isEmpty()) {
+        if (offset[perWorkload.length] > 0) {
+            long[] keys = new long[offset[perWorkload.length]];
+            int[] fillAt = Arrays.copyOf(offset, perWorkload.length);
             for (int i = 0; i < cap; i++) {
-                if (old.workload[i] >= 0 && !drop[i] && !isOther(old, i)) {
-                    List<Integer> list = over.get(old.workload[i]);
-                    if (list != null) {
-                        list.add(i);
-                    }
+                int w = old.workload[i];
+                if (w >= 0 && !drop[i] && !isOther(old, i) && perWorkload[w] > limit) {
+                    int rateBits = Float.floatToIntBits((float) decayedIn(old, i, nowTick)); // >= 0: monotonic
+                    keys[fillAt[w]++] = ((long) (Integer.MAX_VALUE - rateBits) << 32) | i;
                 }
             }
-            for (List<Integer> list : over.values()) {
-                list.sort((a, b) -> {
-                    int c = Double.compare(decayedIn(old, b, nowTick), decayedIn(old, a, nowTick));
-                    if (c != 0) {
-                        return c;
+            for (int w = 0; w < perWorkload.length; w++) {
+                if (offset[w + 1] > offset[w]) {
+                    Arrays.sort(keys, offset[w], offset[w + 1]);
+                    for (int j = offset[w] + limit; j < offset[w + 1]; j++) {
+                        int i = (int) keys[j];
+                        drop[i] = true;
+                        folded.add(i);
+                        foldedTopN++;
                     }
-                    c = Integer.compare(old.nodeMeta[a], old.nodeMeta[b]);
-                    if (c != 0) {
-                        return c;
-                    }
-                    c = Long.compareUnsigned(old.hi[a], old.hi[b]);
-                    return c != 0 ? c : Long.compareUnsigned(old.lo[a], old.lo[b]);
-                });
-                for (int j = config.maxClientsPerWorkload(); j < list.size(); j++) {
-                    int i = list.get(j);
-                    drop[i] = true;
-                    folded.add(i);
-                    foldedTopN++;
                 }
             }
         }
-        AggregateTable fresh = new AggregateTable(old.size());
+        int survivors = 0;
+        for (int i = 0; i < cap; i++) {
+            if (old.workload[i] >= 0 && !drop[i]) {
+                survivors++;
+            }
+        }
+        AggregateTable fresh = new AggregateTable(survivors + Math.min(folded.size(), survivors / 4 + 16));
         for (int i = 0; i < cap; i++) {
             if (old.workload[i] >= 0 && !drop[i]) {
                 fresh.copyFrom(old, i);
