@@ -301,19 +301,23 @@ public final class PlacementController implements AutoCloseable {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), view.demand(w),
                         Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
             } else {
-                toStart.add(d.toMoveRequest(now));
-                decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(), view.demand(w),
-                        Optional.of(d), d.explanation().detail()));
+                MoveRequest request = d.toMoveRequest(now);
+                if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
+                    toStart.add(request);
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
+                            view.demand(w), Optional.of(d), d.explanation().detail()));
+                } else {
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
+                            view.demand(w), Optional.of(d), "a move of this workload is already running"));
+                }
             }
         }
         decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
 
-        int startedMoves = 0;
         for (MoveRequest request : toStart) {
-            if (startMove(request, now)) {
-                startedMoves++;
-            }
+            startMove(request, now);
         }
+        int startedMoves = toStart.size();
         long took = System.nanoTime() - started;
         stats.roundTook(took);
         stats.decisions.add(decisions.size());
@@ -345,10 +349,7 @@ public final class PlacementController implements AutoCloseable {
         return report;
     }
 
-    private boolean startMove(MoveRequest request, Instant now) {
-        if (!tracker.tryStart(request)) {
-            return false; // cannot happen while rounds are serialised; kept as the single guard against doubles
-        }
+    private void startMove(MoveRequest request, Instant now) {
         if (gate instanceof StabilityGate stability) {
             stability.recordMove(request.workload(), now);
         }
@@ -360,7 +361,7 @@ public final class PlacementController implements AutoCloseable {
             stage = Objects.requireNonNull(rescheduler.move(request), "rescheduler returned no stage");
         } catch (RuntimeException e) {
             onMoveEnded(new MoveResult.Failed(request, "rescheduler threw " + e, false, e));
-            return true;
+            return;
         }
         stage.whenComplete((result, error) -> {
             if (error != null) {
@@ -371,7 +372,6 @@ public final class PlacementController implements AutoCloseable {
                 onMoveEnded(result);
             }
         });
-        return true;
     }
 
     private void onMoveEnded(MoveResult result) {
