@@ -81,6 +81,7 @@ public final class PlacementController implements AutoCloseable {
     private final List<DecisionListener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock roundLock = new ReentrantLock();
     private final AtomicBoolean triggerPending = new AtomicBoolean();
+    private final AtomicBoolean drainPending = new AtomicBoolean();
     private final ScheduledExecutorService providedExecutor;
 
     private volatile Map<WorkloadId, Decision> lastDecisions = Map.of();
@@ -90,6 +91,8 @@ public final class PlacementController implements AutoCloseable {
     private ScheduledFuture<?> schedule;
     private boolean ownsExecutor;
     private volatile boolean closed;
+    private volatile long lastRoundStartNanos;
+    private final Duration minRoundSpacing;
 
     private PlacementController(Builder b) {
         this.clock = b.clock;
@@ -105,6 +108,7 @@ public final class PlacementController implements AutoCloseable {
         }
         this.rescheduler = b.rescheduler;
         this.interval = b.interval;
+        this.minRoundSpacing = b.minRoundSpacing;
         this.tracker = new MoveTracker(b.retry, b.settleTimeout, b.random);
         this.providedExecutor = b.executor;
         this.listeners.addAll(b.listeners);
@@ -149,7 +153,8 @@ public final class PlacementController implements AutoCloseable {
 
     /**
      * Asks for a round soon (new demand reports, topology change). Triggers that arrive while one is pending
-     * are merged into it. Needs {@link #start()}.
+     * are merged into it, and a triggered round starts no sooner than {@code minRoundSpacing} after the
+     * previous round started, so a storm of reports cannot keep a core busy. Needs {@link #start()}.
      */
     public void trigger() {
         ScheduledExecutorService ex;
@@ -161,10 +166,12 @@ public final class PlacementController implements AutoCloseable {
             ex = executor;
         }
         if (triggerPending.compareAndSet(false, true)) {
-            ex.execute(() -> {
+            long wait = lastRoundStartNanos == 0 ? 0
+                    : Math.max(0, lastRoundStartNanos + minRoundSpacing.toNanos() - System.nanoTime());
+            ex.schedule(() -> {
                 triggerPending.set(false);
                 safeRound();
-            });
+            }, wait, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -180,6 +187,46 @@ public final class PlacementController implements AutoCloseable {
         }
     }
 
+    /**
+     * Pushes one node's snapshot in as it arrives, instead of (or besides) the {@link DemandInput} pulled at
+     * each round: the snapshot is ingested into the demand store now (on the controller's thread once started,
+     * else in the caller's thread), so the next round only reads demand. Spreads the ingest cost over the
+     * interval when reports trickle in. Needs snapshot demand ({@code builder.demand(input, ...)}).
+     */
+    public void ingest(OriginSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (!(demand instanceof SnapshotDemand snapshots)) {
+            throw new IllegalStateException("ingest() needs a controller built with snapshot demand: "
+                    + "builder.demand(input, catalog) or builder.demand(input, store), not demandView(...)");
+        }
+        snapshots.pushed.add(snapshot);
+        ScheduledExecutorService ex;
+        synchronized (this) {
+            ex = executor;
+        }
+        if (ex != null && !closed) {
+            if (drainPending.compareAndSet(false, true)) {
+                ex.execute(() -> {
+                    drainPending.set(false);
+                    drainLocked(snapshots);
+                });
+            }
+        } else {
+            drainLocked(snapshots);
+        }
+    }
+
+    private void drainLocked(SnapshotDemand snapshots) {
+        roundLock.lock();
+        try {
+            snapshots.drainPushed();
+        } catch (RuntimeException e) {
+            log.error("ingesting pushed snapshots failed; they are dropped, the next reports count again", e);
+        } finally {
+            roundLock.unlock();
+        }
+    }
+
     /** Runs one decision round in the calling thread; waits if another round is running. */
     public RoundReport reconcileOnce() {
         roundLock.lock();
@@ -192,6 +239,7 @@ public final class PlacementController implements AutoCloseable {
 
     private RoundReport round() {
         long started = System.nanoTime();
+        lastRoundStartNanos = started;
         long round = ++rounds;
         Instant now = clock.instant();
 
@@ -208,11 +256,13 @@ public final class PlacementController implements AutoCloseable {
             stats.roundTook(took);
             String why = "reading inputs failed, nothing decided this round: " + e;
             log.warn("round {}: {}", round, why);
-            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took), Optional.of(why));
+            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took),
+                    Duration.ofNanos(took), Duration.ZERO, Optional.of(why));
             lastRound = report;
             return report;
         }
 
+        long inputsDone = System.nanoTime();
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
         Set<WorkloadId> configured = new HashSet<>(specs.size() * 2);
@@ -230,7 +280,9 @@ public final class PlacementController implements AutoCloseable {
         }
         tracker.retainOnly(configured);
 
+        long planStart = System.nanoTime();
         PlacementPlan plan = policy.plan(PlacementInput.of(now, topo, view, planned, gate));
+        long planEnd = System.nanoTime();
         List<MoveRequest> toStart = new ArrayList<>();
         int wouldMove = 0;
         for (WorkloadDecision d : plan.decisions()) {
@@ -249,19 +301,23 @@ public final class PlacementController implements AutoCloseable {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), view.demand(w),
                         Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
             } else {
-                toStart.add(d.toMoveRequest(now));
-                decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(), view.demand(w),
-                        Optional.of(d), d.explanation().detail()));
+                MoveRequest request = d.toMoveRequest(now);
+                if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
+                    toStart.add(request);
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
+                            view.demand(w), Optional.of(d), d.explanation().detail()));
+                } else {
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
+                            view.demand(w), Optional.of(d), "a move of this workload is already running"));
+                }
             }
         }
         decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
 
-        int startedMoves = 0;
         for (MoveRequest request : toStart) {
-            if (startMove(request, now)) {
-                startedMoves++;
-            }
+            startMove(request, now);
         }
+        int startedMoves = toStart.size();
         long took = System.nanoTime() - started;
         stats.roundTook(took);
         stats.decisions.add(decisions.size());
@@ -273,7 +329,7 @@ public final class PlacementController implements AutoCloseable {
         }
         lastDecisions = Collections.unmodifiableMap(byWorkload);
         RoundReport report = new RoundReport(round, now, decisions, startedMoves, wouldMove, Duration.ofNanos(took),
-                Optional.empty());
+                Duration.ofNanos(inputsDone - started), Duration.ofNanos(planEnd - planStart), Optional.empty());
         lastRound = report;
 
         if (log.isDebugEnabled()) {
@@ -293,10 +349,7 @@ public final class PlacementController implements AutoCloseable {
         return report;
     }
 
-    private boolean startMove(MoveRequest request, Instant now) {
-        if (!tracker.tryStart(request)) {
-            return false; // cannot happen while rounds are serialised; kept as the single guard against doubles
-        }
+    private void startMove(MoveRequest request, Instant now) {
         if (gate instanceof StabilityGate stability) {
             stability.recordMove(request.workload(), now);
         }
@@ -308,7 +361,7 @@ public final class PlacementController implements AutoCloseable {
             stage = Objects.requireNonNull(rescheduler.move(request), "rescheduler returned no stage");
         } catch (RuntimeException e) {
             onMoveEnded(new MoveResult.Failed(request, "rescheduler threw " + e, false, e));
-            return true;
+            return;
         }
         stage.whenComplete((result, error) -> {
             if (error != null) {
@@ -319,12 +372,15 @@ public final class PlacementController implements AutoCloseable {
                 onMoveEnded(result);
             }
         });
-        return true;
     }
 
     private void onMoveEnded(MoveResult result) {
         Instant now = clock.instant();
         Duration backoff = tracker.completed(result, now);
+        if (!result.isDone() && gate instanceof StabilityGate stability) {
+            // nothing moved: the dwell time must not hold back the retry or a different move
+            stability.forget(result.request().workload());
+        }
         switch (result) {
             case MoveResult.Done done -> {
                 stats.movesDone.increment();
@@ -428,6 +484,7 @@ public final class PlacementController implements AutoCloseable {
         private Rescheduler rescheduler;
         private InstantSource clock = InstantSource.system();
         private Duration interval = Duration.ofSeconds(30);
+        private Duration minRoundSpacing = Duration.ofSeconds(2);
         private boolean dryRun;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
         private Duration settleTimeout = Duration.ofMinutes(2);
@@ -521,6 +578,15 @@ public final class PlacementController implements AutoCloseable {
             return this;
         }
 
+        /** A triggered round starts at least this long after the previous round started; default 2 s. */
+        public Builder minRoundSpacing(Duration spacing) {
+            if (spacing.isNegative()) {
+                throw new IllegalArgumentException("minRoundSpacing must not be negative");
+            }
+            this.minRoundSpacing = spacing;
+            return this;
+        }
+
         /** Decide and explain only; the rescheduler is never called. */
         public Builder dryRun(boolean dryRun) {
             this.dryRun = dryRun;
@@ -577,29 +643,42 @@ public final class PlacementController implements AutoCloseable {
         }
     }
 
-    /** Feeds each new snapshot into the store once, then reads the decayed view. Round thread only. */
+    /** Feeds each new snapshot into the store once, then reads the decayed view. Round thread (or round lock) only. */
     private static final class SnapshotDemand implements Function<Instant, DemandView> {
         private record Seen(long generation, Instant takenAt) {
         }
 
         private final DemandInput input;
         private final DemandStore store;
-        private final Map<NodeId, Seen> seen = new TreeMap<>();
+        private final Map<NodeId, Seen> seen = new HashMap<>();
+        final java.util.Queue<OriginSnapshot> pushed = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         SnapshotDemand(DemandInput input, DemandStore store) {
             this.input = input;
             this.store = store;
         }
 
+        void ingestOnce(OriginSnapshot s) {
+            Seen key = new Seen(s.generation(), s.takenAt());
+            if (!key.equals(seen.get(s.node()))) {
+                seen.put(s.node(), key);
+                store.ingest(s);
+            }
+        }
+
+        void drainPushed() {
+            OriginSnapshot s;
+            while ((s = pushed.poll()) != null) {
+                ingestOnce(s);
+            }
+        }
+
         @Override
         public DemandView apply(Instant now) {
+            drainPushed();
             List<OriginSnapshot> snapshots = Objects.requireNonNull(input.latest(), "demand input returned null");
             for (OriginSnapshot s : snapshots) {
-                Seen key = new Seen(s.generation(), s.takenAt());
-                if (!key.equals(seen.get(s.node()))) {
-                    seen.put(s.node(), key);
-                    store.ingest(s);
-                }
+                ingestOnce(s);
             }
             store.maintain(now);
             return store.view(now);

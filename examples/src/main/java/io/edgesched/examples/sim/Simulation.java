@@ -58,6 +58,10 @@ final class Simulation {
     private List<OriginSnapshot> latestSnapshots = List.of();
     private Topology topology;
     private int step;
+    private RoundReport lastReport;
+    private long lastRoundCpuNanos;
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     Simulation(SimConfig config) {
         this.config = config;
@@ -95,7 +99,7 @@ final class Simulation {
         refreshTopology();
         controller = PlacementController.builder()
                 .clock(clock)
-                .demand(DemandInput.of(() -> latestSnapshots), catalog)
+                .demand(config.pushSnapshots() ? DemandInput.PUSH_ONLY : DemandInput.of(() -> latestSnapshots), catalog)
                 .demandConfig(demandConfig)
                 .topology(() -> topology)
                 .workloads(specs)
@@ -155,7 +159,18 @@ final class Simulation {
         latestSnapshots = world.snapshots(clock.instant());
         refreshTopology();
 
+        long ingestNanos = 0;
+        if (config.pushSnapshots()) {
+            long t0 = System.nanoTime();
+            for (OriginSnapshot s : latestSnapshots) {
+                controller.ingest(s);
+            }
+            ingestNanos = System.nanoTime() - t0;
+        }
+        long cpuBefore = PROCESS.getProcessCpuTime();
         RoundReport report = controller.reconcileOnce();
+        lastRoundCpuNanos = PROCESS.getProcessCpuTime() - cpuBefore;
+        lastReport = report;
         int moves = report.movesStarted() + report.wouldMove();
         double meanMs = world.meanLatencyMicros() / 1000;
         Double optimalMs = null;
@@ -174,7 +189,17 @@ final class Simulation {
         }
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
-                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight());
+                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), ingestNanos / 1e6);
+    }
+
+    /** The controller's report of the last step's round (timings per phase, decisions). */
+    RoundReport lastReport() {
+        return lastReport;
+    }
+
+    /** CPU time the whole process used during the last round (all threads: planning workers, GC, JIT). */
+    long lastRoundCpuNanos() {
+        return lastRoundCpuNanos;
     }
 
     ControllerStats stats() {
