@@ -31,6 +31,7 @@ final class LibbpfLog {
     private LibbpfLog() {
     }
 
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     static void install() {
         try {
             MethodHandle target = MethodHandles.lookup().findStatic(LibbpfLog.class, "print",
@@ -78,13 +79,13 @@ final class LibbpfLog {
                 if (sink.length() < MAX_CAPTURE) {
                     sink.append(message);
                 }
-                LOG.debug("libbpf: {}", message.stripTrailing());
+                LOG.debug("{}", message.stripTrailing());
             } else if (level == LEVEL_WARN) {
-                LOG.warn("libbpf: {}", message.stripTrailing());
+                LOG.warn("{}", message.stripTrailing());
             } else if (level == LEVEL_INFO) {
-                LOG.debug("libbpf: {}", message.stripTrailing());
+                LOG.debug("{}", message.stripTrailing());
             } else {
-                LOG.trace("libbpf: {}", message.stripTrailing());
+                LOG.trace("{}", message.stripTrailing());
             }
             return message.length();
         } catch (Throwable t) {
