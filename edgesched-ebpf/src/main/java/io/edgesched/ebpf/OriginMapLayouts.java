@@ -93,8 +93,7 @@ public final class OriginMapLayouts {
     /** struct origin_port (16 bytes), the origin_ports value. */
     public static final StructLayout PORT_VALUE = MemoryLayout.structLayout(
             U32.withName("flags"),
-            U32.withName("wildcard_service_id_ipv4"),
-            U32.withName("wildcard_service_id_ipv6"),
+            MemoryLayout.sequenceLayout(2, U32).withName("wildcard_service_id"), // [0] IPv4, [1] IPv6
             U32.withName("reserved")).withName("origin_port");
 
     /** struct origin_service_key (20 bytes). */
@@ -171,8 +170,10 @@ public final class OriginMapLayouts {
     }
 
     public static final VarHandle PORT_FLAGS = field(PORT_VALUE, "flags");
-    public static final VarHandle PORT_WILDCARD_SERVICE_ID_IPV4 = field(PORT_VALUE, "wildcard_service_id_ipv4");
-    public static final VarHandle PORT_WILDCARD_SERVICE_ID_IPV6 = field(PORT_VALUE, "wildcard_service_id_ipv6");
+    public static final VarHandle PORT_WILDCARD_SERVICE_ID_IPV4 = PORT_VALUE.varHandle(
+            PathElement.groupElement("wildcard_service_id"), PathElement.sequenceElement(0));
+    public static final VarHandle PORT_WILDCARD_SERVICE_ID_IPV6 = PORT_VALUE.varHandle(
+            PathElement.groupElement("wildcard_service_id"), PathElement.sequenceElement(1));
 
     public static final VarHandle SERVICE_KEY_FAMILY = field(SERVICE_KEY, "family");
     public static final VarHandle SERVICE_KEY_PORT = field(SERVICE_KEY, "port");

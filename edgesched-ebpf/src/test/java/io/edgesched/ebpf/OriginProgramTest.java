@@ -371,7 +371,7 @@ class OriginProgramTest {
     void egressTracksOnlySynAcksOfWatchedServices() {
         h.egress(TcpFrames.tcp(LOCAL4, 9999, CLIENT4, 40000).flags(SYN | ACK).build());   // unwatched port
         h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(ACK).payload(10).build()); // not a SYN-ACK
-        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).build().clone());
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).build());
         h.egress(java.util.Arrays.copyOf(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 1).build(), 40)); // truncated TCP
         h.egress(TcpFrames.ethernet(TcpFrames.ETHERTYPE_ARP, new byte[28]));
         assertThat(h.handshakeCount()).isEqualTo(1);
