@@ -136,6 +136,16 @@ static int open_port(struct port *p) {
 }
 
 static void enqueue(int from, int to, const unsigned char *data, size_t len, uint64_t now) {
+    struct lane *undelayed = &lanes[from][to];
+    if (undelayed->one_way_ns == 0 && undelayed->jitter_ns == 0 && undelayed->head == NULL) {
+        // No delay and nothing queued ahead: send at once (keeps order, saves a copy and a timer round).
+        if (send(ports[to].fd, data, len, MSG_DONTWAIT) < 0) {
+            dropped++;
+        } else {
+            forwarded++;
+        }
+        return;
+    }
     if (queued >= MAX_QUEUED) {
         dropped++;
         return;

@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,6 +37,8 @@ public final class EdgeLab implements Callable<Integer> {
     @Option(names = "--prefix", defaultValue = LabTopology.DEFAULT_PREFIX, hidden = true,
             description = "name prefix of everything the lab creates")
     String prefix;
+
+    static final String WORK_DIR_PREFIX = "esl-run-";
 
     private final PrintStream console;
 
@@ -80,15 +78,16 @@ public final class EdgeLab implements Callable<Integer> {
         if (leftovers > 0) {
             progress.accept("removed " + leftovers + " namespaces left by an earlier run (" + prefix + "*)");
         }
+        LabCleanup.removeStaleWorkDirs(WORK_DIR_PREFIX);
         Files.createDirectories(out);
-        Path workDir = Files.createTempDirectory("esl-run-");
+        Path workDir = Files.createTempDirectory(WORK_DIR_PREFIX);
         LabReport report = new LabReport(scenario);
         LabTopology[] topology = new LabTopology[1];
         Thread cleanup = new Thread(() -> {
             if (topology[0] != null) {
                 topology[0].close();
             }
-            deleteTree(workDir);
+            LabCleanup.deleteTree(workDir);
         }, "edge-lab-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
@@ -115,7 +114,7 @@ public final class EdgeLab implements Callable<Integer> {
             if (topology[0] != null) {
                 topology[0].close();
             }
-            deleteTree(workDir);
+            LabCleanup.deleteTree(workDir);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
@@ -124,19 +123,4 @@ public final class EdgeLab implements Callable<Integer> {
         }
         return report;
     }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            System.err.println("edge-lab: could not remove the work directory " + dir + ": " + e.getMessage());
-        }
-    }
-
-
 }

@@ -69,7 +69,8 @@ public final class LabBench implements Callable<Integer> {
             throws IOException, InterruptedException {
         LabPreflight.check(List.of(Method.EBPF, Method.SIDECAR));
         LabCleanup.removeAll(PREFIX);
-        Path workDir = Files.createTempDirectory("esl-bench-");
+        LabCleanup.removeStaleWorkDirs(PREFIX);
+        Path workDir = Files.createTempDirectory(PREFIX);
         String clientNs = PREFIX + "client";
         String edgeNs = PREFIX + "edge";
         Thread hook = new Thread(() -> LabCleanup.removeAll(PREFIX));
@@ -97,11 +98,7 @@ public final class LabBench implements Callable<Integer> {
             }
         } finally {
             LabCleanup.removeAll(PREFIX);
-            try (var paths = Files.walk(workDir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            LabCleanup.deleteTree(workDir);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

@@ -59,6 +59,37 @@ public final class LabCleanup {
         return namespaces.size();
     }
 
+    /**
+     * Deletes work directories ({@code java.io.tmpdir}/NAME*) that a killed run could not remove: nginx
+     * configs and access logs. Returns how many.
+     */
+    public static int removeStaleWorkDirs(String namePrefix) {
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        int removed = 0;
+        try (var dirs = java.nio.file.Files.list(tmp)) {
+            for (java.nio.file.Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(namePrefix)).toList()) {
+                deleteTree(dir);
+                removed++;
+            }
+        } catch (java.io.IOException e) {
+            log.warn("could not look for stale lab directories in {}: {}", tmp, e.toString());
+        }
+        return removed;
+    }
+
+    static void deleteTree(java.nio.file.Path dir) {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            log.warn("could not remove the lab directory {}: {}", dir, e.toString());
+        }
+    }
+
     /** Names of links in the root namespace that carry the prefix (the lab creates none there; a check). */
     public static List<String> rootLinks(String prefix) {
         List<String> found = new ArrayList<>();
