@@ -21,14 +21,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "edge-lab", mixinStandardHelpOptions = true,
         description = {"Reproduces the thesis experiment: a device moves near edge1, then edge2; the service follows it.",
-                "Builds network namespaces (prefix esl-) with 60 ms +- 10 ms delays, runs both methods, removes everything on exit.",
+                "Builds network namespaces (prefix esl-) with 60 ms +- 10 ms delays, runs both methods side by side,",
+                "writes requests.csv, response-time.png, table.md and summary.txt, and removes everything on exit.",
                 "Needs root, iproute2, iptables and nginx (apt-get install -y nginx-light)."})
 public final class EdgeLab implements Callable<Integer> {
     @Option(names = "--method", defaultValue = "both", description = "ebpf, sidecar or both (default: ${DEFAULT-VALUE})")
     String method;
 
     @Option(names = "--time-scale", defaultValue = "1.0",
-            description = "shrinks the 300 s schedule, not the delays: 0.1 runs 30 s per method (default: ${DEFAULT-VALUE})")
+            description = "shrinks the 300 s schedule, not the delays: 0.1 runs it in 30 s (default: ${DEFAULT-VALUE})")
     double timeScale;
 
     @Option(names = "--out", defaultValue = "lab-out", description = "output directory (default: ${DEFAULT-VALUE})")
@@ -52,18 +53,32 @@ public final class EdgeLab implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        int code = new CommandLine(new EdgeLab()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        int code = new CommandLine(new EdgeLab()).setExecutionExceptionHandler(EdgeLab::explain).execute(args);
         System.exit(code);
     }
 
     @Override
     public Integer call() throws Exception {
-        List<Method> methods = "both".equalsIgnoreCase(method) ? List.of(Method.EBPF, Method.SIDECAR) : List.of(Method.parse(method));
+        List<Method> methods;
+        try {
+            methods = "both".equalsIgnoreCase(method) ? List.of(Method.EBPF, Method.SIDECAR) : List.of(Method.parse(method));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--method " + method + ": use ebpf, sidecar or both");
+        }
         LabReport report = run(methods, new LabScenario(timeScale), out, prefix, this::progress);
         console.println();
         console.println(report.summary());
         console.println("Outputs: " + out.toAbsolutePath() + "/{requests.csv, response-time.png, table.md, summary.txt}");
         return 0;
+    }
+
+    /** A user error (not root, missing tool, bad option) is one line, not a stack trace. */
+    static int explain(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof LabException || e instanceof IllegalArgumentException) {
+            cmd.getErr().println(cmd.getCommandName() + ": " + e.getMessage());
+            return 2;
+        }
+        throw e;
     }
 
     private void progress(String line) {

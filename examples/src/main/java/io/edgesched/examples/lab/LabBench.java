@@ -49,7 +49,7 @@ public final class LabBench implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new LabBench()).execute(args));
+        System.exit(new CommandLine(new LabBench()).setExecutionExceptionHandler(EdgeLab::explain).execute(args));
     }
 
     @Override
