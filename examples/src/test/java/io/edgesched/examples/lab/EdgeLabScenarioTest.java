@@ -87,7 +87,8 @@ class EdgeLabScenarioTest {
         // Nothing left behind: no namespaces (and so no links, rules or tc filters in them), no root links, no processes.
         assertThat(LabCleanup.check(LabTopology.DEFAULT_PREFIX)).isEmpty();
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
-        assertThat(loadedOriginPrograms()).as("eBPF programs still loaded after the lab").isEqualTo(originProgramsBefore);
+        // Other tests of this JVM may still be releasing theirs; the lab must not add any.
+        assertThat(loadedOriginPrograms()).as("eBPF programs still loaded after the lab").isLessThanOrEqualTo(originProgramsBefore);
         assertThat(progress).anyMatch(line -> line.contains("device <-> edge1 round trip now 0 ms"));
     }
 
