@@ -59,18 +59,18 @@ class EdgeLabScenarioTest {
             }
         }
 
-        // eBPF is faster at the edges. Compared robustly: one request stalled by a busy machine (tens of ms)
-        // would move a plain mean of ~30 requests more than the sidecar's whole cost; the table shows plain means.
+        // eBPF is faster at the edges. Compared robustly: on a busy machine one stalled request (tens of ms)
+        // moves a mean of ~30 requests more than the sidecar's whole cost, so the test compares the medians and
+        // the per-tick pairs (the table shows the means too).
         List<RequestRecord> ebpfAtEdges = atEdges(report, scenario, Method.EBPF);
         List<RequestRecord> sidecarAtEdges = atEdges(report, scenario, Method.SIDECAR);
-        double ebpfMean = LabReport.trimmedMean(ebpfAtEdges, 0.1).orElseThrow();
-        double sidecarMean = LabReport.trimmedMean(sidecarAtEdges, 0.1).orElseThrow();
-        assertThat(ebpfMean).as("10%%-trimmed mean response at the edges: eBPF %.0f us vs sidecar %.0f us", ebpfMean, sidecarMean)
-                .isLessThan(sidecarMean);
         double ebpfMedian = LabReport.Stats.of(ebpfAtEdges).median().orElseThrow();
         double sidecarMedian = LabReport.Stats.of(sidecarAtEdges).median().orElseThrow();
         assertThat(ebpfMedian).as("median response at the edges: eBPF %.0f us vs sidecar %.0f us", ebpfMedian, sidecarMedian)
                 .isLessThan(sidecarMedian);
+        LabReport.PairedDifference paired = report.pairedDifference();
+        assertThat(paired.pairs()).as("request pairs at the edges").isGreaterThanOrEqualTo(10);
+        assertThat(paired.medianMicros().orElseThrow()).as("median of sidecar - eBPF per tick (us)").isPositive();
 
         // The kernel's RTT toward the device reflects the delay switch: ~60 ms across the WAN, ~0 when near.
         LabRun.DeviceRtt far = report.lastDeviceRtt(Method.EBPF, null, 0, 60).orElseThrow();

@@ -57,14 +57,23 @@ class LabPiecesTest {
     }
 
     @Test
-    void trimmedMeanIgnoresASingleStall() {
-        List<RequestRecord> requests = new java.util.ArrayList<>();
-        for (int i = 0; i < 19; i++) {
-            requests.add(new RequestRecord(70 + i, Method.EBPF, "edge1", "edge1", 1_000 + i, "200"));
-        }
-        requests.add(new RequestRecord(90, Method.EBPF, "edge1", "edge1", 124_000, "200"));
-        assertThat(LabReport.trimmedMean(requests, 0.1).getAsDouble()).isBetween(1_000.0, 1_020.0);
-        assertThat(LabReport.Stats.of(requests).mean().getAsDouble()).isGreaterThan(7_000.0);
+    void methodsAreComparedOnlyOnceBothServeAtTheEdge() {
+        LabReport report = new LabReport(new LabScenario(1));
+        report.add(Method.EBPF, List.of(
+                new RequestRecord(70, Method.EBPF, "edge1", "edge1", 9_000, "200"), // the sidecar's replica still starting
+                new RequestRecord(76, Method.EBPF, "edge1", "edge1", 1_000, "200"),
+                new RequestRecord(78, Method.EBPF, "edge1", "edge1", 1_200, "200")), List.of());
+        report.add(Method.SIDECAR, List.of(
+                new RequestRecord(70.1, Method.SIDECAR, "edge1", "cloud1", 120_000, "200"),
+                new RequestRecord(76.1, Method.SIDECAR, "edge1", "edge1", 1_500, "200"),
+                new RequestRecord(78.1, Method.SIDECAR, "edge1", "edge1", 1_400, "200")), List.of());
+        LabScenario.NearWindow edge1 = new LabScenario(1).nearWindows().getFirst();
+        assertThat(report.comparedFrom(edge1)).isEqualTo(76.1);
+        assertThat(report.firstServedAt(Method.EBPF, edge1)).hasValue(70.0);
+        assertThat(report.atEdge(Method.EBPF, edge1)).extracting(RequestRecord::responseUs).containsExactly(1_200L);
+        LabReport.PairedDifference paired = report.pairedDifference();
+        assertThat(paired.pairs()).isEqualTo(1);
+        assertThat(paired.medianMicros()).hasValue(200.0);
     }
 
     @Test
