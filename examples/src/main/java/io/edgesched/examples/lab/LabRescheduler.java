@@ -58,7 +58,7 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
     /** Starts the service on {@code node} and installs the forwarding; blocks until it serves. */
     void deployInitial(LabNode node) {
         Placement placement = launch(node);
-        forwarding.install(node, forwardingPort(node));
+        forwarding.install(node, method.forwardPort());
         current = placement;
     }
 
@@ -106,7 +106,7 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
         }
         Instant ready = Instant.now();
         try {
-            forwarding.pointTo(target, forwardingPort(target));
+            forwarding.pointTo(target, method.forwardPort());
         } catch (RuntimeException e) {
             next.close();
             return new MoveResult.Failed(request, "could not switch forwarding to " + targetId + ": " + e.getMessage(), true, e);
@@ -123,10 +123,6 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
         log.info("moved service {} -> {} in {} ms ({})", old == null ? "-" : old.node().name(), targetId.name(),
                 (System.nanoTime() - start) / 1_000_000, request.reason());
         return new MoveResult.Done(request, Duration.ofNanos(System.nanoTime() - start));
-    }
-
-    private int forwardingPort(LabNode node) {
-        return method.forwardPort();
     }
 
     private Placement launch(LabNode node) {

@@ -77,6 +77,32 @@ class LabPiecesTest {
     }
 
     @Test
+    void sidecarLogsBecomeCumulativeSnapshotsPerEntryNode(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work)
+            throws Exception {
+        List<LabNode> cluster = LabTopology.thesisNodes().stream().filter(LabNode::isClusterNode).toList();
+        SidecarDemand demand = new SidecarDemand(work, cluster, 1, 30081);
+        java.nio.file.Path log = work.resolve("sidecar-edge1/access.log");
+        java.nio.file.Files.createDirectories(log.getParent());
+        double now = System.currentTimeMillis() / 1000.0;
+        // Forwarded by cloud3 (masqueraded), then twice straight from the device; the last line is still being written.
+        java.nio.file.Files.writeString(log, String.format(java.util.Locale.ROOT,
+                "%.3f 10.77.0.13 200 0.001%n%.3f 10.77.0.100 200 0.001%n%.3f 10.77.0.100 200 0.001%n%.3f 10.77.0.1",
+                now - 3, now - 2, now - 1, now));
+        var snapshots = demand.latest();
+        assertThat(snapshots).extracting(s -> s.node().name()).containsExactlyInAnyOrder("cloud3", "edge1");
+        var edge1 = snapshots.stream().filter(s -> s.node().name().equals("edge1")).findFirst().orElseThrow();
+        assertThat(edge1.records()).singleElement().satisfies(r -> {
+            assertThat(r.client().toString()).isEqualTo("10.77.0.100");
+            assertThat(r.connections()).isEqualTo(2);
+            assertThat(r.rttSamples()).as("a proxy cannot see RTTs").isZero();
+            assertThat(r.localPort()).isEqualTo(30081);
+        });
+        java.nio.file.Files.writeString(log, "00 200 0.001\n", java.nio.file.StandardOpenOption.APPEND);
+        var later = demand.latest().stream().filter(s -> s.node().name().equals("edge1")).findFirst().orElseThrow();
+        assertThat(later.records().getFirst().connections()).as("counters are cumulative").isEqualTo(3);
+    }
+
+    @Test
     void csvRoundTrips() {
         RequestRecord r = new RequestRecord(12.5, Method.SIDECAR, "edge2", "cloud1", 61_234, "200");
         assertThat(RequestRecord.parseCsv(r.csv())).isEqualTo(r);
