@@ -32,11 +32,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -251,6 +253,13 @@ public final class PlacementController implements AutoCloseable {
             view = Objects.requireNonNull(demand.apply(now), "demand view is null");
             topo = Objects.requireNonNull(topology.get(), "topology supplier returned null");
             specs = List.copyOf(workloads.get());
+            Set<WorkloadId> seen = new HashSet<>(specs.size() * 2);
+            for (WorkloadSpec spec : specs) {
+                if (!seen.add(spec.workload())) {
+                    throw new IllegalArgumentException("workload " + spec.workload()
+                            + " has two specs; give each workload exactly one");
+                }
+            }
         } catch (RuntimeException e) {
             stats.inputErrors.increment();
             long took = System.nanoTime() - started;
