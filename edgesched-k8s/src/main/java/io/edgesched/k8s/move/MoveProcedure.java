@@ -133,7 +133,11 @@ final class MoveProcedure {
                 }
             }
         }
-        s.onPatched().accept(req, Duration.ofNanos(System.nanoTime() - startNanos));
+        try {
+            s.onPatched().accept(req, Duration.ofNanos(System.nanoTime() - startNanos));
+        } catch (RuntimeException e) {
+            LOG.warn("onPatched listener failed for {}", what, e);
+        }
         events.record(patched, false, "EdgeschedMove", "moving " + nodes(req.currentNodes()) + " -> "
                 + nodes(req.targetNodes()) + " (predicted gain " + gain() + "): " + req.reason());
         return follow(plan, patched, moveId);
@@ -211,6 +215,7 @@ final class MoveProcedure {
     }
 
     private MoveResult follow(Plan plan, Deployment patched, String moveId) {
+        api.checkNotAborted(); // cancelled as the patch landed: do not even start the watches
         Outcome outcome;
         String problem;
         try (RolloutTracker tracker = track(patched, moveId)) {

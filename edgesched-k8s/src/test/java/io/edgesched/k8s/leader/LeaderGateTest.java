@@ -1,0 +1,134 @@
+package io.edgesched.k8s.leader;
+
+import static io.edgesched.k8s.move.Fixtures.NS;
+import static io.edgesched.k8s.move.Fixtures.await;
+import static io.edgesched.k8s.move.Fixtures.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgesched.api.MoveRequest;
+import io.edgesched.api.MoveResult;
+import io.edgesched.api.Rescheduler;
+import io.edgesched.k8s.move.ClusterEmulator;
+import io.edgesched.k8s.move.Fixtures;
+import io.edgesched.k8s.move.KubernetesRescheduler;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class LeaderGateTest {
+    static {
+        Fixtures.quietMockServer();
+    }
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    /** Counts the moves that got past the gate. */
+    static final class CountingRescheduler implements Rescheduler {
+        final AtomicInteger moves = new AtomicInteger();
+
+        @Override
+        public CompletableFuture<MoveResult> move(MoveRequest request) {
+            moves.incrementAndGet();
+            return CompletableFuture.completedFuture(new MoveResult.Done(request, Duration.ZERO));
+        }
+    }
+
+    private LeaderGate gate(KubernetesClient c, String identity) {
+        return LeaderGate.builder(c).lease(NS, "edgesched-controller").identity(identity)
+                .timing(Duration.ofMillis(1000), Duration.ofMillis(800), Duration.ofMillis(100)).build();
+    }
+
+    private static MoveResult move(Rescheduler r) throws Exception {
+        return r.move(request("web", "edge-a", "edge-b")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void onlyTheLeaderMovesAndTheOtherTakesOverWhenItStops() throws Exception {
+        try (KubernetesClient c1 = server.createClient(); KubernetesClient c2 = server.createClient();
+             LeaderGate g1 = gate(c1, "ctl-1"); LeaderGate g2 = gate(c2, "ctl-2")) {
+            CountingRescheduler d1 = new CountingRescheduler();
+            CountingRescheduler d2 = new CountingRescheduler();
+            LeaderOnlyRescheduler r1 = new LeaderOnlyRescheduler(g1, d1);
+            LeaderOnlyRescheduler r2 = new LeaderOnlyRescheduler(g2, d2);
+            g1.start();
+            g2.start();
+            await("a leader", Duration.ofSeconds(5), () -> g1.isLeader() || g2.isLeader());
+            assertThat(g1.isLeader() && g2.isLeader()).as("two leaders at once").isFalse();
+            LeaderGate leader = g1.isLeader() ? g1 : g2;
+            LeaderGate follower = leader == g1 ? g2 : g1;
+            LeaderOnlyRescheduler leaderR = leader == g1 ? r1 : r2;
+            LeaderOnlyRescheduler followerR = leader == g1 ? r2 : r1;
+            CountingRescheduler leaderD = leader == g1 ? d1 : d2;
+            CountingRescheduler followerD = leader == g1 ? d2 : d1;
+            await("follower saw the leader", Duration.ofSeconds(5), () -> follower.currentLeader().isPresent());
+
+            assertThat(move(leaderR)).isInstanceOf(MoveResult.Done.class);
+            assertThat(move(followerR)).isInstanceOfSatisfying(MoveResult.Refused.class, f -> assertThat(f.reason())
+                    .contains("is not the leader").contains("the leader is " + leader.identity()));
+            assertThat(leaderD.moves).hasValue(1);
+            assertThat(followerD.moves).hasValue(0);
+            Lease lease = client.leases().inNamespace(NS).withName("edgesched-controller").get();
+            assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(leader.identity());
+
+            leader.stop();
+            assertThat(leader.isLeader()).isFalse();
+            await("the other instance takes over", Duration.ofSeconds(5), follower::isLeader);
+            assertThat(move(followerR)).isInstanceOf(MoveResult.Done.class);
+            assertThat(move(leaderR)).isInstanceOf(MoveResult.Refused.class);
+            assertThat(followerD.moves).hasValue(1);
+            assertThat(leaderD.moves).hasValue(1);
+            assertThat(client.leases().inNamespace(NS).withName("edgesched-controller").get().getSpec()
+                    .getHolderIdentity()).isEqualTo(follower.identity());
+        }
+    }
+
+    @Test
+    void losingTheLeaseAbortsAMoveUnderWayWithoutFurtherPatches() throws Exception {
+        for (String n : List.of("edge-a", "edge-b")) {
+            client.nodes().resource(Fixtures.node(n)).create();
+        }
+        client.apps().deployments().inNamespace(NS).resource(Fixtures.deployment("web", 1, "edge-a").build()).create();
+        CountDownLatch patched = new CountDownLatch(1);
+        try (ClusterEmulator emulator = new ClusterEmulator(client, NS, Duration.ofMillis(40)).start();
+             LeaderGate gate = gate(client, "ctl-1");
+             KubernetesRescheduler rescheduler = Fixtures.rescheduler(client).rolloutTimeout(Duration.ofSeconds(30))
+                     .onPatched((r, t) -> patched.countDown()).build()) {
+            await("web stable", Duration.ofSeconds(5), () -> Fixtures.stable(client, "web"));
+            emulator.pause(); // the rollout will hang: the move waits
+            gate.start();
+            await("leader", Duration.ofSeconds(5), gate::isLeader);
+            LeaderOnlyRescheduler guarded = new LeaderOnlyRescheduler(gate, rescheduler);
+            CompletableFuture<MoveResult> f = guarded.move(request("web", "edge-a", "edge-b"));
+            assertThat(patched.await(5, TimeUnit.SECONDS)).as("move patched the template").isTrue();
+
+            gate.stop();
+            MoveResult r = f.get(2, TimeUnit.SECONDS);
+            assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, x -> {
+                assertThat(x.reason()).contains("leadership lost");
+                assertThat(x.rolledBack()).isFalse();
+            });
+            await("rescheduler thread gone", Duration.ofSeconds(2), () -> rescheduler.movesInFlight().isEmpty());
+            Deployment d = client.apps().deployments().inNamespace(NS).withName("web").get();
+            Thread.sleep(300); // time in which a rollback patch would have landed
+            Deployment later = client.apps().deployments().inNamespace(NS).withName("web").get();
+            assertThat(later.getMetadata().getResourceVersion()).as("no patch after losing the lease")
+                    .isEqualTo(d.getMetadata().getResourceVersion());
+            assertThat(later.getSpec().getTemplate().getMetadata().getAnnotations())
+                    .containsKey(KubernetesRescheduler.ANNOTATION_MOVE_ID);
+            // after losing the lease, new moves are refused
+            assertThat(guarded.move(request("web", "edge-a", "edge-b")).get(2, TimeUnit.SECONDS))
+                    .isInstanceOf(MoveResult.Refused.class);
+        }
+    }
+}
