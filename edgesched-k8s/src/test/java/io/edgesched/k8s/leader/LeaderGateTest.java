@@ -131,4 +131,36 @@ class LeaderGateTest {
                     .isInstanceOf(MoveResult.Refused.class);
         }
     }
+
+    @Test
+    void aGateThatLosesItsLeaseStopsLeadingAndRunsAgain() throws Exception {
+        List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (LeaderGate gate = LeaderGate.builder(client).lease(NS, "edgesched-controller").identity("ctl-1")
+                .timing(Duration.ofMillis(1000), Duration.ofMillis(800), Duration.ofMillis(100))
+                .listener(new LeaderGate.Listener() {
+                    @Override
+                    public void startedLeading() {
+                        transitions.add("start");
+                    }
+
+                    @Override
+                    public void stoppedLeading() {
+                        transitions.add("stop");
+                    }
+                }).build()) {
+            gate.start();
+            await("leader", Duration.ofSeconds(5), gate::isLeader);
+            // another holder takes the lease (as after a network partition); it never renews it
+            client.leases().inNamespace(NS).withName("edgesched-controller").edit(l -> {
+                l.getSpec().setHolderIdentity("intruder");
+                l.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+                l.getSpec().setLeaseDurationSeconds(1);
+                return l;
+            });
+            await("gate notices it lost the lease", Duration.ofSeconds(3), () -> !gate.isLeader());
+            assertThat(gate.currentLeader()).contains("intruder");
+            await("gate leads again once the stolen lease expired", Duration.ofSeconds(5), gate::isLeader);
+            assertThat(transitions).containsExactly("start", "stop", "start");
+        }
+    }
 }
