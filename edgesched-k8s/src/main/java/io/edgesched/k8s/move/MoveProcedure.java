@@ -56,13 +56,14 @@ final class MoveProcedure {
     private final ApiCaller api;
     private final TemplatePatches patches;
     private final MoveEvents events;
+    private final RolloutWatch watch;
     private final String ns;
     private final String name;
     private final String what;
     private final long startNanos;
 
     MoveProcedure(KubernetesRescheduler.Settings s, MoveRequest req, KubernetesRescheduler.InFlight flight,
-                  MoveEvents events, long startNanos) {
+                  MoveEvents events, RolloutWatch watch, long startNanos) {
         this.s = s;
         this.req = req;
         this.flight = flight;
@@ -70,6 +71,7 @@ final class MoveProcedure {
                 flight::abortReason);
         this.patches = new TemplatePatches(s.client().getKubernetesSerialization());
         this.events = events;
+        this.watch = watch;
         this.ns = req.workload().namespace();
         this.name = req.workload().name();
         this.what = "Deployment " + ns + "/" + name;
@@ -243,7 +245,7 @@ final class MoveProcedure {
     }
 
     private RolloutTracker track(Deployment d, String expectedMoveId) {
-        RolloutTracker t = new RolloutTracker(client(), ns, name, d.getSpec().getSelector(), ANNOTATION_MOVE_ID,
+        RolloutTracker t = new RolloutTracker(watch, ns, name, d.getSpec().getSelector(), ANNOTATION_MOVE_ID,
                 expectedMoveId, d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration(),
                 s.stuckGrace());
         flight.watching(t);

@@ -135,6 +135,7 @@ class ApiFailuresTest {
                 f -> assertThat(f.reason()).contains("forbidden to patch").contains("RBAC"));
     }
 
+    @SuppressWarnings("try") // resources held open for their side effect
     @Test
     void apiServerDownFailsCleanlyAndWorkResumesWhenItReturns() throws Exception {
         int port;

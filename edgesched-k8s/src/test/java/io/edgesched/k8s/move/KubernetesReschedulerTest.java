@@ -55,8 +55,8 @@ class KubernetesReschedulerTest {
 
     @AfterEach
     void stop() {
+        emulator.close(); // first: closing watches while the mock server still sends events can stall it
         rescheduler.close();
-        emulator.close();
         assertThat(emulator.errors()).as("emulator errors").isEmpty();
     }
 
@@ -93,6 +93,7 @@ class KubernetesReschedulerTest {
                 .filter(e -> reason.equals(e.getReason())).toList();
     }
 
+    @SuppressWarnings("try") // resources held open for their side effect
     @Test
     void moveLandsOnTargetWithoutDroppingReadyReplicas() throws Exception {
         deploy(deployment("web", 3, "edge-a").build());
@@ -154,12 +155,11 @@ class KubernetesReschedulerTest {
                 .containsExactlyInAnyOrder("edge-b", "edge-c");
         assertThat(hostnames(get("api"))).containsExactly("edge-b", "edge-c");
         // moving again to the same targets changes nothing
-        String rv = get("api").getMetadata().getResourceVersion();
+        Deployment before = get("api");
         assertThat(move("api", "edge-b", "edge-b", "edge-c")).isInstanceOf(MoveResult.Done.class);
-        assertThat(get("api").getMetadata().getGeneration()).isEqualTo(
-                client.apps().deployments().inNamespace(NS).withName("api").get().getMetadata().getGeneration());
+        assertThat(get("api").getMetadata().getGeneration()).isEqualTo(before.getMetadata().getGeneration());
+        assertThat(get("api").getSpec().getTemplate()).isEqualTo(before.getSpec().getTemplate());
         assertThat(events("EdgeschedMove")).hasSize(1);
-        assertThat(rv).isNotNull();
     }
 
     @Test

@@ -67,6 +67,7 @@ public final class MovePatchLatencyBench {
         System.exit(0); // vert.x leaves non-daemon threads behind; this is a bench main, not library code
     }
 
+    @SuppressWarnings("try") // resources held open for their side effect
     private static void run(KubernetesClient client, int targets, int warmup, int iterations) throws Exception {
         Map<String, Long> seenAt = new ConcurrentHashMap<>();
         long[] acked = new long[iterations];
