@@ -50,6 +50,11 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
     public static final String ANNOTATION_FROM = "edgesched.io/from";
     /** Deployment annotation holding the user's strategy while a move runs with maxUnavailable=0. */
     public static final String ANNOTATION_SAVED_STRATEGY = "edgesched.io/saved-strategy";
+    /**
+     * Deployment annotation present while a move's rollout is unfinished: the generation its patch
+     * produced. A later move may supersede that rollout only while the generation still matches.
+     */
+    public static final String ANNOTATION_MOVE_GENERATION = "edgesched.io/move-generation";
 
     /** Immutable configuration shared by all moves. */
     record Settings(KubernetesClient client, Set<String> allowedNamespaces, String optInKey, String optInValue,

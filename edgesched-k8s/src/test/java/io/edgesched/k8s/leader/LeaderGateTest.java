@@ -97,7 +97,7 @@ class LeaderGateTest {
 
     @Test
     void losingTheLeaseAbortsAMoveUnderWayWithoutFurtherPatches() throws Exception {
-        for (String n : List.of("edge-a", "edge-b")) {
+        for (String n : List.of("edge-a", "edge-b", "edge-c")) {
             client.nodes().resource(Fixtures.node(n)).create();
         }
         client.apps().deployments().inNamespace(NS).resource(Fixtures.deployment("web", 1, "edge-a").build()).create();
@@ -132,6 +132,19 @@ class LeaderGateTest {
             // after losing the lease, new moves are refused
             assertThat(guarded.move(request("web", "edge-a", "edge-b")).get(2, TimeUnit.SECONDS))
                     .isInstanceOf(MoveResult.Refused.class);
+            // the abandoned rollout is marked as ours, so the next leader may supersede it while it is unfinished
+            assertThat(later.getMetadata().getAnnotations()).containsEntry(
+                    KubernetesRescheduler.ANNOTATION_MOVE_GENERATION, String.valueOf(later.getMetadata().getGeneration()));
+            CompletableFuture<MoveResult> next = rescheduler.move(request("web", "edge-b", "edge-c"));
+            await("second move patched", Duration.ofSeconds(5), () -> "edge-c".equals(client.apps().deployments()
+                    .inNamespace(NS).withName("web").get().getSpec().getTemplate().getMetadata().getAnnotations()
+                    .get(KubernetesRescheduler.ANNOTATION_TARGETS)));
+            emulator.resume();
+            assertThat(next.get(10, TimeUnit.SECONDS)).isInstanceOf(MoveResult.Done.class);
+            assertThat(Fixtures.pods(client, "web")).singleElement()
+                    .satisfies(p -> assertThat(p.getSpec().getNodeName()).isEqualTo("edge-c"));
+            assertThat(client.apps().deployments().inNamespace(NS).withName("web").get().getMetadata()
+                    .getAnnotations()).doesNotContainKey(KubernetesRescheduler.ANNOTATION_MOVE_GENERATION);
         }
     }
 

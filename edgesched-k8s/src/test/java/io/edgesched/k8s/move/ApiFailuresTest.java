@@ -96,7 +96,7 @@ class ApiFailuresTest {
                 .edit(d -> { d.getMetadata().getLabels().put("touched", "yes"); return d; });
         String body = new TemplatePatches(client.getKubernetesSerialization()).move(stale,
                 TemplatePatches.withTargets(null, new java.util.TreeSet<>(List.of("edge-b"))),
-                Map.of(KubernetesRescheduler.ANNOTATION_MOVE_ID, "x"), null, null, null);
+                Map.of(KubernetesRescheduler.ANNOTATION_MOVE_ID, "x"), Map.of(), null);
         assertThatThrownBy(() -> client.apps().deployments().inNamespace(NS).withName("web")
                 .patch(PatchContext.of(PatchType.JSON), body))
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));

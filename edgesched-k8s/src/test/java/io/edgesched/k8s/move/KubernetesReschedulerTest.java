@@ -140,6 +140,22 @@ class KubernetesReschedulerTest {
             assertThat(e.getInvolvedObject().getName()).isEqualTo("web");
         });
         assertThat(events("EdgeschedMoved")).hasSize(1);
+        assertThat(d.getMetadata().getAnnotations()).as("in-progress marker dropped when done")
+                .doesNotContainKey(KubernetesRescheduler.ANNOTATION_MOVE_GENERATION);
+    }
+
+    @Test
+    void aRolloutSomeoneElseStartedIsNotInterrupted() throws Exception {
+        deploy(deployment("web", 1, "edge-a").build());
+        assertThat(move("web", "edge-a", "edge-b")).isInstanceOf(MoveResult.Done.class);
+        emulator.pause(); // the user's image update below stays in progress
+        client.apps().deployments().inNamespace(NS).withName("web").edit(x -> {
+            x.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("nginx:1.28");
+            return x;
+        });
+        assertThat(move("web", "edge-b", "edge-c")).isInstanceOfSatisfying(MoveResult.Refused.class,
+                f -> assertThat(f.reason()).contains("still rolling out"));
+        emulator.resume();
     }
 
     @Test

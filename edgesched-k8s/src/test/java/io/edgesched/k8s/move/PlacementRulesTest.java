@@ -130,10 +130,14 @@ class PlacementRulesTest {
         var after = Fixtures.deployment("web", 1, "edge-b").build();
         after.getMetadata().setResourceVersion("8");
         after.getSpec().getTemplate().getMetadata().setAnnotations(Map.of(KubernetesRescheduler.ANNOTATION_MOVE_ID, "m"));
-        String undo = patches.undo(after, state);
+        after.getMetadata().setAnnotations(Map.of(KubernetesRescheduler.ANNOTATION_MOVE_GENERATION, "2"));
+        String undo = patches.undo(after, state, List.of(KubernetesRescheduler.ANNOTATION_MOVE_GENERATION,
+                KubernetesRescheduler.ANNOTATION_SAVED_STRATEGY));
         assertThat(undo).contains("{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\"8\"}")
                 .contains("{\"op\":\"remove\",\"path\":\"/spec/template/metadata/annotations/edgesched.io~1move-id\"}")
                 .contains("{\"op\":\"remove\",\"path\":\"/spec/template/spec/affinity\"}")
+                .contains("{\"op\":\"remove\",\"path\":\"/metadata/annotations/edgesched.io~1move-generation\"}")
+                .as("only keys that exist are removed").doesNotContain("saved-strategy")
                 .doesNotContain("moved-at");
     }
 }
