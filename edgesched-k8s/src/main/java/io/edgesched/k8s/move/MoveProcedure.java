@@ -253,7 +253,8 @@ final class MoveProcedure {
 
     private RolloutTracker track(Deployment d, String expectedMoveId) {
         RolloutTracker t = new RolloutTracker(watch, ns, name, d.getSpec().getSelector(), ANNOTATION_MOVE_ID,
-                expectedMoveId, d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration(),
+                expectedMoveId, d.getSpec().getTemplate(),
+                d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration(),
                 s.stuckGrace());
         flight.watching(t);
         t.start();

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
@@ -35,6 +36,7 @@ final class RolloutTracker implements AutoCloseable {
     private final String name;
     private final String moveIdKey;
     private final String expectedMoveId;
+    private final PodTemplateSpec expectedTemplate;
     private final long generation;
     private final Duration stuckGrace;
     private final LabelSelector podSelector;
@@ -49,16 +51,20 @@ final class RolloutTracker implements AutoCloseable {
     /**
      * @param expectedMoveId the move-id annotation the template must carry (null: none); anything
      *                       else means someone replaced the template
+     * @param expectedTemplate the pod template as our patch left it: a different one (same move id,
+     *                         e.g. a new image) means someone else started another rollout
      * @param generation     the Deployment generation written by our patch
      */
     RolloutTracker(RolloutWatch watch, String namespace, String name, LabelSelector podSelector,
-                   String moveIdKey, String expectedMoveId, long generation, Duration stuckGrace) {
+                   String moveIdKey, String expectedMoveId, PodTemplateSpec expectedTemplate, long generation,
+                   Duration stuckGrace) {
         this.watch = watch;
         this.namespace = namespace;
         this.name = name;
         this.podSelector = podSelector;
         this.moveIdKey = moveIdKey;
         this.expectedMoveId = expectedMoveId;
+        this.expectedTemplate = expectedTemplate;
         this.generation = generation;
         this.stuckGrace = stuckGrace;
     }
@@ -151,6 +157,13 @@ final class RolloutTracker implements AutoCloseable {
             return new Outcome(Kind.TEMPLATE_REPLACED,
                     "the pod template was changed by someone else during the move (" + moveIdKey + " is now "
                             + moveId + ")");
+        }
+        if (d.getMetadata().getGeneration() != null && d.getMetadata().getGeneration() > generation
+                && !d.getSpec().getTemplate().equals(expectedTemplate)) {
+            // a later spec change that left the template alone (scaling, our strategy) is fine
+            return new Outcome(Kind.TEMPLATE_REPLACED,
+                    "the pod template was changed by someone else during the move (generation "
+                            + d.getMetadata().getGeneration() + ")");
         }
         int desired = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
         DeploymentStatus st = d.getStatus();

@@ -49,6 +49,7 @@ class ApiFailuresTest {
     KubernetesClient client;
     KubernetesClient plain;
     ClusterEmulator emulator;
+    final List<KubernetesRescheduler> used = new java.util.ArrayList<>();
 
     @BeforeEach
     void cluster() {
@@ -63,7 +64,8 @@ class ApiFailuresTest {
 
     @AfterEach
     void stop() {
-        emulator.close();
+        emulator.close(); // first, so no watch closes while the mock still sends to it
+        used.forEach(KubernetesRescheduler::close);
         plain.close();
     }
 
@@ -72,10 +74,10 @@ class ApiFailuresTest {
                 .withMessage(reason + " (injected by the test)").build();
     }
 
+    /** Runs one move; the rescheduler is closed after the emulator (see stop()). */
     private MoveResult move(KubernetesRescheduler r) throws Exception {
-        try (r) {
-            return r.move(request("web", "edge-a", "edge-b")).toCompletableFuture().get(20, TimeUnit.SECONDS);
-        }
+        used.add(r);
+        return r.move(request("web", "edge-a", "edge-b")).toCompletableFuture().get(20, TimeUnit.SECONDS);
     }
 
     @Test

@@ -43,6 +43,13 @@ class KubernetesReschedulerTest {
     KubernetesClient client;
     ClusterEmulator emulator;
     KubernetesRescheduler rescheduler;
+    /** Reschedulers with special settings; closed after the emulator (see stop()). */
+    final List<KubernetesRescheduler> extras = new CopyOnWriteArrayList<>();
+
+    private KubernetesRescheduler extra(KubernetesRescheduler r) {
+        extras.add(r);
+        return r;
+    }
 
     @BeforeEach
     void cluster() {
@@ -55,8 +62,11 @@ class KubernetesReschedulerTest {
 
     @AfterEach
     void stop() {
-        emulator.close(); // first: closing watches while the mock server still sends events can stall it
+        // The emulator first, reschedulers (and their watches) after: the CRUD mock can stall its event
+        // loop for 30 s when a watch closes while it is still sending to it.
+        emulator.close();
         rescheduler.close();
+        extras.forEach(KubernetesRescheduler::close);
         assertThat(emulator.errors()).as("emulator errors").isEmpty();
     }
 
@@ -237,22 +247,41 @@ class KubernetesReschedulerTest {
     void targetDeletedAfterTheChecksIsRolledBack() throws Exception {
         client.nodes().resource(node("edge-gone")).create();
         deploy(deployment("web", 1, "edge-a").build());
-        KubernetesRescheduler r2 = Fixtures.rescheduler(client)
-                .onPatched((req, t) -> client.nodes().withName("edge-gone").delete()).build();
-        try {
-            MoveResult r = r2.move(request("web", "edge-a", "edge-gone")).toCompletableFuture().get(20, TimeUnit.SECONDS);
-            assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> assertThat(f.rolledBack()).isTrue());
-        } finally {
-            r2.close();
-        }
+        KubernetesRescheduler r2 = extra(Fixtures.rescheduler(client)
+                .onPatched((req, t) -> client.nodes().withName("edge-gone").delete()).build());
+        MoveResult r = r2.move(request("web", "edge-a", "edge-gone")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+        assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> assertThat(f.rolledBack()).isTrue());
         assertThat(hostnames(get("web"))).containsExactly("edge-a");
+    }
+
+    @Test
+    void templateChangedBySomeoneElseDuringTheMoveIsLeftAlone() throws Exception {
+        deploy(deployment("web", 1, "edge-a").build());
+        emulator.pause(); // keep our rollout unfinished while the user edits the image
+        KubernetesRescheduler r2 = extra(Fixtures.rescheduler(client).onPatched((req, t) -> client.apps().deployments()
+                .inNamespace(NS).withName("web").edit(x -> {
+                    x.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("nginx:1.28");
+                    return x;
+                })).build());
+        try {
+            MoveResult r = r2.move(request("web", "edge-a", "edge-b")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+            assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> {
+                assertThat(f.reason()).contains("changed by someone else");
+                assertThat(f.rolledBack()).isFalse();
+            });
+        } finally {
+            emulator.resume();
+        }
+        Deployment d = get("web");
+        assertThat(d.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo("nginx:1.28");
+        assertThat(hostnames(d)).as("our affinity was not touched again").containsExactly("edge-b");
     }
 
     @Test
     void rolloutTimeoutRollsBack() throws Exception {
         deploy(deployment("web", 1, "edge-a").build());
         emulator.pause();
-        KubernetesRescheduler quick = Fixtures.rescheduler(client).rolloutTimeout(Duration.ofMillis(300)).build();
+        KubernetesRescheduler quick = extra(Fixtures.rescheduler(client).rolloutTimeout(Duration.ofMillis(300)).build());
         try {
             MoveResult r = quick.move(request("web", "edge-a", "edge-b")).toCompletableFuture().get(20, TimeUnit.SECONDS);
             assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> {
@@ -260,7 +289,6 @@ class KubernetesReschedulerTest {
                 assertThat(f.reason()).contains("did not finish within 300 ms");
             });
         } finally {
-            quick.close();
             emulator.resume();
         }
         assertThat(hostnames(get("web"))).containsExactly("edge-a");
