@@ -35,6 +35,9 @@ public final class BpfMap implements AutoCloseable {
     private static final long INFO_MAX_ENTRIES = 16;
     private static final long INFO_NAME = 24;
 
+    /** BPF_F_NO_COMMON_LRU: an LRU hash map keeps one LRU list per CPU instead of one shared list. */
+    public static final int NO_COMMON_LRU = 1 << 1;
+
     private final BpfObject owner;
     private final MemorySegment handle;
     private final String name;
@@ -267,6 +270,30 @@ public final class BpfMap implements AutoCloseable {
         callPreLoad("set max_entries of map '" + name + "' to " + entries, () ->
                 (int) Libbpf.MAP_SET_MAX_ENTRIES.invokeExact(handle, entries));
         return this;
+    }
+
+    /**
+     * Replaces the map's BPF_F_* creation flags before load (e.g. {@link #NO_COMMON_LRU} for an LRU hash).
+     * The flags declared in the object are in {@link #mapFlags()}.
+     */
+    public BpfMap setMapFlags(int flags) {
+        preLoad("set map flags of map '" + name + "'");
+        callPreLoad("set map flags of map '" + name + "' to 0x" + Integer.toHexString(flags), () ->
+                (int) Libbpf.MAP_SET_MAP_FLAGS.invokeExact(handle, flags));
+        return this;
+    }
+
+    /** Replaces the map's type before load (e.g. to compare an LRU hash with a plain hash in a benchmark). */
+    public BpfMap setType(MapType newType) {
+        preLoad("set type of map '" + name + "'");
+        callPreLoad("set type of map '" + name + "' to " + newType, () ->
+                (int) Libbpf.MAP_SET_TYPE.invokeExact(handle, newType.id()));
+        return this;
+    }
+
+    /** BPF_F_* creation flags of an object's map (as declared, or as set before load). */
+    public int mapFlags() {
+        return intGetter(Libbpf.MAP_MAP_FLAGS);
     }
 
     /** Pins the map at {@code path} on load, or reuses the map already pinned there. */

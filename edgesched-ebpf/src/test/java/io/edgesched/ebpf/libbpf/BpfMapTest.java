@@ -89,6 +89,32 @@ class BpfMapTest {
     }
 
     @Test
+    void mapFlagsAndTypeSetBeforeLoadReachTheKernel() throws IOException {
+        try (BpfObject object = TestObjects.open("maps")) {
+            BpfMap lru = object.map("lru_map");
+            assertThat(lru.mapFlags() & BpfMap.NO_COMMON_LRU).isZero();
+            lru.setMapFlags(lru.mapFlags() | BpfMap.NO_COMMON_LRU);
+            assertThat(lru.mapFlags() & BpfMap.NO_COMMON_LRU).isEqualTo(BpfMap.NO_COMMON_LRU);
+            object.map("hash_map").setType(MapType.LRU_HASH);
+            object.load();
+            assertThat(fdinfo(lru.fd())).containsEntry("map_flags", "0x2");
+            assertThat(object.map("hash_map").info().type()).isEqualTo(MapType.LRU_HASH);
+            assertThatThrownBy(() -> lru.setMapFlags(0)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    private static Map<String, String> fdinfo(int fd) throws IOException {
+        Map<String, String> fields = new HashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            String[] parts = line.split(":\\s*", 2);
+            if (parts.length == 2) {
+                fields.put(parts[0], parts[1].trim());
+            }
+        }
+        return fields;
+    }
+
+    @Test
     void batchAndSnapshotEqualGetNextKeyFor64kEntries() {
         int entries = 65536;
         for (String mapName : new String[] {"hash_map", "lru_map"}) {
