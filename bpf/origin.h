@@ -133,6 +133,15 @@ struct origin_client_value {
 			      * coarse clock only moves once a tick, so it is read at most once a tick */
 };                           /* 80 bytes */
 
+/* One packed entry of origin_clients_copy (origin_snapshot.bpf.c): a client table row as user space reads it. */
+struct origin_client_entry {
+	struct origin_client_key key;
+	struct origin_client_value value;
+};                           /* 104 bytes */
+
+/* origin_snapshot's return value when origin_clients_copy had no room for every entry. */
+#define ORIGIN_SNAPSHOT_OVERFLOW (-1)
+
 struct origin_flow_key {
 	__u8 family;
 	__u8 pad;
@@ -183,6 +192,7 @@ _Static_assert(sizeof(struct origin_service_value) == 8, "origin_service_value l
 _Static_assert(sizeof(struct origin_node_key) == 20, "origin_node_key layout");
 _Static_assert(sizeof(struct origin_client_key) == 24, "origin_client_key layout");
 _Static_assert(sizeof(struct origin_client_value) == 80, "origin_client_value layout");
+_Static_assert(sizeof(struct origin_client_entry) == 104, "origin_client_entry layout");
 _Static_assert(sizeof(struct origin_flow_key) == 40, "origin_flow_key layout");
 _Static_assert(sizeof(struct origin_handshake) == 24, "origin_handshake layout");
 _Static_assert(__builtin_offsetof(struct origin_client_value, srtt_ns) == 48, "srtt_ns offset");

@@ -28,6 +28,13 @@ public final class OriginMapLayouts {
     public static final String INGRESS_PROGRAM = "origin_ingress";
     public static final String EGRESS_PROGRAM = "origin_egress";
 
+    /** Jar resource of the optional whole-table copier (bpf/origin_snapshot.bpf.c), see {@link OriginClientCopier}. */
+    public static final String SNAPSHOT_OBJECT_RESOURCE = "/io/edgesched/ebpf/bpf/origin_snapshot.bpf.o";
+    public static final String SNAPSHOT_PROGRAM = "origin_snapshot";
+    public static final String CLIENTS_COPY_MAP = "origin_clients_copy";
+    /** origin_snapshot's return value when the copy array had no room for every entry. */
+    public static final int SNAPSHOT_OVERFLOW = -1;
+
     public static final String PORTS_MAP = "origin_ports";
     public static final String SERVICES_MAP = "origin_services";
     public static final String NODES_MAP = "origin_nodes";
@@ -137,6 +144,11 @@ public final class OriginMapLayouts {
             U64.withName("rtt_samples"),
             U32.withName("flags"),
             U32.withName("seen_tick")).withName("origin_client_value");
+
+    /** struct origin_client_entry (104 bytes): one packed row of origin_clients_copy. */
+    public static final StructLayout CLIENT_ENTRY = MemoryLayout.structLayout(
+            CLIENT_KEY.withName("key"),
+            CLIENT_VALUE.withName("value")).withName("origin_client_entry");
 
     /** struct origin_flow_key (40 bytes). */
     public static final StructLayout FLOW_KEY = MemoryLayout.structLayout(

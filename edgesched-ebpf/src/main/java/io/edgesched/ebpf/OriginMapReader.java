@@ -11,13 +11,20 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reads origin_clients (batched, into buffers reused across reads) and origin_stats (summed over CPUs).
- * Shared by the attached source and by {@link PinnedOriginReader}. Not thread-safe; callers serialize.
+ * Reads origin_clients and origin_stats (summed over CPUs). The client table is read with the
+ * {@link OriginClientCopier} where the kernel accepts it (one program run, rows read through mmap), otherwise
+ * batched into buffers reused across reads. Shared by the attached source and by {@link PinnedOriginReader}.
+ * Not thread-safe; callers serialize.
  */
 final class OriginMapReader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OriginMapReader.class);
+
     private final BpfMap clients;
+    private final OriginClientCopier copier;
     private final BpfMap stats;
     private final MapSnapshotReader clientReader;
     private final Arena arena = Arena.ofShared();
@@ -43,17 +50,47 @@ final class OriginMapReader implements AutoCloseable {
             arena.close();
             throw e;
         }
+        this.copier = openCopier(clients);
+    }
+
+    private static OriginClientCopier openCopier(BpfMap clients) {
+        try {
+            return OriginClientCopier.open(clients);
+        } catch (BpfException e) {
+            LOG.info("whole-table copier unavailable ({}); reading {} with batch lookups", e.getMessage(),
+                    clients.name());
+            return null;
+        }
+    }
+
+    /** True if reads use the copier program rather than batch lookups. */
+    boolean usesCopier() {
+        return copier != null;
     }
 
     List<OriginKernel.RawClient> readClients() {
+        if (copier != null) {
+            int n = copier.copy();
+            if (n == 0) {
+                return new ArrayList<>();
+            }
+            if (n != OriginMapLayouts.SNAPSHOT_OVERFLOW) {
+                long entrySize = OriginMapLayouts.CLIENT_ENTRY.byteSize();
+                MemorySegment rows = copier.entries();
+                return decode(n, rows, entrySize, rows.asSlice(CLIENT_KEY.byteSize()), entrySize);
+            }
+            LOG.debug("{} outgrew its copy; reading it with batch lookups", clients.name());
+        }
         int n = clientReader.read();
+        return decode(n, clientReader.keys(), CLIENT_KEY.byteSize(), clientReader.values(),
+                clientReader.valueStride());
+    }
+
+    private static List<OriginKernel.RawClient> decode(int n, MemorySegment keys, long keyStride,
+            MemorySegment values, long valueStride) {
         List<OriginKernel.RawClient> result = new ArrayList<>(n);
-        MemorySegment keys = clientReader.keys();
-        MemorySegment values = clientReader.values();
-        long keySize = CLIENT_KEY.byteSize();
-        long valueStride = clientReader.valueStride();
         for (int i = 0; i < n; i++) {
-            long k = i * keySize;
+            long k = i * keyStride;
             long v = i * valueStride;
             byte family = (byte) OriginMapLayouts.CLIENT_KEY_FAMILY.get(keys, k);
             if (family != OriginMapLayouts.FAMILY_IPV4 && family != OriginMapLayouts.FAMILY_IPV6) {
@@ -115,6 +152,9 @@ final class OriginMapReader implements AutoCloseable {
 
     @Override
     public void close() {
+        if (copier != null) {
+            copier.close();
+        }
         clientReader.close();
         if (arena.scope().isAlive()) {
             arena.close();

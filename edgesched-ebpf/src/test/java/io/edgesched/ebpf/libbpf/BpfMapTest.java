@@ -103,6 +103,25 @@ class BpfMapTest {
         }
     }
 
+    @Test
+    void mmapableArrayIsReadThroughTheMapping() {
+        int entries = 1000; // 1000 x 64 bytes: not a whole number of pages
+        try (BpfMap array = BpfMap.create(MapType.ARRAY, "mmap_test", 4, VALUE, entries, BpfMap.MMAPABLE);
+             BpfMap plain = BpfMap.create(MapType.ARRAY, "plain_test", 4, VALUE, 4, 0);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment values = array.mapValuesReadOnly(arena);
+            assertThat(values.byteSize()).isEqualTo((long) VALUE * entries);
+            array.update(ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(0, 999).array(),
+                    value(7), UpdateFlag.ANY);
+            // written after mapping, seen without any further call
+            assertThat(values.asSlice((long) 999 * VALUE, VALUE).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(value(7));
+            assertThat(values.get(JAVA_LONG, 0)).isZero();
+            assertThatThrownBy(() -> plain.mapValuesReadOnly(arena))
+                    .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(22))
+                    .hasMessageContaining("BPF_F_MMAPABLE");
+        }
+    }
+
     private static Map<String, String> fdinfo(int fd) throws IOException {
         Map<String, String> fields = new HashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
