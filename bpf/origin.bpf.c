@@ -46,6 +46,13 @@ struct {
 } origin_nodes SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct origin_node_filter);
+} origin_node_filter SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, ORIGIN_CLIENTS_MAX_ENTRIES);
 	__type(key, struct origin_client_key);
@@ -350,9 +357,22 @@ static __always_inline int find_service(__u8 family, __u16 port, const __u32 *ad
 	return 0;
 }
 
+static __always_inline __u32 node_filter_bit(__u8 family, const __u32 *addr)
+{
+	__u32 h = (addr[0] ^ addr[1] ^ addr[2] ^ addr[3] ^ family) * ORIGIN_NODE_HASH_MULTIPLIER;
+
+	return h >> ORIGIN_NODE_FILTER_SHIFT;
+}
+
 static __always_inline int is_cluster_node(const struct packet *p)
 {
 	struct origin_node_key key = {};
+	__u32 zero = 0, bit = node_filter_bit(p->family, p->saddr);
+	struct origin_node_filter *filter = bpf_map_lookup_elem(&origin_node_filter, &zero);
+
+	/* Most new clients are not nodes: a clear filter bit spares the hash lookup (~20 ns). */
+	if (filter && !(filter->bits[(bit / 64) & (ORIGIN_NODE_FILTER_BITS / 64 - 1)] & (1ULL << (bit % 64))))
+		return 0;
 
 	key.family = p->family;
 	copy_addr(key.addr, p->saddr);

@@ -27,6 +27,10 @@
  *                     has ORIGIN_PORT_CHECK_NODES; the ORIGIN_CLIENT_FORWARDED flag of that entry then
  *                     marks all of its traffic. Fill it before attaching (entries created earlier keep
  *                     their flag until they are evicted or deleted).
+ *  origin_node_filter ARRAY[1] of origin_node_filter: one bit per origin_node_bit() of every address in
+ *                     origin_nodes (user space sets the bit before adding the node). A new client whose bit
+ *                     is clear is not a node, without the origin_nodes hash lookup; a set bit (a node, or a
+ *                     rare collision) leads to the exact lookup. Bits are never cleared.
  *  origin_clients     LRU_HASH origin_client_key -> origin_client_value, one entry per
  *                     (service, local port, client address). Bounded: when full the kernel evicts
  *                     the least recently used entry to admit a new client (never drops the new one).
@@ -69,6 +73,16 @@
 					   * origin_nodes is not empty, or only on ports that receive relayed
 					   * traffic (NodePorts) */
 
+/* Bits of the origin_nodes pre-filter (a power of two; 512 bytes). */
+#define ORIGIN_NODE_FILTER_BITS 4096
+#define ORIGIN_NODE_FILTER_SHIFT 20 /* 32 - log2(ORIGIN_NODE_FILTER_BITS) */
+
+/*
+ * The filter bit of an address: the XOR of its four 32-bit words (as stored, native order) and the family,
+ * multiplied by 0x9E3779B1 (32-bit, wrapping), top 12 bits. Mirrored by OriginMapLayouts.nodeFilterBit.
+ */
+#define ORIGIN_NODE_HASH_MULTIPLIER 0x9E3779B1u
+
 /* origin_client_value.flags bits */
 #define ORIGIN_CLIENT_FORWARDED (1u << 0) /* the client address is in origin_nodes */
 
@@ -107,6 +121,10 @@ struct origin_node_key {
 	__u8 pad[3];
 	__u8 addr[16];
 };                       /* 20 bytes; value: __u32 flags, non-zero */
+
+struct origin_node_filter {
+	__u64 bits[ORIGIN_NODE_FILTER_BITS / 64];
+};                       /* 512 bytes; the single value of origin_node_filter (key __u32 0) */
 
 struct origin_client_key {
 	__u32 service_id;
@@ -190,6 +208,7 @@ _Static_assert(sizeof(struct origin_port) == 16, "origin_port layout");
 _Static_assert(sizeof(struct origin_service_key) == 20, "origin_service_key layout");
 _Static_assert(sizeof(struct origin_service_value) == 8, "origin_service_value layout");
 _Static_assert(sizeof(struct origin_node_key) == 20, "origin_node_key layout");
+_Static_assert(sizeof(struct origin_node_filter) == 512, "origin_node_filter layout");
 _Static_assert(sizeof(struct origin_client_key) == 24, "origin_client_key layout");
 _Static_assert(sizeof(struct origin_client_value) == 80, "origin_client_value layout");
 _Static_assert(sizeof(struct origin_client_entry) == 104, "origin_client_entry layout");

@@ -36,7 +36,8 @@ class OriginBtfLayoutTest {
     static List<StructLayout> mirroredStructs() {
         return List.of(OriginMapLayouts.PORT_VALUE, OriginMapLayouts.SERVICE_KEY, OriginMapLayouts.SERVICE_VALUE,
                 OriginMapLayouts.NODE_KEY, OriginMapLayouts.CLIENT_KEY, OriginMapLayouts.CLIENT_VALUE,
-                OriginMapLayouts.FLOW_KEY, OriginMapLayouts.HANDSHAKE_VALUE, OriginMapLayouts.CLIENT_ENTRY);
+                OriginMapLayouts.FLOW_KEY, OriginMapLayouts.HANDSHAKE_VALUE, OriginMapLayouts.CLIENT_ENTRY,
+                OriginMapLayouts.NODE_FILTER_VALUE);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -6,6 +6,7 @@ import static io.edgesched.ebpf.TcpFrames.PSH;
 import static io.edgesched.ebpf.TcpFrames.SYN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgesched.api.ClientAddress;
 import io.edgesched.ebpf.OriginHarness.Client;
 import io.edgesched.ebpf.OriginMapLayouts.Stat;
 import io.edgesched.ebpf.libbpf.KernelClock;
@@ -268,6 +269,27 @@ class OriginProgramTest {
         assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().forwarded()).isFalse();
         assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 2L,
                 Stat.FORWARDED_PACKETS, 2L));
+    }
+
+    /**
+     * The programs consult origin_nodes only when the address's pre-filter bit is set: proves the filter gates
+     * the lookup and that Java and C compute the same bit for IPv6 (the test above covers IPv4).
+     */
+    @Test
+    void nodeLookupIsGatedByTheFilterBit() {
+        String hidden = "198.51.100.98";
+        String node6 = "2001:db8:1::99";
+        h.addNode(node6, PORT);
+        h.addNodeWithoutFilterBit(hidden);
+        h.ingress(TcpFrames.tcp(node6, 30000, LOCAL6, PORT).flags(SYN).build());
+        h.ingress(TcpFrames.tcp(hidden, 30000, LOCAL4, PORT).flags(SYN).build());
+
+        assertThat(h.client(SERVICE, PORT, node6).orElseThrow().forwarded()).isTrue();
+        assertThat(h.client(SERVICE, PORT, hidden).orElseThrow().forwarded())
+                .as("bit clear (unless it collides with the IPv6 node's)")
+                .isEqualTo(OriginMapLayouts.nodeFilterBit(ClientAddress.parse(hidden).toBytes())
+                        == OriginMapLayouts.nodeFilterBit(ClientAddress.parse(node6).toBytes()));
+        assertThat(h.stat(Stat.FORWARDED_PACKETS)).isEqualTo(1);
     }
 
     @Test

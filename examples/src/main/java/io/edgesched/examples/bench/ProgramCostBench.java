@@ -176,12 +176,33 @@ public final class ProgramCostBench {
                 OriginMapLayouts.PORT_WILDCARD_SERVICE_ID_IPV4.set(value, 0L, SERVICE);
                 OriginMapLayouts.PORT_WILDCARD_SERVICE_ID_IPV6.set(value, 0L, SERVICE);
                 object.map(OriginMapLayouts.PORTS_MAP).update(key, value, UpdateFlag.ANY);
+                if ((extraPortFlags & OriginMapLayouts.PORT_CHECK_NODES) != 0) {
+                    addClusterNodes(object, arena);
+                }
             }
             return object;
         } catch (RuntimeException e) {
             object.close();
             throw e;
         }
+    }
+
+    /** 16 cluster nodes (192.0.2.100-115), as an agent with cluster nodes configured has (filter bits too). */
+    private static void addClusterNodes(BpfObject object, Arena arena) {
+        MemorySegment zero = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+        MemorySegment filter = arena.allocate(OriginMapLayouts.NODE_FILTER_VALUE);
+        MemorySegment nodeKey = arena.allocate(OriginMapLayouts.NODE_KEY);
+        MemorySegment nodeValue = arena.allocate(OriginMapLayouts.NODE_VALUE);
+        nodeValue.set(OriginMapLayouts.NODE_VALUE, 0, 1);
+        for (int i = 0; i < 16; i++) {
+            byte[] address = {(byte) 192, 0, 2, (byte) (100 + i)};
+            OriginMapLayouts.setNodeFilterBit(filter, address);
+            nodeKey.fill((byte) 0);
+            OriginMapLayouts.NODE_KEY_FAMILY.set(nodeKey, 0L,
+                    OriginMapLayouts.writeAddress(nodeKey, OriginMapLayouts.NODE_KEY_ADDR_OFFSET, address));
+            object.map(OriginMapLayouts.NODES_MAP).update(nodeKey, nodeValue, UpdateFlag.ANY);
+        }
+        object.findMap(OriginMapLayouts.NODE_FILTER_MAP).ifPresent(map -> map.update(zero, filter, UpdateFlag.ANY));
     }
 
     /**
