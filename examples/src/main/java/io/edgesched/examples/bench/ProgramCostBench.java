@@ -237,6 +237,9 @@ public final class ProgramCostBench {
                 cases.add(new Case(p + "ingress: new client (SYN), full 64k table (LRU evicts)",
                         fill(fullDefault.program("bench_ingress_new_client"), syn,
                                 OriginMapLayouts.CLIENTS_MAX_ENTRIES), 250));
+                cases.add(new Case(p + "  kernel floor: lookup + LRU insert only, same state",
+                        fill(fullDefault.program("bench_lru_insert_only"), syn, OriginMapLayouts.CLIENTS_MAX_ENTRIES),
+                        -1));
                 cases.add(new Case(p + "ingress: new client (SYN), full 4k table (LRU evicts)",
                         fill(full.program("bench_ingress_new_client"), syn, 4096), 250));
                 cases.add(new Case(p + "  kernel floor: lookup + LRU insert only, same state",
@@ -316,6 +319,14 @@ public final class ProgramCostBench {
         }
     }
 
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     /** SYN frames from {@code count} different IPv4 sources (11.x.y.z, apart from the bench programs' 10/8). */
     private static List<byte[]> distinctClients(int count) {
         List<byte[]> list = new ArrayList<>(count);
@@ -371,8 +382,11 @@ public final class ProgramCostBench {
                     isBaseline ? "-" : String.format(Locale.ROOT, "%+.1f", delta),
                     row.goalNs() == null ? "-" : String.format(Locale.ROOT, "<=+%.0f", row.goalNs()), verdict);
         }
-        System.out.printf(Locale.ROOT, "repeat mode: median of %d calls (new clients: each repetition rewrites the "
-                + "source address, baseline = the rewrite alone); single mode: mean of %d calls with repeat=1, caches "
-                + "cold after each system call (upper bound, no goal)%n", rounds, frames);
+        System.out.printf(Locale.ROOT, "repeat mode: median of %d calls; new clients: each repetition rewrites the "
+                + "source address, all new-client rows run round-robin with that rewrite alone (the baseline) and show"
+                + " the median over rounds of (row - baseline); new-client rows with CHECK_NODES have 16 cluster nodes"
+                + " configured; single mode: mean of %d calls with repeat=1, caches cold after each system call (upper"
+                + " bound, no goal)%n", rounds, frames);
+        System.out.printf(Locale.ROOT, "load average: %s%n", loadAverage());
     }
 }
