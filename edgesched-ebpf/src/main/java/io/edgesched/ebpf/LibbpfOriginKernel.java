@@ -28,7 +28,7 @@ final class LibbpfOriginKernel implements OriginKernel {
             OriginMapLayouts.HANDSHAKES_MAP);
 
     record Config(String interfaceName, Optional<String> networkNamespace, int clientTableSize, int handshakeTableSize,
-                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory) {
+                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory, boolean perCpuClientLru) {
         String description() {
             return interfaceName + networkNamespace.map(ns -> " in netns " + ns).orElse("");
         }
@@ -77,7 +77,10 @@ final class LibbpfOriginKernel implements OriginKernel {
         BpfObject object = BpfObject.openResource(LibbpfOriginKernel.class, OriginMapLayouts.OBJECT_RESOURCE);
         LibbpfOriginKernel kernel = null;
         try {
-            object.map(OriginMapLayouts.CLIENTS_MAP).setMaxEntries(config.clientTableSize());
+            BpfMap clients = object.map(OriginMapLayouts.CLIENTS_MAP).setMaxEntries(config.clientTableSize());
+            if (config.perCpuClientLru()) {
+                clients.setMapFlags(clients.mapFlags() | BpfMap.NO_COMMON_LRU);
+            }
             object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(config.handshakeTableSize());
             object.load();
             kernel = new LibbpfOriginKernel(config, object);
