@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class OriginMapReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OriginMapReader.class);
+    /** System property: "false" reads the client table with batch lookups only (no copier program). */
+    static final String COPIER_PROPERTY = "io.edgesched.ebpf.tableCopier";
 
     private final BpfMap clients;
     private final OriginClientCopier copier;
@@ -54,6 +56,10 @@ final class OriginMapReader implements AutoCloseable {
     }
 
     private static OriginClientCopier openCopier(BpfMap clients) {
+        if (!Boolean.parseBoolean(System.getProperty(COPIER_PROPERTY, "true"))) {
+            LOG.debug("{}=false: reading {} with batch lookups", COPIER_PROPERTY, clients.name());
+            return null;
+        }
         try {
             return OriginClientCopier.open(clients);
         } catch (BpfException e) {

@@ -70,6 +70,34 @@ class OriginClientCopierTest {
         }
     }
 
+    @Test
+    void systemPropertyFallsBackToBatchReadsWithTheSameResult() {
+        try (OriginHarness h = OriginHarness.load(1024, 0)) {
+            h.watchPort(PORT, 9);
+            h.ingress(TcpFrames.tcp("198.51.100.7", 40000, "192.0.2.10", PORT).flags(TcpFrames.SYN).build());
+            String previous = System.setProperty(OriginMapReader.COPIER_PROPERTY, "false");
+            try (OriginMapReader batch = new OriginMapReader(h.clients, h.stats)) {
+                restore(previous);
+                try (OriginMapReader copying = new OriginMapReader(h.clients, h.stats)) {
+                    assertThat(batch.usesCopier()).isFalse();
+                    assertThat(copying.usesCopier()).isTrue();
+                    assertThat(batch.readClients()).usingRecursiveFieldByFieldElementComparator()
+                            .isEqualTo(copying.readClients()).hasSize(1);
+                }
+            } finally {
+                restore(previous);
+            }
+        }
+    }
+
+    private static void restore(String previous) {
+        if (previous == null) {
+            System.clearProperty(OriginMapReader.COPIER_PROPERTY);
+        } else {
+            System.setProperty(OriginMapReader.COPIER_PROPERTY, previous);
+        }
+    }
+
     private static String hex(MemorySegment segment) {
         return HexFormat.of().formatHex(segment.toArray(ValueLayout.JAVA_BYTE));
     }
