@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,7 @@ final class OriginMapReader implements AutoCloseable {
 
     private final BpfMap clients;
     private final OriginClientCopier copier;
+    private final DuplicateKeyFilter duplicateKeys = new DuplicateKeyFilter();
     private final BpfMap stats;
     private final MapSnapshotReader clientReader;
     private final Arena arena = Arena.ofShared();
@@ -76,6 +78,7 @@ final class OriginMapReader implements AutoCloseable {
 
     List<OriginKernel.RawClient> readClients() {
         if (copier != null) {
+            long insertedBefore = statSum(Stat.CLIENTS_NEW);
             int n = copier.copy();
             if (n == 0) {
                 return new ArrayList<>();
@@ -83,19 +86,37 @@ final class OriginMapReader implements AutoCloseable {
             if (n != OriginMapLayouts.SNAPSHOT_OVERFLOW) {
                 long entrySize = OriginMapLayouts.CLIENT_ENTRY.byteSize();
                 MemorySegment rows = copier.entries();
-                return decode(n, rows, entrySize, rows.asSlice(CLIENT_KEY.byteSize()), entrySize);
+                // The walk can list an entry twice only if an entry was reused meanwhile, which only an insert
+                // does (and every insert counts CLIENTS_NEW): otherwise skip the duplicate check (~30 ns/row).
+                boolean inserted = statSum(Stat.CLIENTS_NEW) != insertedBefore;
+                long before = duplicateKeys.duplicates();
+                IntPredicate skip = row -> false;
+                if (inserted) {
+                    duplicateKeys.reset(rows, entrySize, n);
+                    skip = duplicateKeys::seenBefore;
+                }
+                List<OriginKernel.RawClient> result = decode(n, rows, entrySize, rows.asSlice(CLIENT_KEY.byteSize()),
+                        entrySize, skip);
+                if (duplicateKeys.duplicates() != before) {
+                    LOG.debug("{}: skipped {} entries the copier listed twice (LRU churn during the walk)",
+                            clients.name(), duplicateKeys.duplicates() - before);
+                }
+                return result;
             }
             LOG.debug("{} outgrew its copy; reading it with batch lookups", clients.name());
         }
         int n = clientReader.read();
         return decode(n, clientReader.keys(), CLIENT_KEY.byteSize(), clientReader.values(),
-                clientReader.valueStride());
+                clientReader.valueStride(), row -> false); // batch reads lock each bucket: no duplicates
     }
 
     private static List<OriginKernel.RawClient> decode(int n, MemorySegment keys, long keyStride,
-            MemorySegment values, long valueStride) {
+            MemorySegment values, long valueStride, IntPredicate skip) {
         List<OriginKernel.RawClient> result = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            if (skip.test(i)) {
+                continue;
+            }
             long k = i * keyStride;
             long v = i * valueStride;
             byte family = (byte) OriginMapLayouts.CLIENT_KEY_FAMILY.get(keys, k);
@@ -132,6 +153,19 @@ final class OriginMapReader implements AutoCloseable {
                 client.address());
         OriginMapLayouts.CLIENT_KEY_FAMILY.set(clientKey, 0L, family);
         return clients.delete(clientKey);
+    }
+
+    /** One origin_stats counter summed over CPUs. */
+    private long statSum(Stat stat) {
+        statKey.set(ValueLayout.JAVA_INT, 0, stat.index());
+        if (!stats.lookup(statKey, statValues)) {
+            return 0;
+        }
+        long sum = 0;
+        for (long offset = 0; offset < statValues.byteSize(); offset += Long.BYTES) {
+            sum += statValues.get(ValueLayout.JAVA_LONG, offset);
+        }
+        return sum;
     }
 
     long[] readStats() {
