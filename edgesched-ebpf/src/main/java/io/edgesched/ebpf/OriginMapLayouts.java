@@ -6,6 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Java mirror of {@code bpf/origin.h}: the key/value layouts, map names and statistics indices of the
@@ -137,8 +140,8 @@ public final class OriginMapLayouts {
      * times 0x9E3779B1 (wrapping), top 12 bits.
      */
     public static int nodeFilterBit(byte[] address) {
-        byte[] padded = java.util.Arrays.copyOf(address, 16);
-        java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(padded).order(java.nio.ByteOrder.nativeOrder());
+        byte[] padded = Arrays.copyOf(address, 16);
+        ByteBuffer words = ByteBuffer.wrap(padded).order(ByteOrder.nativeOrder());
         int family = address.length == 4 ? FAMILY_IPV4 : FAMILY_IPV6;
         int h = (words.getInt(0) ^ words.getInt(4) ^ words.getInt(8) ^ words.getInt(12) ^ family) * 0x9E3779B1;
         return h >>> (32 - Integer.numberOfTrailingZeros(NODE_FILTER_BITS));

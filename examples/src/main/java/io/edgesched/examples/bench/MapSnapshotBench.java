@@ -5,8 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import io.edgesched.ebpf.Privileges;
 import io.edgesched.ebpf.OriginClientCopier;
+import io.edgesched.ebpf.Privileges;
 import io.edgesched.ebpf.libbpf.BpfMap;
 import io.edgesched.ebpf.libbpf.MapBatchCursor;
 import io.edgesched.ebpf.libbpf.MapSnapshotReader;
@@ -15,8 +15,11 @@ import io.edgesched.ebpf.libbpf.UpdateFlag;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -216,7 +219,7 @@ public final class MapSnapshotBench {
     private static void print(MapType type, int maxEntries, int present, int rounds, List<Row> rows, long sink) {
         Row loop = find(rows, "get_next_key");
         Row fastest = rows.stream().filter(r -> r.method().startsWith("batch") || r.method().startsWith("copier"))
-                .min(java.util.Comparator.comparingDouble(Row::ms)).orElseThrow();
+                .min(Comparator.comparingDouble(Row::ms)).orElseThrow();
         double bpftool = rows.stream().filter(r -> r.method().startsWith("bpftool")).mapToDouble(Row::ms).min()
                 .orElseThrow();
         System.out.printf(Locale.ROOT, "map: %s, key %d B, value %d B, max_entries %d, entries present %d"
@@ -231,9 +234,8 @@ public final class MapSnapshotBench {
         }
         System.out.println("(entries/s and ratios from the medians; fastest: " + fastest.method() + ")");
         try {
-            System.out.println("load average: " + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
-                    .trim());
-        } catch (java.io.IOException e) {
+            System.out.println("load average: " + Files.readString(Path.of("/proc/loadavg")).trim());
+        } catch (IOException e) {
             System.out.println("load average: unknown");
         }
         System.out.printf(Locale.ROOT, "goals (fastest): >= 5M entries/s: %s (%.1fM); >= 20x get_next_key: %s (%.1fx);"

@@ -9,10 +9,17 @@ import io.edgesched.ebpf.libbpf.BpfProgram;
 import io.edgesched.ebpf.libbpf.MapType;
 import io.edgesched.ebpf.libbpf.TestRunResult;
 import io.edgesched.ebpf.libbpf.UpdateFlag;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -139,7 +146,7 @@ public final class ProgramCostBench {
             String singleRuns = String.valueOf(frames);
             rows.add(new Row("empty tc program (baseline)", "single", singleRuns, emptySingle, emptySingle, null));
             rows.add(new Row("ingress: existing client, IPv4", "single", singleRuns,
-                    singles(ingress, java.util.Collections.nCopies(frames, data4)), emptySingle, null));
+                    singles(ingress, Collections.nCopies(frames, data4)), emptySingle, null));
             rows.add(new Row("ingress: new client (SYN), table has room", "single", singleRuns,
                     singles(roomyIngress, newClients), emptySingle, null));
         }
@@ -189,7 +196,7 @@ public final class ProgramCostBench {
 
     /** 16 cluster nodes (192.0.2.100-115), as an agent with cluster nodes configured has (filter bits too). */
     private static void addClusterNodes(BpfObject object, Arena arena) {
-        MemorySegment zero = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+        MemorySegment zero = arena.allocate(ValueLayout.JAVA_INT);
         MemorySegment filter = arena.allocate(OriginMapLayouts.NODE_FILTER_VALUE);
         MemorySegment nodeKey = arena.allocate(OriginMapLayouts.NODE_KEY);
         MemorySegment nodeValue = arena.allocate(OriginMapLayouts.NODE_VALUE);
@@ -301,28 +308,28 @@ public final class ProgramCostBench {
     }
 
     private static byte[] readResource(String resource) {
-        try (java.io.InputStream in = OriginMapLayouts.class.getResourceAsStream(resource)) {
+        try (InputStream in = OriginMapLayouts.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException(resource + " not found: build with ./mvnw package first");
             }
             return in.readAllBytes();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     private static byte[] readFile(String file) {
         try {
-            return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(file));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + file, e);
+            return Files.readAllBytes(Path.of(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 
     private static String loadAverage() {
         try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
-        } catch (java.io.IOException e) {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
             return "unknown";
         }
     }
