@@ -10,6 +10,7 @@ import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.DemandStore;
 import io.edgesched.api.demand.DemandView;
 import io.edgesched.api.demand.ServiceCatalog;
+import io.edgesched.api.demand.WorkloadDemand;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.MoveGate;
 import io.edgesched.api.policy.PlacementInput;
@@ -77,6 +78,7 @@ public final class PlacementController implements AutoCloseable {
     private final Duration interval;
     private final boolean dryRun;
     private final MoveTracker tracker;
+    private final ReplanFilter replan;
     private final StatsRecorder stats = new StatsRecorder();
     private final List<DecisionListener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock roundLock = new ReentrantLock();
@@ -110,6 +112,7 @@ public final class PlacementController implements AutoCloseable {
         this.interval = b.interval;
         this.minRoundSpacing = b.minRoundSpacing;
         this.tracker = new MoveTracker(b.retry, b.settleTimeout, b.random);
+        this.replan = new ReplanFilter(b.replanTolerance, b.replanMaxAge);
         this.providedExecutor = b.executor;
         this.listeners.addAll(b.listeners);
     }
@@ -250,13 +253,20 @@ public final class PlacementController implements AutoCloseable {
             view = Objects.requireNonNull(demand.apply(now), "demand view is null");
             topo = Objects.requireNonNull(topology.get(), "topology supplier returned null");
             specs = List.copyOf(workloads.get());
+            Set<WorkloadId> seen = new HashSet<>(specs.size() * 2);
+            for (WorkloadSpec spec : specs) {
+                if (!seen.add(spec.workload())) {
+                    throw new IllegalArgumentException("workload " + spec.workload()
+                            + " has two specs; give each workload exactly one");
+                }
+            }
         } catch (RuntimeException e) {
             stats.inputErrors.increment();
             long took = System.nanoTime() - started;
             stats.roundTook(took);
             String why = "reading inputs failed, nothing decided this round: " + e;
             log.warn("round {}: {}", round, why);
-            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took),
+            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, 0, Duration.ofNanos(took),
                     Duration.ofNanos(took), Duration.ZERO, Optional.of(why));
             lastRound = report;
             return report;
@@ -265,28 +275,43 @@ public final class PlacementController implements AutoCloseable {
         long inputsDone = System.nanoTime();
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
-        Set<WorkloadId> configured = new HashSet<>(specs.size() * 2);
+        Map<WorkloadId, WorkloadSpec> specOf = new HashMap<>(specs.size() * 2);
+        replan.beginRound(topo);
         for (WorkloadSpec spec : specs) {
             WorkloadId w = spec.workload();
-            configured.add(w);
+            specOf.put(w, spec);
             Placement current = topo.placement(w);
             MoveTracker.Admission admission = tracker.admit(w, current.nodes(), now);
-            if (admission.allowed()) {
-                planned.add(spec);
-            } else {
+            if (!admission.allowed()) {
+                replan.forget(w);
                 decisions.add(new Decision(round, now, w, blockedOutcome(admission.block()), current,
                         view.demand(w), Optional.empty(), admission.why()));
+                continue;
+            }
+            WorkloadDemand demandOfW = view.demand(w);
+            String unchanged = replan.skipReason(spec, current, demandOfW, now);
+            if (unchanged != null) {
+                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
+                        Optional.of(replan.remembered(w)), unchanged));
+            } else {
+                planned.add(spec);
             }
         }
-        tracker.retainOnly(configured);
+        tracker.retainOnly(specOf.keySet());
+        replan.retainOnly(specOf.keySet());
 
         long planStart = System.nanoTime();
-        PlacementPlan plan = policy.plan(PlacementInput.of(now, topo, view, planned, gate));
+        PlacementPlan plan = planned.isEmpty() ? new PlacementPlan(now, List.of())
+                : policy.plan(PlacementInput.of(now, topo, view, planned, gate));
         long planEnd = System.nanoTime();
         List<MoveRequest> toStart = new ArrayList<>();
         int wouldMove = 0;
         for (WorkloadDecision d : plan.decisions()) {
             WorkloadId w = d.workload();
+            WorkloadSpec spec = specOf.get(w);
+            if (spec != null) {
+                replan.planned(spec, d, view.demand(w), round, now);
+            }
             if (!d.isMove()) {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), view.demand(w),
                         Optional.of(d), d.explanation().detail()));
@@ -328,7 +353,7 @@ public final class PlacementController implements AutoCloseable {
             byWorkload.put(d.workload(), d);
         }
         lastDecisions = Collections.unmodifiableMap(byWorkload);
-        RoundReport report = new RoundReport(round, now, decisions, startedMoves, wouldMove, Duration.ofNanos(took),
+        RoundReport report = new RoundReport(round, now, decisions, planned.size(), startedMoves, wouldMove, Duration.ofNanos(took),
                 Duration.ofNanos(inputsDone - started), Duration.ofNanos(planEnd - planStart), Optional.empty());
         lastRound = report;
 
@@ -485,6 +510,8 @@ public final class PlacementController implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private Duration interval = Duration.ofSeconds(30);
         private Duration minRoundSpacing = Duration.ofSeconds(2);
+        private double replanTolerance = 0.05;
+        private Duration replanMaxAge = Duration.ofMinutes(5);
         private boolean dryRun;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
         private Duration settleTimeout = Duration.ofMinutes(2);
@@ -584,6 +611,34 @@ public final class PlacementController implements AutoCloseable {
                 throw new IllegalArgumentException("minRoundSpacing must not be negative");
             }
             this.minRoundSpacing = spacing;
+            return this;
+        }
+
+        /**
+         * Incremental planning: a workload the policy last held (at its optimum, below the thresholds, without
+         * demand) is not planned again while its spec, placement, the nodes and the latency matrix (same
+         * instance) are unchanged, no node has a capacity limit, and its demand's shape (rate shares per entry
+         * node) moved by at most {@code demandTolerance} (L1 distance, 0..2) since; it is re-planned at least
+         * every {@code maxAge} (spread over [maxAge/2, maxAge]). Its decision then repeats the last explanation.
+         * Default 0.05 and 5 minutes. {@code demandTolerance} 0 skips only unchanged inputs (no decision can
+         * differ); {@link #replanEveryRound()} turns it off.
+         */
+        public Builder incrementalPlanning(double demandTolerance, Duration maxAge) {
+            if (!(demandTolerance >= 0 && demandTolerance <= 2)) {
+                throw new IllegalArgumentException("demandTolerance must be in [0, 2], got " + demandTolerance);
+            }
+            if (maxAge.isNegative()) {
+                throw new IllegalArgumentException("maxAge must not be negative");
+            }
+            this.replanTolerance = demandTolerance;
+            this.replanMaxAge = maxAge;
+            return this;
+        }
+
+        /** Plans every workload every round (no incremental planning). */
+        public Builder replanEveryRound() {
+            this.replanTolerance = -1;
+            this.replanMaxAge = Duration.ZERO;
             return this;
         }
 

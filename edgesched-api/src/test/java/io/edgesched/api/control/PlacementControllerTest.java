@@ -240,6 +240,15 @@ class PlacementControllerTest {
     }
 
     @Test
+    void twoSpecsForOneWorkloadAreAnInputError() {
+        cluster.place(web, A);
+        PlacementController controller = cluster.controller(clock).dryRun(true)
+                .workloads(List.of(io.edgesched.api.policy.WorkloadSpec.of(web, 1), io.edgesched.api.policy.WorkloadSpec.of(web, 2)))
+                .build();
+        assertThat(controller.reconcileOnce().inputError()).get().asString().contains("has two specs");
+    }
+
+    @Test
     void aThrowingReschedulerCountsAsAFailedMove() {
         cluster.place(web, A);
         cluster.demandAt(web, B, 10);

@@ -100,6 +100,15 @@ public final class EdgeSim implements Callable<Integer> {
             + "them as they arrive, before the round; see ingestMillis)")
     boolean pull;
 
+    @Option(names = "--replan-every-round", description = "plan every workload every round (default: incremental "
+            + "planning skips held workloads whose inputs did not change)")
+    boolean replanEveryRound;
+
+    @Option(names = "--replan-tolerance", defaultValue = "0.05", paramLabel = "L1",
+            description = "incremental planning: re-plan a held workload when its demand shape moved by more than this "
+                    + "(L1 distance of rate shares, 0..2; 0 = only when unchanged) (default: ${DEFAULT-VALUE})")
+    double replanTolerance;
+
     @Option(names = "--verbose", description = "log every move and retry (controller info logs) to stderr")
     boolean verbose;
 
@@ -221,6 +230,7 @@ public final class EdgeSim implements Callable<Integer> {
         require(refuseRate >= 0 && refuseRate <= 1, "--refuse-rate must be in [0, 1], got " + refuseRate);
         require(relativeGain >= 0, "--relative-gain must be >= 0, got " + relativeGain);
         require(absoluteGainMicros >= 0, "--absolute-gain-us must be >= 0, got " + absoluteGainMicros);
+        require(replanTolerance >= 0 && replanTolerance <= 2, "--replan-tolerance must be in [0, 2], got " + replanTolerance);
         require(dwellSeconds >= 0, "--dwell-seconds must be >= 0, got " + dwellSeconds);
         double rate = movesPerMinute != null ? movesPerMinute : Math.max(6, workloads);
         require(rate >= 0, "--moves-per-minute must be >= 0, got " + rate);
@@ -243,7 +253,7 @@ public final class EdgeSim implements Callable<Integer> {
         }
         SimConfig config = new SimConfig(nodes, workloads, clients, steps, seed, seconds(stepSeconds), jumpRate, driftKm,
                 maxReplicas, failRate, refuseRate, seconds(minDelay), seconds(maxDelay), dryRun, mode, rate,
-                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential, !pull);
+                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential, !pull, replanEveryRound ? -1 : replanTolerance);
         if (mode == SimConfig.Optimal.EXACT) {
             require(Simulation.exactFeasible(nodes, workloads, clients, Math.min(nodes, maxReplicas)),
                     "--optimal exact is too costly here (more than " + Simulation.EXACT_BUDGET
@@ -274,6 +284,7 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "movesFailed", r.movesFailed()).append(',');
         field(sb, "movesRefused", r.movesRefused()).append(',');
         field(sb, "movesInFlight", r.movesInFlight()).append(',');
+        field(sb, "planned", r.planned()).append(',');
         field(sb, "ingestMillis", r.ingestMillis());
         return sb.append('}').toString();
     }

@@ -97,7 +97,7 @@ final class Simulation {
         DemandConfig demandConfig = DemandConfig.defaults().withMetric(DemandMetric.CONNECTIONS)
                 .withMaxAggregates(Math.max(2_000_000, config.clients() * 2));
         refreshTopology();
-        controller = PlacementController.builder()
+        PlacementController.Builder builder = PlacementController.builder()
                 .clock(clock)
                 .demand(config.pushSnapshots() ? DemandInput.PUSH_ONLY : DemandInput.of(() -> latestSnapshots), catalog)
                 .demandConfig(demandConfig)
@@ -109,8 +109,13 @@ final class Simulation {
                 .dryRun(config.dryRun())
                 .retryPolicy(new RetryPolicy(config.step(), config.step().multipliedBy(32), 2, 0.2,
                         config.step().multipliedBy(30)))
-                .seed(config.seed() + 2)
-                .build();
+                .seed(config.seed() + 2);
+        if (config.replanTolerance() < 0) {
+            builder.replanEveryRound();
+        } else {
+            builder.incrementalPlanning(config.replanTolerance(), Duration.ofMinutes(5));
+        }
+        controller = builder.build();
         optimal = resolveOptimal(config);
     }
 
@@ -144,6 +149,18 @@ final class Simulation {
             c = c * (n - i) / (i + 1);
         }
         return c;
+    }
+
+    /**
+     * Puts every workload where the policy, knowing the true demand and ignoring the gate, would: a converged
+     * cluster, for measuring steady-state rounds.
+     */
+    void placeAtPolicyOptimum() {
+        int[][] best = unconstrainedPolicyOptimum();
+        for (int w = 0; w < world.workloadCount; w++) {
+            world.place(w, best[w]);
+        }
+        refreshTopology();
     }
 
     double initialMeanLatencyMs() {
@@ -189,7 +206,7 @@ final class Simulation {
         }
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
-                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), ingestNanos / 1e6);
+                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6);
     }
 
     /** The controller's report of the last step's round (timings per phase, decisions). */
