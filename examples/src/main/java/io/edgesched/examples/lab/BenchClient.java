@@ -17,6 +17,7 @@ import org.HdrHistogram.Histogram;
  * The latency benchmark's client, run by {@link LabBench} in the client namespace. Commands on stdin:
  * {@code RUN label host port n [record]} sends n sequential requests, each on a new connection, and records
  * the response times under the label when {@code record} is 1 (0 = warm-up); prints {@code DONE}.
+ * {@code ROUND} prints {@code RSTAT label p50_us} per label recorded since the previous ROUND, then {@code END}.
  * {@code REPORT} prints {@code STAT label count p50_us p90_us p99_us mean_us} per label, then {@code END}.
  */
 public final class BenchClient {
@@ -25,17 +26,25 @@ public final class BenchClient {
 
     public static void main(String[] args) throws IOException {
         Map<String, Histogram> histograms = new LinkedHashMap<>();
+        Map<String, Histogram> round = new LinkedHashMap<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         System.out.println("READY");
         System.out.flush();
         for (String line; (line = in.readLine()) != null; ) {
             String[] f = line.strip().split(" ");
             if (f[0].equals("RUN")) {
-                Histogram h = f.length > 5 && f[5].equals("1")
-                        ? histograms.computeIfAbsent(f[1], k -> new Histogram(10_000_000_000L, 3))
-                        : new Histogram(10_000_000_000L, 3);
-                long failures = run(f[2], Integer.parseInt(f[3]), Integer.parseInt(f[4]), h);
+                Histogram run = new Histogram(10_000_000_000L, 3);
+                long failures = run(f[2], Integer.parseInt(f[3]), Integer.parseInt(f[4]), run);
+                if (f.length > 5 && f[5].equals("1")) {
+                    histograms.computeIfAbsent(f[1], k -> new Histogram(10_000_000_000L, 3)).add(run);
+                    round.computeIfAbsent(f[1], k -> new Histogram(10_000_000_000L, 3)).add(run);
+                }
                 System.out.println(failures == 0 ? "DONE" : "DONE failures=" + failures);
+            } else if (f[0].equals("ROUND")) {
+                round.forEach((label, h) -> System.out.println(String.format(Locale.ROOT, "RSTAT %s %.1f", label,
+                        h.getValueAtPercentile(50) / 1000.0)));
+                round.clear();
+                System.out.println("END");
             } else if (f[0].equals("REPORT")) {
                 histograms.forEach((label, h) -> System.out.println(String.format(Locale.ROOT,
                         "STAT %s %d %.1f %.1f %.1f %.1f", label, h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0,

@@ -29,6 +29,9 @@ public final class LabService {
             System.err.println("usage: LabService NODE_NAME PORT");
             System.exit(2);
         }
+        // Responses go out as headers then body; without TCP_NODELAY the body can wait for the client's
+        // delayed ACK (40 ms). Real servers set it; the JDK's server reads this before its first use.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         String node = args[0];
         int port = Integer.parseInt(args[1]);
         byte[] body = fileContent(node);
