@@ -35,10 +35,10 @@ public final class LabBench implements Callable<Integer> {
     static final String SIDECAR = "sidecar";
     static final String SIDECAR_KEEPALIVE = "sidecar-keepalive";
 
-    @Option(names = "--requests", defaultValue = "1000", description = "requests per case per round (default: ${DEFAULT-VALUE})")
+    @Option(names = "--requests", defaultValue = "300", description = "requests per case per round (default: ${DEFAULT-VALUE})")
     int requests;
 
-    @Option(names = "--rounds", defaultValue = "8", description = "rounds; the case order rotates each round (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "20", description = "rounds; the case order rotates each round (default: ${DEFAULT-VALUE})")
     int rounds;
 
     @Option(names = "--out", description = "also write the result table (markdown) to this file")
