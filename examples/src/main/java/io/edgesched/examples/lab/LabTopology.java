@@ -92,10 +92,19 @@ public final class LabTopology implements AutoCloseable {
                 }
             }
         }
-        netemAvailable = Cmd.tryRun(List.of("ip", "netns", "exec", wan, "tc", "qdisc", "add", "dev", "lo", "root", "netem",
-                "delay", "1ms")).exitCode() == 0;
+        netemAvailable = netemAvailable(wan);
         delaySwitch = DelaySwitch.start(wan, ports, macs);
         log.info("lab network up: {} hosts in namespaces {}*", nodes.size(), prefix);
+    }
+
+    /** Whether this kernel has sch_netem (tried on the loopback of the lab's own wan namespace). */
+    private static boolean netemAvailable(String ns) {
+        try {
+            return Cmd.tryRun(List.of("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem",
+                    "delay", "1ms")).exitCode() == 0;
+        } catch (LabException noTc) {
+            return false;
+        }
     }
 
     private static void quietIpv6(String ns) {

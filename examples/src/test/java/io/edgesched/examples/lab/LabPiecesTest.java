@@ -73,7 +73,8 @@ class LabPiecesTest {
         assertThat(report.atEdge(Method.EBPF, edge1)).extracting(RequestRecord::responseUs).containsExactly(1_200L);
         LabReport.PairedDifference paired = report.pairedDifference();
         assertThat(paired.pairs()).isEqualTo(1);
-        assertThat(paired.medianMicros()).hasValue(200.0);
+        assertThat(paired.ebpfFirstMicros()).hasValue(200.0);
+        assertThat(paired.medianMicros()).as("needs both orders").isEmpty();
     }
 
     @Test
@@ -100,6 +101,29 @@ class LabPiecesTest {
         java.nio.file.Files.writeString(log, "00 200 0.001\n", java.nio.file.StandardOpenOption.APPEND);
         var later = demand.latest().stream().filter(s -> s.node().name().equals("edge1")).findFirst().orElseThrow();
         assertThat(later.records().getFirst().connections()).as("counters are cumulative").isEqualTo(3);
+    }
+
+    @Test
+    void pairedDifferenceCancelsTheFirstRequestsWakeUpCost() {
+        LabReport report = new LabReport(new LabScenario(1));
+        List<RequestRecord> ebpf = new java.util.ArrayList<>();
+        List<RequestRecord> sidecar = new java.util.ArrayList<>();
+        // Sidecar costs 100 us; whichever request goes first in a tick pays 300 us for waking the machine.
+        for (int tick = 0; tick < 10; tick++) {
+            double t = 70 + 2 * tick;
+            boolean sidecarFirst = tick % 2 == 0;
+            double ebpfAt = sidecarFirst ? t + 0.01 : t;
+            double sidecarAt = sidecarFirst ? t : t + 0.01;
+            ebpf.add(new RequestRecord(ebpfAt, Method.EBPF, "edge1", "edge1", 1_000 + (sidecarFirst ? 0 : 300), "200"));
+            sidecar.add(new RequestRecord(sidecarAt, Method.SIDECAR, "edge1", "edge1", 1_100 + (sidecarFirst ? 300 : 0), "200"));
+        }
+        report.add(Method.EBPF, ebpf, List.of());
+        report.add(Method.SIDECAR, sidecar, List.of());
+        LabReport.PairedDifference paired = report.pairedDifference();
+        assertThat(paired.pairs()).as("the first tick's sidecar request precedes the comparison's start").isEqualTo(9);
+        assertThat(paired.sidecarFirstMicros()).hasValue(400.0);
+        assertThat(paired.ebpfFirstMicros()).hasValue(-200.0);
+        assertThat(paired.medianMicros()).hasValue(100.0);
     }
 
     @Test
