@@ -40,6 +40,8 @@ public final class EdgeLab implements Callable<Integer> {
     String prefix;
 
     static final String WORK_DIR_PREFIX = "esl-run-";
+    /** How long a run waits for another one on the same machine to finish. */
+    static final java.time.Duration LOCK_WAIT = java.time.Duration.ofMinutes(15);
 
     private final PrintStream console;
 
@@ -89,6 +91,13 @@ public final class EdgeLab implements Callable<Integer> {
     static LabReport run(List<Method> methods, LabScenario scenario, Path out, String prefix, Consumer<String> progress)
             throws IOException, InterruptedException {
         LabPreflight.check(methods);
+        try (LabLock lock = LabLock.acquire(LOCK_WAIT, progress)) {
+            return runLocked(methods, scenario, out, prefix, progress);
+        }
+    }
+
+    private static LabReport runLocked(List<Method> methods, LabScenario scenario, Path out, String prefix,
+                                       Consumer<String> progress) throws IOException, InterruptedException {
         int leftovers = LabCleanup.removeAll(prefix);
         if (leftovers > 0) {
             progress.accept("removed " + leftovers + " namespaces left by an earlier run (" + prefix + "*)");

@@ -67,10 +67,17 @@ public final class LabBench implements Callable<Integer> {
         return 0;
     }
 
-    @SuppressWarnings("try") // the sidecar only has to run while measuring
     static Map<String, CaseResult> run(int requests, int rounds, java.util.function.Consumer<String> progress)
             throws IOException, InterruptedException {
         LabPreflight.check(List.of(Method.EBPF, Method.SIDECAR));
+        try (LabLock lock = LabLock.acquire(EdgeLab.LOCK_WAIT, progress)) {
+            return runLocked(requests, rounds, progress);
+        }
+    }
+
+    @SuppressWarnings("try") // the sidecar only has to run while measuring
+    private static Map<String, CaseResult> runLocked(int requests, int rounds, java.util.function.Consumer<String> progress)
+            throws IOException, InterruptedException {
         LabCleanup.removeAll(PREFIX);
         LabCleanup.removeStaleWorkDirs(PREFIX);
         Path workDir = Files.createTempDirectory(PREFIX);
