@@ -1,0 +1,26 @@
+package io.edgesched.k8s.topology;
+
+import io.edgesched.api.NodeId;
+import io.edgesched.api.WorkloadId;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * An opted-in Deployment (label {@code edgesched.io/managed=true}).
+ *
+ * @param templateLabels     the pod template's labels (what Service selectors match)
+ * @param desiredReplicas    spec.replicas
+ * @param runningPerNode     running pods per node, found by the Deployment's selector
+ * @param readyPerNode       ready pods per node
+ */
+public record ClusterWorkload(WorkloadId id, Map<String, String> templateLabels, int desiredReplicas,
+                              SortedMap<NodeId, Integer> runningPerNode, SortedMap<NodeId, Integer> readyPerNode) {
+    public ClusterWorkload {
+        Objects.requireNonNull(id, "id");
+        templateLabels = Map.copyOf(templateLabels);
+        runningPerNode = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(runningPerNode));
+        readyPerNode = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(readyPerNode));
+    }
+}
