@@ -1,0 +1,565 @@
+package io.edgesched.api.demand;
+
+import io.edgesched.api.ClientAddress;
+import io.edgesched.api.NodeId;
+import io.edgesched.api.OriginRecord;
+import io.edgesched.api.OriginSnapshot;
+import io.edgesched.api.WorkloadId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns cumulative {@link OriginSnapshot}s from many nodes into decayed demand rates per
+ * (workload, entry node, client aggregate), with smoothed client RTT. Not thread-safe: one controller
+ * thread ingests and reads.
+ *
+ * <p><b>Rates.</b> For each record the store keeps the previous counter (per node, by a 64-bit fingerprint of
+ * service, port and client) and turns the increase over the node's snapshot interval dt into a rate
+ * d/dt that enters an exponentially decayed average with the configured half-life:
+ * {@code rate = rate * e^(-lambda*elapsed) + (1 - e^(-lambda*dt)) * d/dt}. A client that stops sending decays
+ * towards zero; a constant rate r converges to r.
+ *
+ * <p><b>Resets.</b> When the snapshot generation changes (agent restarted) the old baselines are dropped; when
+ * a counter goes down (kernel entry evicted and re-created) the record counts as reset. In both cases, and
+ * for records never seen before, the current counter is counted only if the record's first packet came
+ * after the node's previous snapshot (so its whole count belongs to this interval); otherwise it only sets a
+ * baseline. Rates therefore never go negative and a restart never shows up as a spike.
+ *
+ * <p><b>Memory.</b> Aggregates live in primitive arrays (40 bytes per slot, 75 % max load); baselines cost
+ * 16 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
+ * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
+ * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
+ */
+public final class DemandStore {
+    private static final Logger LOG = LoggerFactory.getLogger(DemandStore.class);
+    private static final long NANOS_PER_TICK = 100_000_000L; // a tick is 0.1 s
+
+    private final ServiceCatalog catalog;
+    private final DemandConfig config;
+    private final double lambdaPerTick;
+    private final Map<WorkloadId, Integer> workloadIndex = new HashMap<>();
+    private final List<WorkloadId> workloads = new ArrayList<>();
+    private final Map<NodeId, Integer> nodeIndex = new HashMap<>();
+    private final List<NodeId> nodes = new ArrayList<>();
+    private final List<NodeState> nodeStates = new ArrayList<>();
+    private AggregateTable table = new AggregateTable(1024);
+    private Instant epoch;
+
+    private long snapshots;
+    private long records;
+    private long unresolved;
+    private long forwarded;
+    private long generationChanges;
+    private long counterResets;
+    private long baselineOnly;
+    private long staleOutOfOrder;
+    private long evictedStale;
+    private long foldedTopN;
+    private long foldedOverCapacity;
+
+    public DemandStore(ServiceCatalog catalog, DemandConfig config) {
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.config = Objects.requireNonNull(config, "config");
+        double halfLifeTicks = config.halfLife().toNanos() / (double) NANOS_PER_TICK;
+        this.lambdaPerTick = Math.log(2) / halfLifeTicks;
+    }
+
+    public DemandConfig config() {
+        return config;
+    }
+
+    /** What the store knows about one node's source between snapshots. */
+    private static final class NodeState {
+        boolean seen;
+        long generation;
+        long monotonicNanos;
+        Instant takenAt;
+        CounterBaselines baselines = new CounterBaselines(0);
+    }
+
+    /** Adds one node's snapshot. Snapshots of one node must come in time order; older ones are ignored and counted. */
+    public void ingest(OriginSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (epoch == null) {
+            epoch = snapshot.takenAt();
+        }
+        int node = nodeIndex(snapshot.node());
+        NodeState state = nodeStates.get(node);
+        if (state.seen && !snapshot.takenAt().isAfter(state.takenAt)) {
+            staleOutOfOrder++;
+            LOG.debug("ignoring snapshot of {} taken at {}: not after the previous one ({})", snapshot.node(),
+                    snapshot.takenAt(), state.takenAt);
+            return;
+        }
+        snapshots++;
+        boolean restarted = state.seen && snapshot.generation() != state.generation;
+        if (restarted) {
+            generationChanges++;
+            LOG.debug("origin source on {} restarted (generation {} -> {}): counter baselines dropped",
+                    snapshot.node(), state.generation, snapshot.generation());
+        }
+        // Counters may be counted in full only for records whose first packet came after the previous read on
+        // the same boot (same monotonic clock).
+        boolean sameBoot = state.seen && snapshot.monotonicNanos() >= state.monotonicNanos;
+        long previousMono = state.monotonicNanos;
+        CounterBaselines previous = restarted ? new CounterBaselines(0) : state.baselines;
+        CounterBaselines next = new CounterBaselines(snapshot.records().size());
+        double dtSeconds = state.seen ? Duration.between(state.takenAt, snapshot.takenAt()).toNanos() / 1e9 : 0;
+        int tick = tick(snapshot.takenAt());
+        double alpha = state.seen ? 1 - Math.exp(-lambdaPerTick * dtSeconds * 10) : 0;
+        Map<Long, Integer> resolved = new HashMap<>();
+
+        for (OriginRecord r : snapshot.records()) {
+            records++;
+            if (r.forwarded()) {
+                forwarded++;
+                continue;
+            }
+            long serviceKey = ((long) r.serviceId() << 32) | (r.localPort() & 0xffffffffL);
+            int wl = resolved.computeIfAbsent(serviceKey, k -> workloadIndex(snapshot.node(), r.serviceId(), r.localPort()));
+            if (wl < 0) {
+                unresolved++;
+                continue;
+            }
+            ClientAddress client = r.client();
+            boolean ipv6 = !client.isIpv4();
+            byte[] bytes = client.toBytes();
+            long rawHi = ipv6 ? bytesToLong(bytes, 0) : 0;
+            long rawLo = ipv6 ? bytesToLong(bytes, 8) : Integer.toUnsignedLong(bytesToInt(bytes));
+            int rawPrefix = client.prefixLength();
+            long fingerprint = CounterBaselines.mix(serviceKey ^ CounterBaselines.mix(rawHi + 31 * rawPrefix))
+                    ^ CounterBaselines.mix(rawLo * 0x9E3779B97F4A7C15L + (ipv6 ? 1 : 0));
+            long counter = counter(r);
+            long before = previous.get(fingerprint);
+            next.put(fingerprint, counter);
+            long delta;
+            boolean newSinceLastRead = sameBoot && r.firstSeenNanos() >= previousMono;
+            if (before >= 0 && counter >= before) {
+                delta = counter - before;
+            } else if (before >= 0) {
+                counterResets++;
+                delta = newSinceLastRead ? counter : 0;
+            } else if (newSinceLastRead) {
+                delta = counter;
+            } else {
+                baselineOnly++;
+                delta = 0;
+            }
+
+            int prefix = Math.min(rawPrefix, ipv6 ? config.ipv6PrefixBits() : config.ipv4PrefixBits());
+            long h = rawHi;
+            long l = rawLo;
+            if (ipv6) {
+                h &= mask64(Math.min(prefix, 64));
+                l &= mask64(Math.max(0, prefix - 64));
+            } else {
+                l &= mask64(prefix) >>> 32;
+            }
+            int meta = AggregateTable.meta(node, prefix, ipv6);
+            int slot = table.find(wl, meta, h, l);
+            if (slot < 0) {
+                if (table.size() >= config.maxAggregates()) {
+                    foldedOverCapacity++;
+                    slot = otherSlot(wl, node, tick);
+                } else {
+                    slot = table.insert(wl, meta, h, l, tick);
+                }
+            }
+            if (delta > 0 && dtSeconds > 0) {
+                double decayed = decayed(slot, tick);
+                table.rate[slot] = (float) (decayed + alpha * delta / dtSeconds);
+                table.rateTick[slot] = tick;
+                table.lastActiveTick[slot] = tick;
+            }
+            if (r.rttSamples() > 0 && r.rttMicros() >= 0) {
+                float old = table.rtt[slot];
+                table.rtt[slot] = Float.isNaN(old) ? r.rttMicros()
+                        : (float) (old + config.rttSmoothing() * (r.rttMicros() - old));
+            }
+        }
+        state.seen = true;
+        state.generation = snapshot.generation();
+        state.monotonicNanos = snapshot.monotonicNanos();
+        state.takenAt = snapshot.takenAt();
+        state.baselines = next;
+    }
+
+    public void ingestAll(Collection<OriginSnapshot> snapshotsToAdd) {
+        for (OriginSnapshot s : snapshotsToAdd) {
+            ingest(s);
+        }
+    }
+
+    /**
+     * Drops idle aggregates and enforces top-N per workload, folding what it removes into "other clients".
+     * Call once per decision round (the view does not call it).
+     */
+    public void maintain(Instant now) {
+        if (epoch == null) {
+            return;
+        }
+        int nowTick = tick(now);
+        long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
+        AggregateTable old = table;
+        int cap = old.capacity();
+        boolean[] drop = new boolean[cap];
+        int[] perWorkload = new int[workloads.size()];
+        for (int i = 0; i < cap; i++) {
+            if (old.workload[i] < 0) {
+                continue;
+            }
+            if ((long) nowTick - old.lastActiveTick[i] > staleTicks) {
+                drop[i] = true;
+                evictedStale++;
+            } else if (!isOther(old, i)) {
+                perWorkload[old.workload[i]]++;
+            }
+        }
+        // Top-N: collect the slots of workloads over the limit, keep the N largest, fold the rest.
+        Map<Integer, List<Integer>> over = new HashMap<>();
+        for (int w = 0; w < perWorkload.length; w++) {
+            if (perWorkload[w] > config.maxClientsPerWorkload()) {
+                over.put(w, new ArrayList<>(perWorkload[w]));
+            }
+        }
+        List<Integer> folded = new ArrayList<>();
+        if (!over.isEmpty()) {
+            for (int i = 0; i < cap; i++) {
+                if (old.workload[i] >= 0 && !drop[i] && !isOther(old, i)) {
+                    List<Integer> list = over.get(old.workload[i]);
+                    if (list != null) {
+                        list.add(i);
+                    }
+                }
+            }
+            for (List<Integer> list : over.values()) {
+                list.sort((a, b) -> {
+                    int c = Double.compare(decayedIn(old, b, nowTick), decayedIn(old, a, nowTick));
+                    if (c != 0) {
+                        return c;
+                    }
+                    c = Integer.compare(old.nodeMeta[a], old.nodeMeta[b]);
+                    if (c != 0) {
+                        return c;
+                    }
+                    c = Long.compareUnsigned(old.hi[a], old.hi[b]);
+                    return c != 0 ? c : Long.compareUnsigned(old.lo[a], old.lo[b]);
+                });
+                for (int j = config.maxClientsPerWorkload(); j < list.size(); j++) {
+                    int i = list.get(j);
+                    drop[i] = true;
+                    folded.add(i);
+                    foldedTopN++;
+                }
+            }
+        }
+        AggregateTable fresh = new AggregateTable(old.size());
+        for (int i = 0; i < cap; i++) {
+            if (old.workload[i] >= 0 && !drop[i]) {
+                fresh.copyFrom(old, i);
+            }
+        }
+        table = fresh;
+        folded.sort(null); // fold in slot order: deterministic for the same history
+        for (int i : folded) {
+            int other = otherSlot(old.workload[i], AggregateTable.nodeOf(old.nodeMeta[i]), nowTick);
+            double add = decayedIn(old, i, nowTick);
+            double base = decayed(other, nowTick);
+            float rttAdd = old.rtt[i];
+            float rttBase = table.rtt[other];
+            if (!Float.isNaN(rttAdd)) {
+                table.rtt[other] = Float.isNaN(rttBase) || base + add <= 0 ? rttAdd
+                        : (float) ((rttBase * base + rttAdd * add) / (base + add));
+            }
+            table.rate[other] = (float) (base + add);
+            table.rateTick[other] = nowTick;
+            table.lastActiveTick[other] = Math.max(table.lastActiveTick[other], old.lastActiveTick[i]);
+        }
+    }
+
+    /** Entry-node demand of every workload, rates decayed to {@code now}. */
+    public DemandView view(Instant now) {
+        if (epoch == null) {
+            return DemandView.empty(now);
+        }
+        int nowTick = tick(now);
+        AggregateTable t = table;
+        int cap = t.capacity();
+        PairSums sums = new PairSums(Math.max(16, t.size() / 4));
+        for (int i = 0; i < cap; i++) {
+            if (t.workload[i] < 0) {
+                continue;
+            }
+            double r = decayedIn(t, i, nowTick);
+            if (!(r > 0)) {
+                continue;
+            }
+            long key = ((long) t.workload[i] << 32) | AggregateTable.nodeOf(t.nodeMeta[i]);
+            sums.add(key, r, t.rtt[i]);
+        }
+        long[] keys = sums.sortedKeys();
+        List<WorkloadDemand> out = new ArrayList<>();
+        List<EntryDemand> entries = new ArrayList<>();
+        int currentWl = -1;
+        for (long key : keys) {
+            int wl = (int) (key >>> 32);
+            if (wl != currentWl && currentWl >= 0) {
+                out.add(new WorkloadDemand(workloads.get(currentWl), entries));
+                entries = new ArrayList<>();
+            }
+            currentWl = wl;
+            int s = sums.slotOf(key);
+            double rttRate = sums.rttRate[s];
+            double meanRtt = rttRate > 0 ? sums.rttWeighted[s] / rttRate : Double.NaN;
+            entries.add(new EntryDemand(nodes.get((int) key), sums.rate[s], meanRtt, sums.clients[s]));
+        }
+        if (currentWl >= 0) {
+            out.add(new WorkloadDemand(workloads.get(currentWl), entries));
+        }
+        return DemandView.of(now, out);
+    }
+
+    /** The workload's largest client aggregates, highest rate first. */
+    public List<ClientDemand> topClients(WorkloadId workload, int limit, Instant now) {
+        Integer wl = workloadIndex.get(workload);
+        if (wl == null || epoch == null) {
+            return List.of();
+        }
+        int nowTick = tick(now);
+        List<ClientDemand> all = new ArrayList<>();
+        for (int i = 0; i < table.capacity(); i++) {
+            if (table.workload[i] == wl) {
+                all.add(new ClientDemand(nodes.get(AggregateTable.nodeOf(table.nodeMeta[i])), clientOf(table, i),
+                        decayedIn(table, i, nowTick), table.rtt[i]));
+            }
+        }
+        all.sort((a, b) -> {
+            int c = Double.compare(b.ratePerSecond(), a.ratePerSecond());
+            if (c != 0) {
+                return c;
+            }
+            c = a.entryNode().compareTo(b.entryNode());
+            return c != 0 ? c : a.client().compareTo(b.client());
+        });
+        return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    }
+
+    public DemandStats stats() {
+        return new DemandStats(snapshots, records, unresolved, forwarded, generationChanges, counterResets,
+                baselineOnly, staleOutOfOrder, evictedStale, foldedTopN, foldedOverCapacity, table.size());
+    }
+
+    /** Client aggregates held now. */
+    public int aggregateCount() {
+        return table.size();
+    }
+
+    /** Bytes held by the store's arrays (aggregates plus per-node counter baselines), excluding small maps. */
+    public long estimatedMemoryBytes() {
+        long bytes = table.bytes();
+        for (NodeState s : nodeStates) {
+            bytes += s.baselines.bytes();
+        }
+        return bytes;
+    }
+
+    /** Bytes of the aggregate arrays alone (what prefix aggregation and top-N shrink). */
+    public long aggregateMemoryBytes() {
+        return table.bytes();
+    }
+
+    // ---- helpers ----
+
+    private int nodeIndex(NodeId node) {
+        Integer i = nodeIndex.get(node);
+        if (i != null) {
+            return i;
+        }
+        if (nodes.size() >= AggregateTable.MAX_NODES) {
+            throw new IllegalStateException("demand store holds " + nodes.size() + " nodes, the maximum; "
+                    + "use one store per cluster of at most " + AggregateTable.MAX_NODES + " nodes");
+        }
+        nodeIndex.put(node, nodes.size());
+        nodes.add(node);
+        nodeStates.add(new NodeState());
+        return nodes.size() - 1;
+    }
+
+    private int workloadIndex(NodeId node, int serviceId, int port) {
+        Optional<WorkloadId> w = catalog.workloadFor(node, serviceId, port);
+        if (w == null || w.isEmpty()) {
+            return -1;
+        }
+        return workloadIndex.computeIfAbsent(w.get(), id -> {
+            workloads.add(id);
+            return workloads.size() - 1;
+        });
+    }
+
+    private long counter(OriginRecord r) {
+        return Math.max(0, switch (config.metric()) {
+            case CONNECTIONS -> r.connections();
+            case PACKETS -> r.packets();
+            case BYTES -> r.bytes();
+        });
+    }
+
+    private int otherSlot(int wl, int node, int tick) {
+        int meta = AggregateTable.meta(node, 0, false);
+        int slot = table.find(wl, meta, 0, 0);
+        return slot >= 0 ? slot : table.insert(wl, meta, 0, 0, tick);
+    }
+
+    private static boolean isOther(AggregateTable t, int i) {
+        return AggregateTable.prefixOf(t.nodeMeta[i]) == 0 && !AggregateTable.ipv6Of(t.nodeMeta[i]);
+    }
+
+    private int tick(Instant t) {
+        long nanos = Duration.between(epoch, t).toNanos();
+        return (int) Math.floorDiv(nanos + NANOS_PER_TICK / 2, NANOS_PER_TICK);
+    }
+
+    private double decayed(int slot, int toTick) {
+        return decayedIn(table, slot, toTick);
+    }
+
+    private double decayedIn(AggregateTable t, int slot, int toTick) {
+        int elapsed = toTick - t.rateTick[slot];
+        double r = t.rate[slot];
+        return elapsed <= 0 ? r : r * Math.exp(-lambdaPerTick * elapsed);
+    }
+
+    private static ClientAddress clientOf(AggregateTable t, int i) {
+        int meta = t.nodeMeta[i];
+        int prefix = AggregateTable.prefixOf(meta);
+        byte[] bytes;
+        if (AggregateTable.ipv6Of(meta)) {
+            bytes = new byte[16];
+            longToBytes(t.hi[i], bytes, 0);
+            longToBytes(t.lo[i], bytes, 8);
+        } else {
+            long v = t.lo[i];
+            bytes = new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        }
+        return ClientAddress.of(bytes).prefix(prefix);
+    }
+
+    private static long mask64(int bits) {
+        return bits == 0 ? 0 : -1L << (64 - bits);
+    }
+
+    private static int bytesToInt(byte[] b) {
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+    }
+
+    private static long bytesToLong(byte[] b, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (b[off + i] & 0xff);
+        }
+        return v;
+    }
+
+    private static void longToBytes(long v, byte[] b, int off) {
+        for (int i = 7; i >= 0; i--) {
+            b[off + i] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    /** Per (workload, node) sums for a view; open addressing over packed long keys. */
+    private static final class PairSums {
+        long[] keys;
+        boolean[] used;
+        double[] rate;
+        double[] rttRate;
+        double[] rttWeighted;
+        int[] clients;
+        int size;
+
+        PairSums(int expected) {
+            allocate(Math.max(16, expected * 2));
+        }
+
+        private void allocate(int capacity) {
+            keys = new long[capacity];
+            used = new boolean[capacity];
+            rate = new double[capacity];
+            rttRate = new double[capacity];
+            rttWeighted = new double[capacity];
+            clients = new int[capacity];
+            size = 0;
+        }
+
+        int slotOf(long key) {
+            int i = (int) Math.unsignedMultiplyHigh(CounterBaselines.mix(key), keys.length);
+            while (used[i] && keys[i] != key) {
+                i = i + 1 == keys.length ? 0 : i + 1;
+            }
+            return i;
+        }
+
+        void add(long key, double r, float rtt) {
+            if (size + 1 > keys.length * 0.7) {
+                grow();
+            }
+            int i = slotOf(key);
+            if (!used[i]) {
+                used[i] = true;
+                keys[i] = key;
+                size++;
+            }
+            rate[i] += r;
+            clients[i]++;
+            if (!Float.isNaN(rtt)) {
+                rttRate[i] += r;
+                rttWeighted[i] += r * rtt;
+            }
+        }
+
+        private void grow() {
+            long[] k = keys;
+            boolean[] u = used;
+            double[] ra = rate;
+            double[] rr = rttRate;
+            double[] rw = rttWeighted;
+            int[] c = clients;
+            allocate(keys.length * 2);
+            for (int j = 0; j < k.length; j++) {
+                if (u[j]) {
+                    int i = slotOf(k[j]);
+                    used[i] = true;
+                    keys[i] = k[j];
+                    rate[i] = ra[j];
+                    rttRate[i] = rr[j];
+                    rttWeighted[i] = rw[j];
+                    clients[i] = c[j];
+                    size++;
+                }
+            }
+        }
+
+        long[] sortedKeys() {
+            long[] out = new long[size];
+            int n = 0;
+            for (int i = 0; i < keys.length; i++) {
+                if (used[i]) {
+                    out[n++] = keys[i];
+                }
+            }
+            Arrays.sort(out);
+            return out;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.edgesched.api.policy;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Measures how far greedy + swap lands from the optimum on random instances larger than the exact limit
+ * would normally allow, against an independent brute force. Prints a table (copied into docs/engine.md).
+ */
+class HeuristicGapTest {
+
+    record Gap(int n, int k, int instances, double meanPercent, double maxPercent, int optimalCount) {
+    }
+
+    static Gap measure(long seed, int n, int k, int instances, int swapRounds) {
+        Random rnd = new Random(seed);
+        double sum = 0;
+        double max = 0;
+        int optimal = 0;
+        for (int t = 0; t < instances; t++) {
+            int entries = 1 + rnd.nextInt(n);
+            double[] lat = new double[n * n];
+            // nodes on a plane, latency = distance + noise: realistic metric-ish instances
+            double[] x = new double[n];
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = rnd.nextDouble() * 10_000;
+                y[i] = rnd.nextDouble() * 10_000;
+            }
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    lat[i * n + j] = i == j ? 0 : Math.hypot(x[i] - x[j], y[i] - y[j]) + rnd.nextInt(500);
+                }
+            }
+            int[] rows = new int[entries];
+            double[] w = new double[entries];
+            for (int e = 0; e < entries; e++) {
+                rows[e] = rnd.nextInt(n);
+                w[e] = Math.pow(rnd.nextDouble(), 3) * 100 + 0.01; // skewed demand
+            }
+            int[] cands = new int[n];
+            for (int i = 0; i < n; i++) {
+                cands[i] = i;
+            }
+            int[] domains = new int[n];
+            Arrays.fill(domains, -1);
+            KMedian.Instance in = new KMedian.Instance(lat, n, rows, w, cands, domains, Integer.MAX_VALUE);
+            double heuristic = KMedian.heuristic(in, k, swapRounds).cost();
+            double best = bruteForce(lat, n, rows, w, k);
+            double gap = best > 0 ? (heuristic - best) / best * 100 : (heuristic > 1e-9 ? 100 : 0);
+            assertThat(heuristic).isGreaterThanOrEqualTo(best - 1e-6 * Math.max(1, best));
+            sum += gap;
+            max = Math.max(max, gap);
+            if (gap < 1e-9) {
+                optimal++;
+            }
+        }
+        return new Gap(n, k, instances, sum / instances, max, optimal);
+    }
+
+    /** All k-subsets, written without the policy's code. */
+    static double bruteForce(double[] lat, int n, int[] rows, double[] w, int k) {
+        int[] idx = new int[k];
+        for (int i = 0; i < k; i++) {
+            idx[i] = i;
+        }
+        double best = Double.POSITIVE_INFINITY;
+        while (true) {
+            double cost = 0;
+            for (int e = 0; e < rows.length; e++) {
+                double m = Double.POSITIVE_INFINITY;
+                for (int c : idx) {
+                    m = Math.min(m, lat[rows[e] * n + c]);
+                }
+                cost += w[e] * m;
+            }
+            best = Math.min(best, cost);
+            int i = k - 1;
+            while (i >= 0 && idx[i] == n - k + i) {
+                i--;
+            }
+            if (i < 0) {
+                return best;
+            }
+            idx[i]++;
+            for (int j = i + 1; j < k; j++) {
+                idx[j] = idx[j - 1] + 1;
+            }
+        }
+    }
+
+    @Test
+    void greedyPlusSwapStaysCloseToTheOptimum() {
+        List<Gap> gaps = new ArrayList<>();
+        int[][] sizes = {{12, 2}, {16, 3}, {20, 3}, {20, 4}, {25, 5}, {30, 3}};
+        for (int[] s : sizes) {
+            gaps.add(measure(42 + s[0] * 31L + s[1], s[0], s[1], 60, 50));
+        }
+        StringBuilder table = new StringBuilder("| nodes | k | instances | mean gap % | max gap % | optimal |\n|---|---|---|---|---|---|\n");
+        double worst = 0;
+        double meanOfMeans = 0;
+        for (Gap g : gaps) {
+            table.append(String.format(Locale.ROOT, "| %d | %d | %d | %.3f | %.2f | %d/%d |%n", g.n(), g.k(), g.instances(),
+                    g.meanPercent(), g.maxPercent(), g.optimalCount(), g.instances()));
+            worst = Math.max(worst, g.maxPercent());
+            meanOfMeans += g.meanPercent() / gaps.size();
+        }
+        System.out.print("greedy + swap vs brute force\n" + table);
+        assertThat(meanOfMeans).isLessThan(1.0);
+        assertThat(worst).isLessThan(10.0);
+    }
+
+    @Test
+    void greedyAloneIsWorseThanWithSwaps() {
+        Gap withSwaps = measure(7, 20, 4, 60, 50);
+        Gap greedyOnly = measure(7, 20, 4, 60, 0);
+        System.out.printf(Locale.ROOT, "greedy only: mean %.3f%% max %.2f%%; with swaps: mean %.3f%% max %.2f%%%n",
+                greedyOnly.meanPercent(), greedyOnly.maxPercent(), withSwaps.meanPercent(), withSwaps.maxPercent());
+        assertThat(withSwaps.meanPercent()).isLessThanOrEqualTo(greedyOnly.meanPercent());
+        assertThat(withSwaps.optimalCount()).isGreaterThanOrEqualTo(greedyOnly.optimalCount());
+    }
+}
