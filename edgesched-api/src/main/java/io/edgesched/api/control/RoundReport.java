@@ -1,0 +1,28 @@
+package io.edgesched.api.control;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The result of one decision round.
+ *
+ * @param round        round number (1 for the first)
+ * @param at           controller clock at the start of the round
+ * @param decisions    one decision per configured workload, sorted by workload; empty when the inputs failed
+ * @param movesStarted moves handed to the rescheduler in this round
+ * @param wouldMove    moves a dry-run controller chose and did not start
+ * @param took         wall time of the round (ingest, plan, gate, starting moves)
+ * @param inputError   why the round decided nothing, when reading demand or topology failed
+ */
+public record RoundReport(long round, Instant at, List<Decision> decisions, int movesStarted, int wouldMove,
+                          Duration took, Optional<String> inputError) {
+    public RoundReport {
+        decisions = List.copyOf(decisions);
+    }
+
+    public long count(Decision.Outcome outcome) {
+        return decisions.stream().filter(d -> d.outcome() == outcome).count();
+    }
+}

@@ -1,0 +1,18 @@
+package io.edgesched.examples.sim;
+
+/**
+ * One simulated step.
+ *
+ * @param decideMillis         wall time of the controller's decision round (demand ingest, plan, gate, move start)
+ * @param moves                moves the controller started (or, dry run, would have started) in this step
+ * @param meanLatencyMs        demand-weighted mean request latency after the step
+ * @param optimalMeanLatencyMs the reference optimum (see {@link SimConfig#optimal()}), or null
+ * @param optimalKind          "exact", "policy" or null
+ * @param movesDone            moves completed so far
+ * @param movesFailed          moves failed so far
+ * @param movesRefused         moves refused so far
+ * @param movesInFlight        moves running at the end of the step
+ */
+record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
+                  String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight) {
+}
