@@ -1,0 +1,283 @@
+package io.edgesched.k8s.leader;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader election on a coordination.k8s.io Lease with fabric8's {@code LeaderElector}: of all
+ * controllers running with the same lease, one at a time is leader. The gate keeps running for
+ * leadership after it loses the lease (fabric8's elector stops at that point), until {@link #stop()}.
+ * {@link #stop()} releases the lease so another instance takes over within one retry period.
+ */
+public final class LeaderGate implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderGate.class);
+
+    /** Leadership changes. Callbacks run on the elector's thread: keep them short. */
+    public interface Listener {
+        default void startedLeading() {
+        }
+
+        default void stoppedLeading() {
+        }
+
+        default void newLeader(String identity) {
+        }
+    }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String leaseName;
+    private final String identity;
+    private final Duration leaseDuration;
+    private final Duration renewDeadline;
+    private final Duration retryPeriod;
+    private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService restarts;
+    private final Object lock = new Object();
+    private volatile boolean leader;
+    private volatile String currentLeader;
+    private boolean running;
+    private long round;
+    private CompletableFuture<?> election;
+
+    private LeaderGate(Builder b) {
+        this.client = b.client;
+        this.namespace = b.namespace;
+        this.leaseName = b.leaseName;
+        this.identity = b.identity;
+        this.leaseDuration = b.leaseDuration;
+        this.renewDeadline = b.renewDeadline;
+        this.retryPeriod = b.retryPeriod;
+        this.restarts = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("edgesched-leader-" + b.leaseName).factory());
+        if (b.listener != null) {
+            listeners.add(b.listener);
+        }
+    }
+
+    public static Builder builder(KubernetesClient client) {
+        return new Builder(client);
+    }
+
+    /** Starts running for leadership (returns at once). */
+    public void start() {
+        synchronized (lock) {
+            if (running) {
+                return;
+            }
+            running = true;
+            launch();
+        }
+    }
+
+    /** Stops running for leadership; if leading, releases the lease and notifies stoppedLeading. */
+    public void stop() {
+        CompletableFuture<?> e;
+        synchronized (lock) {
+            if (!running) {
+                return;
+            }
+            running = false;
+            round++;
+            e = election;
+            election = null;
+        }
+        if (e != null) {
+            e.cancel(true); // fabric8 releases the lease on cancel (releaseOnCancel)
+        }
+        becomeFollower();
+    }
+
+    @Override
+    public void close() {
+        stop();
+        restarts.shutdownNow();
+    }
+
+    public boolean isLeader() {
+        return leader;
+    }
+
+    /** Holder of the lease as last observed, if any. */
+    public Optional<String> currentLeader() {
+        return Optional.ofNullable(currentLeader);
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    /** Registers a listener; close the returned handle to remove it. */
+    public AutoCloseable addListener(Listener l) {
+        listeners.add(Objects.requireNonNull(l, "listener"));
+        return () -> listeners.remove(l);
+    }
+
+    private void launch() {
+        long myRound = ++round;
+        LeaderElectionConfig config = new LeaderElectionConfigBuilder()
+                .withName("edgesched-" + leaseName)
+                .withLock(new LeaseLock(namespace, leaseName, identity))
+                .withLeaseDuration(leaseDuration)
+                .withRenewDeadline(renewDeadline)
+                .withRetryPeriod(retryPeriod)
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(
+                        () -> onStarted(myRound),
+                        () -> onStopped(myRound),
+                        this::onNewLeader))
+                .build();
+        CompletableFuture<?> f = client.leaderElector().withConfig(config).build().start();
+        election = f;
+        f.whenComplete((v, t) -> {
+            if (t != null && !(t instanceof java.util.concurrent.CancellationException)) {
+                LOG.warn("leader election on lease {}/{} ended: {}", namespace, leaseName, t.toString());
+            }
+            scheduleRestart(myRound);
+        });
+    }
+
+    private void onStarted(long myRound) {
+        synchronized (lock) {
+            if (myRound != round || !running) {
+                return;
+            }
+        }
+        LOG.info("{} became leader on lease {}/{}", identity, namespace, leaseName);
+        leader = true;
+        listeners.forEach(l -> safely(l::startedLeading));
+    }
+
+    private void onStopped(long myRound) {
+        becomeFollower();
+        scheduleRestart(myRound);
+    }
+
+    private void onNewLeader(String id) {
+        currentLeader = id;
+        listeners.forEach(l -> safely(() -> l.newLeader(id)));
+    }
+
+    private void becomeFollower() {
+        if (leader) {
+            leader = false;
+            LOG.info("{} stopped leading on lease {}/{}", identity, namespace, leaseName);
+            listeners.forEach(l -> safely(l::stoppedLeading));
+        }
+    }
+
+    /** fabric8's elector is single-use: once it stops leading, run a fresh one (once per round). */
+    private void scheduleRestart(long myRound) {
+        synchronized (lock) {
+            if (!running || myRound != round) {
+                return;
+            }
+            round++; // the old elector's callbacks are ignored from now on
+            CompletableFuture<?> old = election;
+            election = null;
+            if (old != null) {
+                old.cancel(true);
+            }
+            try {
+                restarts.schedule(this::relaunch, retryPeriod.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("gate closed, not running for leadership again");
+            }
+        }
+    }
+
+    private void relaunch() {
+        synchronized (lock) {
+            if (running && election == null) {
+                launch();
+            }
+        }
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("leadership listener failed", e);
+        }
+    }
+
+    /** Configures a {@link LeaderGate}. */
+    public static final class Builder {
+        private final KubernetesClient client;
+        private String namespace = "default";
+        private String leaseName = "edgesched-controller";
+        private String identity = defaultIdentity();
+        private Duration leaseDuration = Duration.ofSeconds(15);
+        private Duration renewDeadline = Duration.ofSeconds(10);
+        private Duration retryPeriod = Duration.ofSeconds(2);
+        private Listener listener;
+
+        private Builder(KubernetesClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+        }
+
+        public Builder lease(String namespace, String name) {
+            this.namespace = Objects.requireNonNull(namespace, "namespace");
+            this.leaseName = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Unique name of this instance (default: POD_NAME or HOSTNAME plus a random suffix). */
+        public Builder identity(String identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            return this;
+        }
+
+        /**
+         * Lease timing, as in client-go: a leader that cannot renew within {@code renewDeadline}
+         * stops leading; others may take an unrenewed lease after {@code leaseDuration}; everyone
+         * retries every {@code retryPeriod}. Needs retryPeriod &lt; renewDeadline &lt; leaseDuration.
+         */
+        public Builder timing(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+            if (!(retryPeriod.compareTo(renewDeadline) < 0 && renewDeadline.compareTo(leaseDuration) < 0)
+                    || retryPeriod.isNegative() || retryPeriod.isZero()) {
+                throw new IllegalArgumentException("need 0 < retryPeriod < renewDeadline < leaseDuration, got "
+                        + retryPeriod + ", " + renewDeadline + ", " + leaseDuration);
+            }
+            this.leaseDuration = leaseDuration;
+            this.renewDeadline = renewDeadline;
+            this.retryPeriod = retryPeriod;
+            return this;
+        }
+
+        public Builder listener(Listener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public LeaderGate build() {
+            return new LeaderGate(this);
+        }
+
+        private static String defaultIdentity() {
+            String base = System.getenv("POD_NAME");
+            if (base == null || base.isBlank()) {
+                base = System.getenv("HOSTNAME");
+            }
+            if (base == null || base.isBlank()) {
+                base = "edgesched";
+            }
+            return base + "-" + UUID.randomUUID().toString().substring(0, 8);
+        }
+    }
+}
