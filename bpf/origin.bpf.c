@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edgesched request origin: tc programs that count, per watched service and client address, the TCP
+ * connections, packets and bytes arriving at this node, and the handshake RTT to each client.
+ * Layouts and semantics: origin.h and docs/bpf.md. Both programs only read: always TC_ACT_OK.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "origin.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ORIGIN_PORTS_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct origin_port);
+} origin_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ORIGIN_SERVICES_MAX_ENTRIES);
+	__type(key, struct origin_service_key);
+	__type(value, struct origin_service_value);
+} origin_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ORIGIN_NODES_MAX_ENTRIES);
+	__type(key, struct origin_node_key);
+	__type(value, __u32);
+} origin_nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ORIGIN_CLIENTS_MAX_ENTRIES);
+	__type(key, struct origin_client_key);
+	__type(value, struct origin_client_value);
+} origin_clients SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ORIGIN_HANDSHAKES_MAX_ENTRIES);
+	__type(key, struct origin_flow_key);
+	__type(value, struct origin_handshake);
+} origin_handshakes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ORIGIN_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} origin_stats SEC(".maps");
+
+enum parse_result {
+	PARSE_OK = 0,
+	PARSE_NOT_IP,
+	PARSE_NOT_TCP,
+	PARSE_TRUNCATED,
+	PARSE_BAD_HEADER,
+	PARSE_IPV6_EXT,
+	PARSE_FRAGMENT,
+};
+
+/* What the programs need from one packet; integers in host order, addresses as 4 words. */
+struct packet {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__u64 ip_bytes;
+	__u32 seq;
+	__u32 ack_seq;
+	__u16 sport;
+	__u16 dport;
+	__u8 family;
+	__u8 tcp_flags;
+};
+
+#define TCP_FLAG_FIN_BIT 0x01
+#define TCP_FLAG_SYN_BIT 0x02
+#define TCP_FLAG_RST_BIT 0x04
+#define TCP_FLAG_ACK_BIT 0x10
+
+/* Bytes made linear before parsing when the skb head is shorter (most drivers already do this). */
+#define ORIGIN_PULL_LEN 256
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 encapsulated_proto;
+};
+
+/* The first 8 bytes every IPv6 extension header has; frag_off only means something in a fragment header. */
+struct ipv6_ext_header {
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__be16 frag_off;
+	__be32 rest;
+};
+
+static __always_inline void stat_add(__u32 index, __u64 n)
+{
+	__u64 *counter = bpf_map_lookup_elem(&origin_stats, &index);
+
+	if (counter)
+		*counter += n;
+}
+
+static __always_inline void copy_addr(void *dst, const __u32 *src)
+{
+	__u32 *d = dst;
+
+	d[0] = src[0];
+	d[1] = src[1];
+	d[2] = src[2];
+	d[3] = src[3];
+}
+
+static __always_inline void make_linear(struct __sk_buff *skb)
+{
+	__u32 linear = skb->data_end - skb->data;
+
+	if (linear < skb->len && linear < ORIGIN_PULL_LEN)
+		bpf_skb_pull_data(skb, skb->len < ORIGIN_PULL_LEN ? skb->len : ORIGIN_PULL_LEN);
+}
+
+static __always_inline int parse_tcp(void *data, void *data_end, __u64 off, struct packet *p)
+{
+	struct tcphdr *tcp = data + off;
+
+	if ((void *)(tcp + 1) > data_end)
+		return PARSE_TRUNCATED;
+	if (tcp->doff < 5)
+		return PARSE_BAD_HEADER;
+	p->sport = bpf_ntohs(tcp->source);
+	p->dport = bpf_ntohs(tcp->dest);
+	p->seq = bpf_ntohl(tcp->seq);
+	p->ack_seq = bpf_ntohl(tcp->ack_seq);
+	p->tcp_flags = ((__u8 *)tcp)[13];
+	return PARSE_OK;
+}
+
+static __always_inline int parse_ipv4(struct __sk_buff *skb, void *data, void *data_end, __u64 off,
+				      struct packet *p)
+{
+	struct iphdr *ip = data + off;
+	__u32 header_len, total_len;
+
+	if ((void *)(ip + 1) > data_end)
+		return PARSE_TRUNCATED;
+	if (ip->version != 4 || ip->ihl < 5)
+		return PARSE_BAD_HEADER;
+	header_len = ip->ihl * 4;
+	total_len = bpf_ntohs(ip->tot_len);
+	if (total_len == 0) /* BIG TCP / TSO: the length lives in the skb only */
+		total_len = skb->len - off;
+	else if (total_len < header_len)
+		return PARSE_BAD_HEADER;
+	if (ip->protocol != IPPROTO_TCP)
+		return PARSE_NOT_TCP;
+	if (ip->frag_off & bpf_htons(0x1fff))
+		return PARSE_FRAGMENT;
+	p->family = ORIGIN_FAMILY_IPV4;
+	p->ip_bytes = total_len;
+	p->saddr[0] = ip->saddr;
+	p->daddr[0] = ip->daddr;
+	return parse_tcp(data, data_end, off + header_len, p);
+}
+
+static __always_inline int parse_ipv6(struct __sk_buff *skb, void *data, void *data_end, __u64 off,
+				      struct packet *p)
+{
+	struct ipv6hdr *ip6 = data + off;
+	__u32 payload_len;
+	__u8 nexthdr;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return PARSE_TRUNCATED;
+	if (ip6->version != 6)
+		return PARSE_BAD_HEADER;
+	payload_len = bpf_ntohs(ip6->payload_len);
+	p->family = ORIGIN_FAMILY_IPV6;
+	p->ip_bytes = payload_len ? payload_len + sizeof(*ip6) : skb->len - off; /* 0: jumbogram/BIG TCP */
+	copy_addr(p->saddr, ip6->saddr.in6_u.u6_addr32);
+	copy_addr(p->daddr, ip6->daddr.in6_u.u6_addr32);
+	nexthdr = ip6->nexthdr;
+	off += sizeof(*ip6);
+
+#pragma unroll
+	for (int i = 0; i < ORIGIN_MAX_IPV6_EXT_HEADERS; i++) {
+		struct ipv6_ext_header *ext;
+
+		if (nexthdr == IPPROTO_TCP)
+			return parse_tcp(data, data_end, off, p);
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING && nexthdr != IPPROTO_DSTOPTS &&
+		    nexthdr != IPPROTO_FRAGMENT && nexthdr != IPPROTO_AH)
+			return PARSE_NOT_TCP; /* UDP, ICMPv6, ESP, no next header, ... */
+		/* Every extension header is at least 8 bytes: one bounds check covers all fields read. */
+		ext = data + off;
+		if ((void *)(ext + 1) > data_end)
+			return PARSE_TRUNCATED;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			if (ext->frag_off & bpf_htons(0xfff8))
+				return PARSE_FRAGMENT;
+			off += sizeof(*ext);
+		} else if (nexthdr == IPPROTO_AH) {
+			off += (ext->hdrlen + 2) * 4;
+		} else {
+			off += (ext->hdrlen + 1) * 8;
+		}
+		nexthdr = ext->nexthdr;
+	}
+	if (nexthdr == IPPROTO_TCP)
+		return parse_tcp(data, data_end, off, p);
+	return PARSE_IPV6_EXT;
+}
+
+static __always_inline int parse_packet(struct __sk_buff *skb, struct packet *p)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	__u64 off = sizeof(*eth);
+	__be16 proto;
+
+	if ((void *)(eth + 1) > data_end)
+		return PARSE_TRUNCATED;
+	proto = eth->h_proto;
+#pragma unroll
+	for (int i = 0; i < 2; i++) { /* 802.1Q / 802.1ad tags left in the frame */
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		struct vlan_tag *tag = data + off;
+
+		if ((void *)(tag + 1) > data_end)
+			return PARSE_TRUNCATED;
+		proto = tag->encapsulated_proto;
+		off += sizeof(*tag);
+	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(skb, data, data_end, off, p);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(skb, data, data_end, off, p);
+	return PARSE_NOT_IP;
+}
+
+static __always_inline void count_unparsed(int result)
+{
+	__u32 reason;
+
+	switch (result) {
+	case PARSE_TRUNCATED:
+		reason = ORIGIN_STAT_UNPARSED_TRUNCATED;
+		break;
+	case PARSE_BAD_HEADER:
+		reason = ORIGIN_STAT_UNPARSED_BAD_HEADER;
+		break;
+	case PARSE_IPV6_EXT:
+		reason = ORIGIN_STAT_UNPARSED_IPV6_EXT;
+		break;
+	default:
+		reason = ORIGIN_STAT_UNPARSED_FRAGMENT;
+		break;
+	}
+	stat_add(ORIGIN_STAT_UNPARSED, 1);
+	stat_add(reason, 1);
+}
+
+/* Service watching (family, local address, local port): exact address first, then any address. */
+static __always_inline int find_service(__u8 family, __u16 port, const __u32 *addr, __u32 *service_id)
+{
+	__u32 port_key = port;
+	struct origin_port *watched = bpf_map_lookup_elem(&origin_ports, &port_key);
+	__u32 any_bit = family == ORIGIN_FAMILY_IPV4 ? ORIGIN_PORT_ANY_IPV4 : ORIGIN_PORT_ANY_IPV6;
+
+	if (!watched || !watched->flags)
+		return 0;
+	if (watched->flags & ORIGIN_PORT_EXACT) {
+		struct origin_service_key key = {};
+		struct origin_service_value *service;
+
+		key.family = family;
+		key.port = port;
+		copy_addr(key.addr, addr);
+		service = bpf_map_lookup_elem(&origin_services, &key);
+		if (service) {
+			*service_id = service->service_id;
+			return 1;
+		}
+	}
+	if (watched->flags & any_bit) {
+		*service_id = watched->wildcard_service_id[family == ORIGIN_FAMILY_IPV4 ? 0 : 1];
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int is_cluster_node(const struct packet *p)
+{
+	struct origin_node_key key = {};
+
+	key.family = p->family;
+	copy_addr(key.addr, p->saddr);
+	return bpf_map_lookup_elem(&origin_nodes, &key) != 0;
+}
+
+static __always_inline void flow_key_from_ingress(const struct packet *p, struct origin_flow_key *key)
+{
+	key->family = p->family;
+	key->local_port = p->dport;
+	key->remote_port = p->sport;
+	copy_addr(key->local_addr, p->daddr);
+	copy_addr(key->remote_addr, p->saddr);
+}
+
+/* The client's handshake-completing ACK: RTT = now - time the SYN-ACK left. */
+static __always_inline void take_rtt_sample(const struct packet *p, struct origin_client_value *client)
+{
+	struct origin_flow_key key = {};
+	struct origin_handshake *handshake;
+	__u64 now, rtt, samples;
+
+	flow_key_from_ingress(p, &key);
+	handshake = bpf_map_lookup_elem(&origin_handshakes, &key);
+	if (!handshake || handshake->expected_ack != p->ack_seq)
+		return;
+	now = bpf_ktime_get_ns();
+	if (!(handshake->flags & ORIGIN_HANDSHAKE_RETRANSMITTED) && now >= handshake->synack_ns) {
+		rtt = now - handshake->synack_ns;
+		samples = client->rtt_samples;
+		/* Not atomic across CPUs: a concurrent sample may be lost from the average, never corrupt it. */
+		client->srtt_ns = samples ? (client->srtt_ns * 7 + rtt) / 8 : rtt;
+		if (!client->rtt_min_ns || rtt < client->rtt_min_ns)
+			client->rtt_min_ns = rtt;
+		__sync_fetch_and_add(&client->rtt_samples, 1);
+		stat_add(ORIGIN_STAT_RTT_SAMPLES, 1);
+	}
+	bpf_map_delete_elem(&origin_handshakes, &key);
+}
+
+static __always_inline void count_existing(struct origin_client_value *client, __u64 segments, __u64 bytes,
+					   int syn, __u32 tick)
+{
+	__sync_fetch_and_add(&client->packets, segments);
+	__sync_fetch_and_add(&client->bytes, bytes);
+	if (syn) {
+		__u64 now = bpf_ktime_get_coarse_ns();
+
+		__sync_fetch_and_add(&client->connections, 1);
+		client->last_syn_ns = now;
+		client->last_seen_ns = now;
+		client->seen_tick = tick;
+	} else if (client->seen_tick != tick) {
+		/* The coarse clock only moves with jiffies: read it (~17 ns) at most once a tick. */
+		client->seen_tick = tick;
+		client->last_seen_ns = bpf_ktime_get_coarse_ns();
+	}
+}
+
+SEC("tc")
+int origin_ingress(struct __sk_buff *skb)
+{
+	struct origin_client_key key = {};
+	struct origin_client_value *client;
+	struct packet p = {};
+	__u64 segments;
+	__u32 service_id, tick;
+	int result, syn;
+
+	stat_add(ORIGIN_STAT_PACKETS_SEEN, 1);
+	make_linear(skb);
+	result = parse_packet(skb, &p);
+	if (result != PARSE_OK) {
+		if (result == PARSE_NOT_IP)
+			stat_add(ORIGIN_STAT_NOT_IP, 1);
+		else if (result == PARSE_NOT_TCP)
+			stat_add(ORIGIN_STAT_NOT_TCP, 1);
+		else
+			count_unparsed(result);
+		return TC_ACT_OK;
+	}
+	if (!find_service(p.family, p.dport, p.daddr, &service_id)) {
+		stat_add(ORIGIN_STAT_NOT_WATCHED, 1);
+		return TC_ACT_OK;
+	}
+
+	key.service_id = service_id;
+	key.port = p.dport;
+	key.family = p.family;
+	copy_addr(key.addr, p.saddr);
+	tick = (__u32)bpf_jiffies64(); /* nearly free, unlike reading a clock */
+	segments = skb->gso_segs ? skb->gso_segs : 1;
+	syn = (p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
+
+	client = bpf_map_lookup_elem(&origin_clients, &key);
+	if (!client) {
+		struct origin_client_value fresh = {};
+		__u64 now = bpf_ktime_get_coarse_ns();
+		long err;
+
+		fresh.connections = syn;
+		fresh.packets = segments;
+		fresh.bytes = p.ip_bytes;
+		fresh.first_seen_ns = now;
+		fresh.last_seen_ns = now;
+		fresh.last_syn_ns = syn ? now : 0;
+		fresh.flags = is_cluster_node(&p) ? ORIGIN_CLIENT_FORWARDED : 0;
+		fresh.seen_tick = tick;
+		err = bpf_map_update_elem(&origin_clients, &key, &fresh, BPF_NOEXIST);
+		if (err == 0) {
+			stat_add(ORIGIN_STAT_CLIENTS_NEW, 1);
+			stat_add(ORIGIN_STAT_MATCHED, 1);
+			if (fresh.flags & ORIGIN_CLIENT_FORWARDED)
+				stat_add(ORIGIN_STAT_FORWARDED_PACKETS, 1);
+			return TC_ACT_OK;
+		}
+		client = err == -EEXIST ? bpf_map_lookup_elem(&origin_clients, &key) : 0;
+		if (!client) {
+			stat_add(ORIGIN_STAT_CLIENTS_FULL, 1);
+			return TC_ACT_OK;
+		}
+		stat_add(ORIGIN_STAT_CLIENTS_RACE, 1);
+	}
+
+	count_existing(client, segments, p.ip_bytes, syn, tick);
+	stat_add(ORIGIN_STAT_MATCHED, 1);
+	if (client->flags & ORIGIN_CLIENT_FORWARDED)
+		stat_add(ORIGIN_STAT_FORWARDED_PACKETS, 1);
+	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) == TCP_FLAG_ACK_BIT &&
+	    client->last_syn_ns && client->last_seen_ns - client->last_syn_ns < ORIGIN_HANDSHAKE_WINDOW_NS)
+		take_rtt_sample(&p, client);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int origin_egress(struct __sk_buff *skb)
+{
+	struct origin_flow_key key = {};
+	struct origin_handshake *handshake;
+	struct origin_handshake fresh = {};
+	struct packet p = {};
+	__u32 service_id;
+	int result;
+
+	stat_add(ORIGIN_STAT_EGRESS_PACKETS_SEEN, 1);
+	make_linear(skb);
+	result = parse_packet(skb, &p);
+	if (result != PARSE_OK) {
+		if (result != PARSE_NOT_IP && result != PARSE_NOT_TCP)
+			stat_add(ORIGIN_STAT_EGRESS_UNPARSED, 1);
+		return TC_ACT_OK;
+	}
+	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) !=
+	    (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT))
+		return TC_ACT_OK;
+	if (!find_service(p.family, p.sport, p.saddr, &service_id))
+		return TC_ACT_OK;
+
+	key.family = p.family;
+	key.local_port = p.sport;
+	key.remote_port = p.dport;
+	copy_addr(key.local_addr, p.saddr);
+	copy_addr(key.remote_addr, p.daddr);
+	handshake = bpf_map_lookup_elem(&origin_handshakes, &key);
+	if (handshake && handshake->expected_ack == p.seq + 1) {
+		/* Retransmitted SYN-ACK: the ACK cannot tell which copy it answers (Karn). */
+		handshake->flags |= ORIGIN_HANDSHAKE_RETRANSMITTED;
+		stat_add(ORIGIN_STAT_HANDSHAKES_RETRANSMITTED, 1);
+		return TC_ACT_OK;
+	}
+	fresh.synack_ns = bpf_ktime_get_ns();
+	fresh.expected_ack = p.seq + 1;
+	fresh.service_id = service_id;
+	/* BPF_ANY: a stale entry of an earlier connection on the same 4-tuple is replaced. */
+	if (bpf_map_update_elem(&origin_handshakes, &key, &fresh, BPF_ANY) == 0)
+		stat_add(ORIGIN_STAT_HANDSHAKES_TRACKED, 1);
+	else
+		stat_add(ORIGIN_STAT_HANDSHAKES_FULL, 1);
+	return TC_ACT_OK;
+}

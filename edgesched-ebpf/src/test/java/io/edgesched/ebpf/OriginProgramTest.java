@@ -1,0 +1,343 @@
+package io.edgesched.ebpf;
+
+import static io.edgesched.ebpf.TcpFrames.ACK;
+import static io.edgesched.ebpf.TcpFrames.FIN;
+import static io.edgesched.ebpf.TcpFrames.PSH;
+import static io.edgesched.ebpf.TcpFrames.SYN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgesched.ebpf.OriginHarness.Client;
+import io.edgesched.ebpf.OriginMapLayouts.Stat;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The origin tc programs run on crafted frames through BPF_PROG_TEST_RUN; counters are checked exactly. */
+@RequiresBpf
+class OriginProgramTest {
+    static final int PORT = 8080;
+    static final int SERVICE = 42;
+    static final String LOCAL4 = "192.0.2.10";
+    static final String CLIENT4 = "198.51.100.7";
+    static final String LOCAL6 = "2001:db8::10";
+    static final String CLIENT6 = "2001:db8:1::7";
+
+    private OriginHarness h;
+
+    @BeforeEach
+    void load() {
+        h = OriginHarness.load();
+        h.watchPort(PORT, SERVICE);
+    }
+
+    @AfterEach
+    void close() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    private static String local(boolean ipv4) {
+        return ipv4 ? LOCAL4 : LOCAL6;
+    }
+
+    private static String client(boolean ipv4) {
+        return ipv4 ? CLIENT4 : CLIENT6;
+    }
+
+    private static TcpFrames.Builder toService(boolean ipv4) {
+        return TcpFrames.tcp(client(ipv4), 40000, local(ipv4), PORT);
+    }
+
+    /** Stats that must be zero unless a test says otherwise. */
+    private void assertStats(Map<Stat, Long> expected) {
+        Map<Stat, Long> all = new EnumMap<>(Stat.class);
+        for (Stat stat : Stat.values()) {
+            all.put(stat, expected.getOrDefault(stat, 0L));
+        }
+        assertThat(h.stats()).isEqualTo(all);
+    }
+
+    @ParameterizedTest(name = "ipv4={0}")
+    @ValueSource(booleans = {true, false})
+    void connectionIsCountedPacketByPacket(boolean ipv4) {
+        TcpFrames.Builder syn = toService(ipv4).flags(SYN).seq(1000);
+        TcpFrames.Builder data = toService(ipv4).flags(ACK | PSH).seq(1001).ack(1).payload(100);
+        TcpFrames.Builder fin = toService(ipv4).flags(FIN | ACK).seq(1101).ack(1);
+        h.ingress(syn.build());
+        h.ingress(data.build());
+        h.ingress(fin.build());
+
+        Client c = h.client(SERVICE, PORT, client(ipv4)).orElseThrow();
+        int ipHeader = ipv4 ? 20 : 40;
+        assertThat(c.connections()).isEqualTo(1);
+        assertThat(c.packets()).isEqualTo(3);
+        assertThat(c.bytes()).isEqualTo(3L * (ipHeader + 20) + 100);
+        assertThat(c.bytes()).isEqualTo(syn.ipLength() + data.ipLength() + fin.ipLength());
+        assertThat(c.firstSeenNs()).isPositive();
+        assertThat(c.lastSeenNs()).isGreaterThanOrEqualTo(c.firstSeenNs());
+        assertThat(c.lastSynNs()).isEqualTo(c.firstSeenNs());
+        assertThat(c.rttSamples()).isZero();
+        assertThat(c.forwarded()).isFalse();
+        assertThat(h.clients()).hasSize(1);
+        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 1L));
+    }
+
+    @Test
+    void synWithAckIsNotANewConnection() {
+        h.ingress(toService(true).flags(SYN | ACK).build());
+        h.ingress(toService(true).flags(SYN).build());
+        h.ingress(toService(true).flags(SYN).build());
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().connections()).isEqualTo(2);
+    }
+
+    @Test
+    void ipv4OptionsOfEveryLengthAreSkipped() {
+        long expectedBytes = 0;
+        for (int words = 1; words <= 10; words++) {
+            byte[] options = new byte[words * 4];
+            options[0] = 1; // NOP, rest end-of-list
+            TcpFrames.Builder frame = TcpFrames.tcp(CLIENT4, 40000 + words, LOCAL4, PORT).ipv4Options(options)
+                    .payload(words);
+            h.ingress(frame.build());
+            expectedBytes += frame.ipLength();
+        }
+        Client c = h.client(SERVICE, PORT, CLIENT4).orElseThrow();
+        assertThat(c.packets()).isEqualTo(10);
+        assertThat(c.bytes()).isEqualTo(expectedBytes);
+        assertStats(Map.of(Stat.PACKETS_SEEN, 10L, Stat.MATCHED, 10L, Stat.CLIENTS_NEW, 1L));
+    }
+
+    @Test
+    void ipv6ExtensionHeadersAreWalkedUpToTheLimit() {
+        TcpFrames.Builder six = toService(false)
+                .ipv6OptionsHeader(TcpFrames.IPV6_HOP_BY_HOP, 0)
+                .ipv6OptionsHeader(TcpFrames.IPV6_DEST_OPTS, 3)
+                .ipv6OptionsHeader(TcpFrames.IPV6_ROUTING, 1)
+                .ipv6Fragment(0, true)
+                .ipv6AuthenticationHeader(3)
+                .ipv6OptionsHeader(TcpFrames.IPV6_DEST_OPTS, 0);
+        h.ingress(six.build());
+        Client c = h.client(SERVICE, PORT, CLIENT6).orElseThrow();
+        assertThat(c.packets()).isEqualTo(1);
+        assertThat(c.bytes()).isEqualTo(six.ipLength());
+
+        TcpFrames.Builder seven = toService(false);
+        for (int i = 0; i <= OriginMapLayouts.MAX_IPV6_EXT_HEADERS; i++) {
+            seven.ipv6OptionsHeader(TcpFrames.IPV6_DEST_OPTS, 0);
+        }
+        h.ingress(seven.build());
+        h.ingress(toService(false).ipv6Fragment(100, false).build());
+        assertThat(h.client(SERVICE, PORT, CLIENT6).orElseThrow().packets()).isEqualTo(1);
+        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 1L, Stat.CLIENTS_NEW, 1L,
+                Stat.UNPARSED, 2L, Stat.UNPARSED_IPV6_EXT, 1L, Stat.UNPARSED_FRAGMENT, 1L));
+    }
+
+    @Test
+    void ipv4FirstFragmentIsCountedLaterFragmentsAreNot() {
+        h.ingress(toService(true).ipv4Fragment(0, true).payload(64).build());
+        h.ingress(toService(true).ipv4Fragment(10, false).payload(64).build());
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
+        assertStats(Map.of(Stat.PACKETS_SEEN, 2L, Stat.MATCHED, 1L, Stat.CLIENTS_NEW, 1L,
+                Stat.UNPARSED, 1L, Stat.UNPARSED_FRAGMENT, 1L));
+    }
+
+    @ParameterizedTest(name = "ipv4={0}")
+    @ValueSource(booleans = {true, false})
+    void framesCutInsideTheHeadersAreCountedTruncated(boolean ipv4) {
+        long cuts = 0;
+        for (boolean tagged : new boolean[] {false, true}) {
+            TcpFrames.Builder builder = toService(ipv4).flags(SYN).payload(30);
+            if (ipv4) {
+                builder.ipv4Options(new byte[8]);
+            } else {
+                builder.ipv6OptionsHeader(TcpFrames.IPV6_HOP_BY_HOP, 1);
+            }
+            if (tagged) {
+                builder.vlan(1); // lets the test run reach cuts inside the fixed IP header, see testRunAccepts
+            }
+            byte[] full = builder.build();
+            int headersEnd = full.length - 30;
+            for (int length = TcpFrames.ETHERNET_HEADER; length < headersEnd; length++) {
+                byte[] cut = java.util.Arrays.copyOf(full, length);
+                if (OriginHarness.testRunAccepts(cut)) {
+                    h.ingress(cut);
+                    cuts++;
+                }
+            }
+        }
+        int ipHeader = ipv4 ? 20 : 40;
+        int extra = ipv4 ? 8 : 16;
+        // untagged: from the fixed IP header to the end of TCP; tagged: from the tag (4 bytes) onwards.
+        assertThat(cuts).isEqualTo((extra + 20) + (4 + ipHeader + extra + 20));
+        assertThat(h.clients()).isEmpty();
+        assertStats(Map.of(Stat.PACKETS_SEEN, cuts, Stat.UNPARSED, cuts, Stat.UNPARSED_TRUNCATED, cuts));
+    }
+
+    @Test
+    void badHeaderFieldsAreCountedUnparsed() {
+        byte[] base = toService(true).build();
+        int ip = TcpFrames.ETHERNET_HEADER;
+        List<byte[]> bad = new ArrayList<>();
+        for (int ihl = 0; ihl < 5; ihl++) {
+            byte[] f = base.clone();
+            f[ip] = (byte) (0x40 | ihl);
+            bad.add(f);
+        }
+        byte[] version = base.clone();
+        version[ip] = 0x65; // version 6 behind the IPv4 ethertype
+        bad.add(version);
+        byte[] shortTotal = base.clone();
+        shortTotal[ip + 2] = 0;
+        shortTotal[ip + 3] = 19; // total length smaller than the header
+        bad.add(shortTotal);
+        byte[] dataOffset = base.clone();
+        dataOffset[ip + 20 + 12] = 0x40; // TCP data offset 4
+        bad.add(dataOffset);
+        byte[] ipv6Version = toService(false).build();
+        ipv6Version[ip] = 0x40;
+        bad.add(ipv6Version);
+        bad.forEach(h::ingress);
+
+        long n = bad.size();
+        assertThat(h.clients()).isEmpty();
+        assertStats(Map.of(Stat.PACKETS_SEEN, n, Stat.UNPARSED, n, Stat.UNPARSED_BAD_HEADER, n));
+    }
+
+    @Test
+    void nonTcpAndNonIpAreCountedApart() {
+        h.ingress(toService(true).protocol(TcpFrames.PROTO_UDP).payload(20).build());
+        h.ingress(toService(true).protocol(TcpFrames.PROTO_ICMP).payload(20).build());
+        h.ingress(toService(false).protocol(TcpFrames.PROTO_UDP).payload(20).build());
+        h.ingress(toService(false).protocol(58).payload(20).build()); // ICMPv6
+        h.ingress(toService(false).ipv6OptionsHeader(TcpFrames.IPV6_HOP_BY_HOP, 0)
+                .protocol(TcpFrames.IPV6_NO_NEXT).build());
+        h.ingress(TcpFrames.ethernet(TcpFrames.ETHERTYPE_ARP, new byte[28]));
+        assertThat(h.clients()).isEmpty();
+        assertStats(Map.of(Stat.PACKETS_SEEN, 6L, Stat.NOT_TCP, 5L, Stat.NOT_IP, 1L));
+    }
+
+    @Test
+    void onlyWatchedPortsAndAddressesAreCounted() {
+        h.watchExact(LOCAL4, 9090, 7);          // one address only
+        h.watchExact(LOCAL4, PORT, 99);         // an exact service wins over the wildcard one
+        h.watchPort(7070, 5, true);             // IPv4 only
+
+        h.ingress(TcpFrames.tcp(CLIENT4, 1, LOCAL4, 9999).build());          // no service
+        h.ingress(TcpFrames.tcp(CLIENT4, 1, LOCAL4, 9090).build());          // 7
+        h.ingress(TcpFrames.tcp(CLIENT4, 1, "192.0.2.11", 9090).build());    // other address: none
+        h.ingress(TcpFrames.tcp(CLIENT4, 1, LOCAL4, PORT).build());          // 99
+        h.ingress(TcpFrames.tcp(CLIENT4, 1, "192.0.2.11", PORT).build());    // wildcard 42
+        h.ingress(TcpFrames.tcp(CLIENT4, 1, LOCAL4, 7070).build());          // 5
+        h.ingress(TcpFrames.tcp(CLIENT6, 1, LOCAL6, 7070).build());          // IPv6: none
+
+        assertThat(h.client(7, 9090, CLIENT4).orElseThrow().packets()).isEqualTo(1);
+        assertThat(h.client(99, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
+        assertThat(h.client(5, 7070, CLIENT4).orElseThrow().packets()).isEqualTo(1);
+        assertThat(h.clients()).hasSize(4);
+        assertStats(Map.of(Stat.PACKETS_SEEN, 7L, Stat.NOT_WATCHED, 3L, Stat.MATCHED, 4L, Stat.CLIENTS_NEW, 4L));
+    }
+
+    @Test
+    void vlanTagsInTheFrameAreSkipped() {
+        h.ingress(toService(true).vlan(10).build());
+        h.ingress(toService(false).vlan(10).vlan(20).build());
+        h.ingress(toService(true).vlan(10).vlan(20).vlan(30).build()); // a third tag is not looked into
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
+        assertThat(h.client(SERVICE, PORT, CLIENT6).orElseThrow().packets()).isEqualTo(1);
+        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 2L, Stat.CLIENTS_NEW, 2L, Stat.NOT_IP, 1L));
+    }
+
+    @Test
+    void trafficFromClusterNodesIsMarkedForwarded() {
+        String node = "198.51.100.99";
+        h.addNode(node);
+        h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).flags(SYN).build());
+        h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).payload(10).build());
+        h.ingress(toService(true).flags(SYN).build());
+
+        assertThat(h.client(SERVICE, PORT, node).orElseThrow().forwarded()).isTrue();
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().forwarded()).isFalse();
+        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 2L,
+                Stat.FORWARDED_PACKETS, 2L));
+    }
+
+    @ParameterizedTest(name = "ipv4={0}")
+    @ValueSource(booleans = {true, false})
+    void handshakeGivesOneRttSample(boolean ipv4) {
+        h.ingress(toService(ipv4).flags(SYN).seq(1000).build());
+        h.egress(TcpFrames.tcp(local(ipv4), PORT, client(ipv4), 40000).flags(SYN | ACK).seq(5000).ack(1001).build());
+        assertThat(h.handshakeCount()).isEqualTo(1);
+        h.ingress(toService(ipv4).flags(ACK).seq(1001).ack(5001).build());
+        h.ingress(toService(ipv4).flags(ACK | PSH).seq(1001).ack(5001).payload(10).build());
+
+        Client c = h.client(SERVICE, PORT, client(ipv4)).orElseThrow();
+        assertThat(c.rttSamples()).isEqualTo(1);
+        assertThat(c.srttNs()).isPositive().isLessThan(1_000_000_000L);
+        assertThat(c.rttMinNs()).isEqualTo(c.srttNs());
+        assertThat(h.handshakeCount()).isZero();
+        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 1L,
+                Stat.EGRESS_PACKETS_SEEN, 1L, Stat.HANDSHAKES_TRACKED, 1L, Stat.RTT_SAMPLES, 1L));
+    }
+
+    /** The RTT is the time from the SYN-ACK leaving to the ACK arriving; later samples are smoothed 7/8 + 1/8. */
+    @Test
+    void rttIsMeasuredFromSynAckAndSmoothed() {
+        long synAckAgo = 80_000_000L;
+        long now = System.nanoTime(); // CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns
+        // The last SYN a second ago: inside the handshake window, and safely before the coarse clock's "now".
+        h.putClient(SERVICE, PORT, CLIENT4, 8_000_000L, 8_000_000L, 1, now - 1_000_000_000L);
+        h.putHandshake(LOCAL4, PORT, CLIENT4, 40000, now - synAckAgo, 5001, SERVICE);
+        h.ingress(toService(true).flags(ACK).seq(1001).ack(5001).build());
+        long elapsed = System.nanoTime() - now;
+
+        Client c = h.client(SERVICE, PORT, CLIENT4).orElseThrow();
+        assertThat(c.rttSamples()).isEqualTo(2);
+        long smoothedLow = (7 * 8_000_000L + synAckAgo) / 8;
+        assertThat(c.srttNs()).isBetween(smoothedLow, smoothedLow + elapsed / 8 + 1);
+        assertThat(c.rttMinNs()).isEqualTo(8_000_000L);
+    }
+
+    @Test
+    void retransmittedSynAckGivesNoSample() {
+        h.ingress(toService(true).flags(SYN).seq(1000).build());
+        byte[] synAck = TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).seq(5000).ack(1001).build();
+        h.egress(synAck);
+        h.egress(synAck);
+        h.ingress(toService(true).flags(ACK).seq(1001).ack(5001).build());
+
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().rttSamples()).isZero();
+        assertThat(h.handshakeCount()).isZero();
+        assertThat(h.stat(Stat.HANDSHAKES_RETRANSMITTED)).isEqualTo(1);
+        assertThat(h.stat(Stat.RTT_SAMPLES)).isZero();
+    }
+
+    @Test
+    void ackNotAnsweringTheSynAckGivesNoSample() {
+        h.ingress(toService(true).flags(SYN).seq(1000).build());
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).seq(5000).ack(1001).build());
+        h.ingress(toService(true).flags(ACK).seq(1001).ack(4000).build());
+        h.ingress(TcpFrames.tcp(CLIENT4, 40001, LOCAL4, PORT).flags(ACK).seq(1001).ack(5001).build());
+
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().rttSamples()).isZero();
+        assertThat(h.handshakeCount()).isEqualTo(1);
+    }
+
+    @Test
+    void egressTracksOnlySynAcksOfWatchedServices() {
+        h.egress(TcpFrames.tcp(LOCAL4, 9999, CLIENT4, 40000).flags(SYN | ACK).build());   // unwatched port
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(ACK).payload(10).build()); // not a SYN-ACK
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).build().clone());
+        h.egress(java.util.Arrays.copyOf(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 1).build(), 40)); // truncated TCP
+        h.egress(TcpFrames.ethernet(TcpFrames.ETHERTYPE_ARP, new byte[28]));
+        assertThat(h.handshakeCount()).isEqualTo(1);
+        assertStats(Map.of(Stat.EGRESS_PACKETS_SEEN, 5L, Stat.HANDSHAKES_TRACKED, 1L, Stat.EGRESS_UNPARSED, 1L));
+    }
+}

@@ -1,0 +1,179 @@
+package io.edgesched.ebpf.libbpf;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.edgesched.ebpf.BpfException;
+import io.edgesched.ebpf.NoSuchInterfaceException;
+import io.edgesched.ebpf.RequiresBpf;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Real tc attachments on a veth pair between two network namespaces this test creates and removes. */
+@RequiresBpf
+class TcAttachmentTest {
+    private static final String NS_A = "esbind-a-" + ProcessHandle.current().pid();
+    private static final String NS_B = "esbind-b-" + ProcessHandle.current().pid();
+    private static final String VETH_A = "esb-va";
+    private static final String VETH_B = "esb-vb";
+    private static final String ADDR_B = "10.201.0.2";
+
+    @BeforeAll
+    static void createNamespaces() {
+        deleteNamespaces();
+        Shell.ok("ip", "netns", "add", NS_A);
+        Shell.ok("ip", "netns", "add", NS_B);
+        Shell.ok("ip", "-n", NS_A, "link", "add", VETH_A, "type", "veth", "peer", "name", VETH_B, "netns", NS_B);
+        Shell.ok("ip", "-n", NS_A, "addr", "add", "10.201.0.1/30", "dev", VETH_A);
+        Shell.ok("ip", "-n", NS_B, "addr", "add", ADDR_B + "/30", "dev", VETH_B);
+        Shell.ok("ip", "-n", NS_A, "link", "set", VETH_A, "up");
+        Shell.ok("ip", "-n", NS_B, "link", "set", VETH_B, "up");
+        Shell.ok("ip", "-n", NS_A, "link", "set", "lo", "up");
+    }
+
+    @AfterAll
+    static void deleteNamespaces() {
+        Shell.run("ip", "netns", "del", NS_A);
+        Shell.run("ip", "netns", "del", NS_B);
+    }
+
+    @Test
+    void countsPacketsInBothDirectionsAndCleansUpTheQdiscItCreated() throws Exception {
+        try (BpfObject object = TestObjects.open("count").load()) {
+            TcAttachment ingress = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_ingress"), VETH_A, TcDirection.INGRESS));
+            TcAttachment egress = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_egress"), VETH_A, TcDirection.EGRESS, 7, 3));
+            assertThat(ingress.createdHook()).isTrue();
+            assertThat(egress.createdHook()).isTrue();
+            assertThat(egress.handle()).isEqualTo(7);
+            assertThat(egress.priority()).isEqualTo(3);
+            assertThat(ingress.programId()).isPositive();
+            assertThat(ingress.namespaceId()).isNotEqualTo(NetworkNamespaces.currentId());
+            assertThat(tcFilters("ingress")).contains("count_ingress");
+            assertThat(tcFilters("egress")).contains("count_egress");
+
+            sendUdpFromA(3);
+
+            assertThat(counter(object, 0)).as("ingress packets").isGreaterThanOrEqualTo(3);
+            assertThat(counter(object, 1)).as("egress packets").isGreaterThanOrEqualTo(3);
+
+            // closed from this thread, which is not in NS_A: the attachment detaches inside NS_A
+            ingress.close();
+            ingress.close();
+            assertThat(tcFilters("ingress")).doesNotContain("count_ingress");
+            assertThat(tcFilters("egress")).as("egress stays attached").contains("count_egress");
+            assertThat(qdiscs()).contains("clsact");
+
+            egress.close();
+            assertThat(tcFilters("egress")).isBlank();
+            assertThat(qdiscs()).as("we created clsact, so we removed it").doesNotContain("clsact");
+        }
+    }
+
+    @Test
+    void leavesAPreexistingQdiscInPlace() {
+        Shell.ok("ip", "netns", "exec", NS_A, "tc", "qdisc", "add", "dev", VETH_A, "clsact");
+        try (BpfObject object = TestObjects.open("count").load()) {
+            TcAttachment ingress = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_ingress"), VETH_A, TcDirection.INGRESS));
+            assertThat(ingress.createdHook()).isFalse();
+            assertThat(tcFilters("ingress")).contains("count_ingress");
+
+            ingress.close();
+
+            assertThat(tcFilters("ingress")).isBlank();
+            assertThat(qdiscs()).as("clsact existed before, so it stays").contains("clsact");
+        } finally {
+            Shell.run("ip", "netns", "exec", NS_A, "tc", "qdisc", "del", "dev", VETH_A, "clsact");
+        }
+    }
+
+    @Test
+    void sameHandleTwiceIsRefusedWithContext() {
+        try (BpfObject object = TestObjects.open("count").load()) {
+            try (TcAttachment first = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_ingress"), VETH_A, TcDirection.INGRESS))) {
+                assertThat(first.handle()).isEqualTo(1);
+                assertThatThrownBy(() -> NetworkNamespaces.runIn(NS_A, () ->
+                        TcAttachment.attach(object.program("count_egress"), VETH_A, TcDirection.INGRESS)))
+                        .isInstanceOf(BpfException.class)
+                        .hasMessageContaining("attach tc ingress on " + VETH_A)
+                        .hasMessageContaining("EEXIST");
+                assertThat(tcFilters("ingress")).contains("count_ingress");
+            }
+            assertThat(qdiscs()).doesNotContain("clsact");
+        }
+    }
+
+    @Test
+    void unknownInterfaceIsATypedException() {
+        try (BpfObject object = TestObjects.open("count").load()) {
+            assertThatThrownBy(() -> NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_ingress"), "eth9", TcDirection.INGRESS)))
+                    .isInstanceOfSatisfying(NoSuchInterfaceException.class, e -> {
+                        assertThat(e.interfaceName()).isEqualTo("eth9");
+                        assertThat(e.errno()).isPositive();
+                    })
+                    .hasMessageContaining("no such interface 'eth9'");
+        }
+    }
+
+    @Test
+    void runInReturnsResultsPropagatesExceptionsAndRejectsUnknownNamespaces() {
+        String inside = NetworkNamespaces.runIn(NS_B, NetworkNamespaces::currentId);
+        assertThat(inside).startsWith("net:[").isNotEqualTo(NetworkNamespaces.currentId());
+        assertThat(NetworkNamespaces.runIn(NS_B, NetworkNamespaces::currentId)).isEqualTo(inside);
+
+        assertThatThrownBy(() -> NetworkNamespaces.runIn(NS_B, () -> {
+            throw new java.io.IOException("boom");
+        })).isInstanceOf(java.io.IOException.class).hasMessage("boom");
+
+        assertThatThrownBy(() -> NetworkNamespaces.runIn("esbind-missing", () -> 1))
+                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(2))
+                .hasMessageContaining("ip netns add esbind-missing");
+    }
+
+    /**
+     * Sends UDP datagrams from NS_A to a closed port in NS_B: they leave va (egress); the ARP reply and NS_B's
+     * ICMP port-unreachable answers arrive on va (ingress).
+     */
+    private static void sendUdpFromA(int datagrams) throws java.io.IOException {
+        NetworkNamespaces.runIn(NS_A, () -> {
+            try (java.net.DatagramSocket socket = new java.net.DatagramSocket()) {
+                socket.connect(new java.net.InetSocketAddress(ADDR_B, 9));
+                socket.setSoTimeout(200);
+                for (int i = 0; i < datagrams; i++) {
+                    socket.send(new java.net.DatagramPacket(new byte[] {1, 2, 3}, 3));
+                    try {
+                        socket.receive(new java.net.DatagramPacket(new byte[16], 16));
+                    } catch (java.net.PortUnreachableException | java.net.SocketTimeoutException expected) {
+                        // the ICMP answer is the point
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private static long counter(BpfObject object, int slot) {
+        byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, slot).array();
+        Optional<byte[]> value = object.map("packet_counts").lookup(key);
+        assertThat(value).isPresent();
+        return java.lang.foreign.MemorySegment.ofArray(value.get()).get(JAVA_LONG.withOrder(ByteOrder.nativeOrder())
+                .withByteAlignment(1), 0);
+    }
+
+    private static String tcFilters(String direction) {
+        return Shell.ok("ip", "netns", "exec", NS_A, "tc", "filter", "show", "dev", VETH_A, direction);
+    }
+
+    private static String qdiscs() {
+        return Shell.ok("ip", "netns", "exec", NS_A, "tc", "qdisc", "show", "dev", VETH_A);
+    }
+}
