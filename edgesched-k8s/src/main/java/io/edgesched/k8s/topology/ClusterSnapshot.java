@@ -153,8 +153,22 @@ public final class ClusterSnapshot implements ServiceResolver {
             Map<String, String> template = d.getSpec().getTemplate() == null || d.getSpec().getTemplate().getMetadata() == null
                     ? Map.of() : nullToEmpty(d.getSpec().getTemplate().getMetadata().getLabels());
             int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+            var podSpec = d.getSpec().getTemplate() == null ? null : d.getSpec().getTemplate().getSpec();
+            Map<String, String> nodeSelector = podSpec == null ? Map.of() : nullToEmpty(podSpec.getNodeSelector());
+            java.util.Set<String> tolerated = new java.util.TreeSet<>();
+            boolean toleratesAll = false;
+            if (podSpec != null && podSpec.getTolerations() != null) {
+                for (var t : podSpec.getTolerations()) {
+                    if (t.getKey() == null || t.getKey().isEmpty()) {
+                        toleratesAll |= "Exists".equals(t.getOperator());
+                    } else {
+                        tolerated.add(t.getKey());
+                    }
+                }
+            }
             ClusterWorkload w = new ClusterWorkload(id, template, replicas,
-                    running.getOrDefault(id, new TreeMap<>()), ready.getOrDefault(id, new TreeMap<>()));
+                    running.getOrDefault(id, new TreeMap<>()), ready.getOrDefault(id, new TreeMap<>()),
+                    nodeSelector, tolerated, toleratesAll);
             workloads.put(id, w);
             template.forEach((k, v) -> workloadsByLabel.computeIfAbsent(labelKey(id.namespace(), k, v), x -> new ArrayList<>()).add(w));
         }

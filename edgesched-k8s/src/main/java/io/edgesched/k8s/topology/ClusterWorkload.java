@@ -14,12 +14,19 @@ import java.util.TreeMap;
  * @param desiredReplicas    spec.replicas
  * @param runningPerNode     running pods per node, found by the Deployment's selector
  * @param readyPerNode       ready pods per node
+ * @param nodeSelector       the pod template's nodeSelector
+ * @param toleratedTaintKeys taint keys the pod template tolerates
+ * @param toleratesAllTaints a toleration with no key and operator Exists (tolerates every taint)
  */
 public record ClusterWorkload(WorkloadId id, Map<String, String> templateLabels, int desiredReplicas,
-                              SortedMap<NodeId, Integer> runningPerNode, SortedMap<NodeId, Integer> readyPerNode) {
+                              SortedMap<NodeId, Integer> runningPerNode, SortedMap<NodeId, Integer> readyPerNode,
+                              Map<String, String> nodeSelector, java.util.Set<String> toleratedTaintKeys,
+                              boolean toleratesAllTaints) {
     public ClusterWorkload {
         Objects.requireNonNull(id, "id");
         templateLabels = Map.copyOf(templateLabels);
+        nodeSelector = Map.copyOf(nodeSelector);
+        toleratedTaintKeys = java.util.Set.copyOf(toleratedTaintKeys);
         runningPerNode = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(runningPerNode));
         readyPerNode = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(readyPerNode));
     }

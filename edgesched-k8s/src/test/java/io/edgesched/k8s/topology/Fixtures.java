@@ -17,8 +17,17 @@ public final class Fixtures {
     private Fixtures() {
     }
 
+    /** Held so the level sticks (JUL keeps loggers weakly); the mock server logs every request at INFO. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    /** Call from a test class's static initializer to quiet the mock server's request log. */
+    public static void quietMockServer() {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     public static Node node(String name, String internalIp, boolean ready) {
-        return new NodeBuilder().withNewMetadata().withName(name).addToLabels("topology.kubernetes.io/zone", "z-" + name).endMetadata()
+        return new NodeBuilder().withNewMetadata().withName(name).addToLabels("topology.kubernetes.io/zone", "z-" + name)
+                .addToLabels("kubernetes.io/hostname", name).endMetadata()
                 .withNewSpec().endSpec()
                 .withNewStatus()
                 .addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress()

@@ -1,0 +1,179 @@
+package io.edgesched.k8s.controller;
+
+import io.edgesched.api.Rescheduler;
+import io.edgesched.api.control.Decision;
+import io.edgesched.api.control.DecisionListener;
+import io.edgesched.api.control.PlacementController;
+import io.edgesched.api.control.RoundReport;
+import io.edgesched.api.MoveResult;
+import io.edgesched.api.policy.LatencyAwarePolicy;
+import io.edgesched.api.policy.PolicyConfig;
+import io.edgesched.api.policy.StabilityConfig;
+import io.edgesched.api.policy.StabilityGate;
+import io.edgesched.k8s.metrics.EdgeschedMetrics;
+import io.edgesched.k8s.report.OriginReportWatcher;
+import io.edgesched.k8s.report.ReportDemandView;
+import io.edgesched.k8s.report.ReportedDemand;
+import io.edgesched.k8s.topology.ClusterSnapshot;
+import io.edgesched.k8s.topology.EngineTopology;
+import io.edgesched.k8s.topology.KubernetesTopology;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes controller: fresh OriginReports become the demand, the informer topology (plus the node RTTs
+ * the agents measured) the topology, opted-in Deployments the workloads; the engine's {@link PlacementController}
+ * decides with the latency-aware policy behind a {@link StabilityGate}, and moves go to the given rescheduler.
+ * Rounds run every interval and shortly after a new report arrives, only while {@code isLeader} says so.
+ */
+public final class ReportDrivenController implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReportDrivenController.class);
+
+    /**
+     * @param interval      time between scheduled rounds
+     * @param reportDelay   a round runs this long after a new report (reports of one period arrive together)
+     * @param rate          which reported rate counts as demand
+     */
+    public record Settings(Duration interval, Duration reportDelay, ReportedDemand.Rate rate, PolicyConfig policy,
+                           StabilityConfig stability, boolean dryRun) {
+        public Settings {
+            Objects.requireNonNull(interval, "interval");
+            Objects.requireNonNull(reportDelay, "reportDelay");
+            Objects.requireNonNull(rate, "rate");
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(stability, "stability");
+        }
+
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(15), Duration.ofSeconds(1), ReportedDemand.Rate.PACKETS,
+                    PolicyConfig.defaults(), StabilityConfig.defaults(), false);
+        }
+    }
+
+    private final KubernetesTopology topology;
+    private final OriginReportWatcher reports;
+    private final BooleanSupplier isLeader;
+    private final EdgeschedMetrics metrics;
+    private final Settings settings;
+    private final PlacementController controller;
+    private final ScheduledExecutorService executor;
+    private final AtomicBoolean roundPending = new AtomicBoolean();
+    private volatile RoundReport lastRound;
+
+    private ReportDrivenController(KubernetesTopology topology, OriginReportWatcher reports, Rescheduler rescheduler,
+                                   BooleanSupplier isLeader, EdgeschedMetrics metrics, Settings settings, Clock clock) {
+        this.topology = topology;
+        this.reports = reports;
+        this.isLeader = isLeader;
+        this.metrics = metrics;
+        this.settings = settings;
+        PlacementController.Builder b = PlacementController.builder()
+                .clock(clock)
+                .demandView(now -> ReportDemandView.demandView(ReportedDemand.from(reports.fresh(), settings.rate()), now))
+                .topology(() -> EngineTopology.topology(topology.snapshot(),
+                        ReportDemandView.latencies(ReportedDemand.from(reports.fresh(), settings.rate()))))
+                .workloads(() -> EngineTopology.workloadSpecs(topology.snapshot()))
+                .policy(new LatencyAwarePolicy(settings.policy()))
+                .gate(new StabilityGate(settings.stability(), clock))
+                .interval(settings.interval())
+                .dryRun(settings.dryRun())
+                .listener(new DecisionListener() {
+                    @Override
+                    public void onDecision(Decision d) {
+                        if (d.outcome().isMove()) {
+                            LOG.info("{}", d);
+                        } else {
+                            LOG.debug("{}", d);
+                        }
+                    }
+
+                    @Override
+                    public void onMoveResult(MoveResult result) {
+                        LOG.info("move of {} ended: {}", result.request().workload(), result);
+                    }
+                });
+        if (!settings.dryRun()) {
+            Objects.requireNonNull(rescheduler, "a rescheduler is required unless dry-run");
+            b.rescheduler(request -> metrics.track(rescheduler.move(request)));
+        }
+        this.controller = b.build();
+        this.executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("edgesched-controller").factory());
+        metrics.reportAges(() -> {
+            Instant now = clock.instant();
+            return reports.all().stream().map(r -> r.age(now)).toList();
+        }, reports.ttl());
+    }
+
+    /** Builds the controller and starts its schedule; reports arriving trigger a round after {@code reportDelay}. */
+    public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
+                                               Rescheduler rescheduler, BooleanSupplier isLeader,
+                                               EdgeschedMetrics metrics, Settings settings, Clock clock) {
+        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings, clock);
+        reports.addListener(r -> c.requestRound(settings.reportDelay()));
+        c.executor.scheduleWithFixedDelay(c::roundSafely, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+        return c;
+    }
+
+    /** Runs one round now in the caller's thread (when leader); empty when not leader. */
+    public Optional<RoundReport> runOnce() {
+        if (!isLeader.getAsBoolean()) {
+            return Optional.empty();
+        }
+        RoundReport report = controller.reconcileOnce();
+        metrics.decisionTime().record(report.took());
+        report.inputError().ifPresent(e -> LOG.warn("round {} decided nothing: {}", report.round(), e));
+        lastRound = report;
+        return Optional.of(report);
+    }
+
+    public Optional<RoundReport> lastRound() {
+        return Optional.ofNullable(lastRound);
+    }
+
+    public PlacementController placementController() {
+        return controller;
+    }
+
+    /** The cluster as this controller sees it now. */
+    public ClusterSnapshot cluster() {
+        return topology.snapshot();
+    }
+
+    private void requestRound(Duration delay) {
+        if (roundPending.compareAndSet(false, true)) {
+            try {
+                executor.schedule(() -> {
+                    roundPending.set(false);
+                    roundSafely();
+                }, delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                roundPending.set(false);
+            }
+        }
+    }
+
+    private void roundSafely() {
+        try {
+            runOnce();
+        } catch (RuntimeException e) {
+            LOG.error("placement round failed; the next one runs in {}", settings.interval(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        controller.close();
+    }
+}
