@@ -31,6 +31,10 @@ public final class NetnsLab implements AutoCloseable {
     public static final String SERVER_INTERFACE = "srv0";
     public static final String CLIENT_INTERFACE = "cli0";
     private static final AtomicInteger COUNTER = new AtomicInteger();
+    // Fixed MACs (the namespaces are private) so that neighbours can be entered up front: no ARP/ND on the
+    // path, hence no handshake delayed or retransmitted by address resolution, hence exact counts.
+    private static final String SERVER_MAC = "02:e5:00:00:00:01";
+    private static final String CLIENT_MAC = "02:e5:00:00:00:02";
 
     private final String serverNs;
     private final String clientNs;
@@ -79,13 +83,19 @@ public final class NetnsLab implements AutoCloseable {
         Commands.run("ip", "netns", "add", serverNs);
         Commands.run("ip", "netns", "add", clientNs);
         // Created inside the server namespace, so no name is ever taken in the host namespace.
-        Commands.run("ip", "-n", serverNs, "link", "add", SERVER_INTERFACE, "type", "veth",
-                "peer", "name", CLIENT_INTERFACE, "netns", clientNs);
+        Commands.run("ip", "-n", serverNs, "link", "add", SERVER_INTERFACE, "address", SERVER_MAC, "type", "veth",
+                "peer", "name", CLIENT_INTERFACE, "address", CLIENT_MAC, "netns", clientNs);
         StringBuilder server = new StringBuilder()
                 .append("link set lo up\n")
                 .append("addr add 10.213.0.1/16 dev ").append(SERVER_INTERFACE).append('\n')
                 .append("addr add fd00:213::1/64 dev ").append(SERVER_INTERFACE).append(" nodad\n")
                 .append("link set ").append(SERVER_INTERFACE).append(" up\n");
+        for (InetAddress a : clientV4) {
+            neighbour(server, a, CLIENT_MAC, SERVER_INTERFACE);
+        }
+        for (InetAddress a : clientV6) {
+            neighbour(server, a, CLIENT_MAC, SERVER_INTERFACE);
+        }
         Commands.run(List.of("ip", "-n", serverNs, "-batch", "-"), server.toString());
         StringBuilder client = new StringBuilder().append("link set lo up\n");
         for (InetAddress a : clientV4) {
@@ -98,9 +108,16 @@ public final class NetnsLab implements AutoCloseable {
         // One MSS-sized segment per skb: the observer then sees every TCP segment as one packet.
         client.append("link set ").append(CLIENT_INTERFACE).append(" gso_max_segs 1\n");
         client.append("link set ").append(CLIENT_INTERFACE).append(" up\n");
+        neighbour(client, serverV4, SERVER_MAC, CLIENT_INTERFACE);
+        neighbour(client, serverV6, SERVER_MAC, CLIENT_INTERFACE);
         Commands.run(List.of("ip", "-n", clientNs, "-batch", "-"), client.toString());
         LOG.info("netns lab {} <-> {} with {} IPv4 and {} IPv6 client addresses", serverNs, clientNs,
                 clientV4.size(), clientV6.size());
+    }
+
+    private static void neighbour(StringBuilder batch, InetAddress address, String mac, String device) {
+        batch.append("neigh replace ").append(address.getHostAddress()).append(" lladdr ").append(mac)
+                .append(" dev ").append(device).append(" nud permanent\n");
     }
 
     public String serverNs() {

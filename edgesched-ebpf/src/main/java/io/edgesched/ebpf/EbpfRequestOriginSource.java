@@ -1,0 +1,263 @@
+package io.edgesched.ebpf;
+
+import io.edgesched.api.ClientAddress;
+import io.edgesched.api.NodeId;
+import io.edgesched.api.OriginSnapshot;
+import io.edgesched.api.OriginSourceException;
+import io.edgesched.api.RequestOriginSource;
+import io.edgesched.api.WatchedService;
+import io.edgesched.ebpf.OriginMapLayouts.Stat;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel observer: tc programs on one interface's ingress and egress count, per watched service and client
+ * address, connections, packets, bytes and the handshake RTT, in bounded LRU maps that {@link #snapshot()}
+ * reads in batches. Nothing sits in the request path; the programs only read packets.
+ *
+ * <pre>{@code
+ * try (var source = EbpfRequestOriginSource.builder()
+ *         .node(NodeId.of("edge-1")).interfaceName("eth0").open()) {
+ *     source.watch(WatchedService.port(80));
+ *     OriginSnapshot snapshot = source.snapshot();
+ * }
+ * }</pre>
+ * Needs CAP_BPF and CAP_NET_ADMIN (root). Thread-safe. Failures are {@link OriginSourceException}s whose
+ * message says what failed where and what to do; the cause is the binding's typed {@link BpfException}
+ * (e.g. {@link PermissionDeniedException}, {@link NoSuchInterfaceException}).
+ */
+public final class EbpfRequestOriginSource implements RequestOriginSource {
+    private static final Logger LOG = LoggerFactory.getLogger(EbpfRequestOriginSource.class);
+
+    private final NodeId node;
+    private final OriginKernel kernel;
+    private final ServiceTable services = new ServiceTable();
+    private long clientsDeletedByUs;
+    private boolean closed;
+
+    EbpfRequestOriginSource(NodeId node, OriginKernel kernel) {
+        this.node = Objects.requireNonNull(node, "node");
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures and opens a source; {@link #open()} loads the programs and attaches them. */
+    public static final class Builder {
+        private NodeId node;
+        private String interfaceName;
+        private String networkNamespace;
+        private int clientTableSize = OriginMapLayouts.CLIENTS_MAX_ENTRIES;
+        private int handshakeTableSize = OriginMapLayouts.HANDSHAKES_MAX_ENTRIES;
+        private final Set<ClientAddress> clusterNodes = new LinkedHashSet<>();
+        private Path pinDirectory;
+
+        private Builder() {
+        }
+
+        /** The node this source reports as (required). */
+        public Builder node(NodeId node) {
+            this.node = Objects.requireNonNull(node, "node");
+            return this;
+        }
+
+        /** The interface whose traffic to observe, e.g. the node's uplink "eth0" (required). */
+        public Builder interfaceName(String interfaceName) {
+            this.interfaceName = Objects.requireNonNull(interfaceName, "interfaceName");
+            return this;
+        }
+
+        /** A named network namespace ({@code ip netns}) the interface lives in; null = this process's. */
+        public Builder networkNamespace(String networkNamespace) {
+            this.networkNamespace = networkNamespace;
+            return this;
+        }
+
+        /**
+         * How many (service, client) entries the kernel keeps; beyond it the least recently seen client is
+         * evicted and counted in {@link io.edgesched.api.OriginStats#clientTableFull()}. Default 65536.
+         */
+        public Builder clientTableSize(int entries) {
+            if (entries < 1) {
+                throw new IllegalArgumentException("client table size must be at least 1, got " + entries);
+            }
+            this.clientTableSize = entries;
+            return this;
+        }
+
+        /** Handshakes in flight tracked for RTT at once. Default 16384. */
+        public Builder handshakeTableSize(int entries) {
+            if (entries < 1) {
+                throw new IllegalArgumentException("handshake table size must be at least 1, got " + entries);
+            }
+            this.handshakeTableSize = entries;
+            return this;
+        }
+
+        /** Addresses of cluster nodes: traffic from them is relayed, marked {@code forwarded}. */
+        public Builder clusterNodes(Collection<ClientAddress> addresses) {
+            for (ClientAddress a : addresses) {
+                if (a.isPrefix()) {
+                    throw new IllegalArgumentException("cluster node address must be a full address, not " + a);
+                }
+                clusterNodes.add(a);
+            }
+            return this;
+        }
+
+        /**
+         * Pins the maps under this directory (on a bpffs, e.g. /sys/fs/bpf/edgesched/eth0) so that another
+         * process can read them with {@link PinnedOriginReader}. The pins are removed on close.
+         */
+        public Builder pinDirectory(Path directory) {
+            this.pinDirectory = directory;
+            return this;
+        }
+
+        /** Loads the programs, fills the cluster nodes, attaches to ingress and egress. */
+        public EbpfRequestOriginSource open() {
+            Objects.requireNonNull(node, "node is required");
+            if (interfaceName == null || interfaceName.isBlank()) {
+                throw new IllegalArgumentException("interfaceName is required");
+            }
+            LibbpfOriginKernel.Config config = new LibbpfOriginKernel.Config(interfaceName,
+                    Optional.ofNullable(networkNamespace), clientTableSize, handshakeTableSize,
+                    List.copyOf(clusterNodes), Optional.ofNullable(pinDirectory));
+            OriginKernel kernel;
+            try {
+                kernel = LibbpfOriginKernel.open(config);
+            } catch (NoSuchInterfaceException e) {
+                // The binding's hint speaks to binding users; this one to whoever configured the source.
+                String check = networkNamespace == null ? "ip link" : "ip -n " + networkNamespace + " link";
+                throw new OriginSourceException("attach request-origin observer: no such interface '" + interfaceName
+                        + "'" + (networkNamespace == null ? "" : " in network namespace " + networkNamespace)
+                        + " (check `" + check + "`)", e);
+            } catch (BpfException e) {
+                throw new OriginSourceException("attach request-origin observer to " + config.description() + ": "
+                        + e.getMessage(), e);
+            }
+            LOG.info("observing request origins on {} as node {} (client table {})", kernel.description(), node,
+                    clientTableSize);
+            return new EbpfRequestOriginSource(node, kernel);
+        }
+    }
+
+    @Override
+    public NodeId node() {
+        return node;
+    }
+
+    /** What the source is attached to, e.g. "eth0" or "srv0 in netns lab". */
+    public String attachedTo() {
+        return kernel.description();
+    }
+
+    @Override
+    public synchronized void watch(WatchedService service) {
+        ensureOpen();
+        ServiceTable.State next = services.withWatched(service);
+        try {
+            apply(ServiceTable.diff(services.current(), next));
+        } catch (BpfException e) {
+            throw new OriginSourceException("watch " + ServiceTable.describe(service) + " on " + kernel.description()
+                    + ": " + e.getMessage(), e);
+        }
+        services.commitWatched(service);
+    }
+
+    @Override
+    public synchronized void unwatch(int serviceId) {
+        ensureOpen();
+        WatchedService service = services.services().get(serviceId);
+        if (service == null) {
+            return;
+        }
+        try {
+            apply(ServiceTable.diff(services.current(), services.withoutWatched(serviceId)));
+            services.commitUnwatched(serviceId);
+            for (OriginKernel.RawClient client : kernel.readClients()) {
+                if (client.serviceId() == serviceId && kernel.deleteClient(client)) {
+                    clientsDeletedByUs++;
+                }
+            }
+        } catch (BpfException e) {
+            throw new OriginSourceException("unwatch " + ServiceTable.describe(service) + " on "
+                    + kernel.description() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds before it enables a port, disables a port before it removes: no packet meets a half state. */
+    private void apply(ServiceTable.Diff diff) {
+        diff.putServices().forEach(kernel::putService);
+        diff.putPorts().forEach(kernel::setPort);
+        diff.clearPorts().forEach(port -> kernel.setPort(port, ServiceTable.PortEntry.NONE));
+        diff.deleteServices().forEach(kernel::deleteService);
+    }
+
+    @Override
+    public synchronized Set<WatchedService> watched() {
+        return Set.copyOf(services.services().values());
+    }
+
+    @Override
+    public synchronized OriginSnapshot snapshot() {
+        ensureOpen();
+        try {
+            long[] stats = kernel.readStats(); // before the clients: see OriginSnapshots.toStats
+            List<OriginKernel.RawClient> clients = kernel.readClients();
+            Set<Integer> watchedIds = services.services().keySet();
+            return OriginSnapshots.build(node, kernel.generation(), clients, stats, clientsDeletedByUs,
+                    watchedIds::contains);
+        } catch (BpfException e) {
+            throw new OriginSourceException("read request origins on " + kernel.description() + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Every kernel counter (origin_stats summed over CPUs), for diagnostics beyond {@link io.edgesched.api.OriginStats}. */
+    public synchronized Map<Stat, Long> counters() {
+        ensureOpen();
+        long[] stats;
+        try {
+            stats = kernel.readStats();
+        } catch (BpfException e) {
+            throw new OriginSourceException("read counters on " + kernel.description() + ": " + e.getMessage(), e);
+        }
+        Map<Stat, Long> counters = new EnumMap<>(Stat.class);
+        for (Stat s : Stat.values()) {
+            counters.put(s, OriginSnapshots.stat(stats, s));
+        }
+        return counters;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            kernel.close();
+        } catch (BpfException e) {
+            throw new OriginSourceException("detach from " + kernel.description() + ": " + e.getMessage(), e);
+        }
+        LOG.info("detached request-origin observer from {}", kernel.description());
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("request-origin source on " + kernel.description() + " is closed");
+        }
+    }
+}
