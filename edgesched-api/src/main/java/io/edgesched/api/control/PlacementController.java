@@ -90,6 +90,8 @@ public final class PlacementController implements AutoCloseable {
     private ScheduledFuture<?> schedule;
     private boolean ownsExecutor;
     private volatile boolean closed;
+    private volatile long lastRoundStartNanos;
+    private final Duration minRoundSpacing;
 
     private PlacementController(Builder b) {
         this.clock = b.clock;
@@ -105,6 +107,7 @@ public final class PlacementController implements AutoCloseable {
         }
         this.rescheduler = b.rescheduler;
         this.interval = b.interval;
+        this.minRoundSpacing = b.minRoundSpacing;
         this.tracker = new MoveTracker(b.retry, b.settleTimeout, b.random);
         this.providedExecutor = b.executor;
         this.listeners.addAll(b.listeners);
@@ -149,7 +152,8 @@ public final class PlacementController implements AutoCloseable {
 
     /**
      * Asks for a round soon (new demand reports, topology change). Triggers that arrive while one is pending
-     * are merged into it. Needs {@link #start()}.
+     * are merged into it, and a triggered round starts no sooner than {@code minRoundSpacing} after the
+     * previous round started, so a storm of reports cannot keep a core busy. Needs {@link #start()}.
      */
     public void trigger() {
         ScheduledExecutorService ex;
@@ -161,10 +165,12 @@ public final class PlacementController implements AutoCloseable {
             ex = executor;
         }
         if (triggerPending.compareAndSet(false, true)) {
-            ex.execute(() -> {
+            long wait = lastRoundStartNanos == 0 ? 0
+                    : Math.max(0, lastRoundStartNanos + minRoundSpacing.toNanos() - System.nanoTime());
+            ex.schedule(() -> {
                 triggerPending.set(false);
                 safeRound();
-            });
+            }, wait, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -192,6 +198,7 @@ public final class PlacementController implements AutoCloseable {
 
     private RoundReport round() {
         long started = System.nanoTime();
+        lastRoundStartNanos = started;
         long round = ++rounds;
         Instant now = clock.instant();
 
@@ -208,11 +215,13 @@ public final class PlacementController implements AutoCloseable {
             stats.roundTook(took);
             String why = "reading inputs failed, nothing decided this round: " + e;
             log.warn("round {}: {}", round, why);
-            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took), Optional.of(why));
+            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took),
+                    Duration.ofNanos(took), Duration.ZERO, Optional.of(why));
             lastRound = report;
             return report;
         }
 
+        long inputsDone = System.nanoTime();
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
         Set<WorkloadId> configured = new HashSet<>(specs.size() * 2);
@@ -230,7 +239,9 @@ public final class PlacementController implements AutoCloseable {
         }
         tracker.retainOnly(configured);
 
+        long planStart = System.nanoTime();
         PlacementPlan plan = policy.plan(PlacementInput.of(now, topo, view, planned, gate));
+        long planEnd = System.nanoTime();
         List<MoveRequest> toStart = new ArrayList<>();
         int wouldMove = 0;
         for (WorkloadDecision d : plan.decisions()) {
@@ -273,7 +284,7 @@ public final class PlacementController implements AutoCloseable {
         }
         lastDecisions = Collections.unmodifiableMap(byWorkload);
         RoundReport report = new RoundReport(round, now, decisions, startedMoves, wouldMove, Duration.ofNanos(took),
-                Optional.empty());
+                Duration.ofNanos(inputsDone - started), Duration.ofNanos(planEnd - planStart), Optional.empty());
         lastRound = report;
 
         if (log.isDebugEnabled()) {
@@ -325,6 +336,10 @@ public final class PlacementController implements AutoCloseable {
     private void onMoveEnded(MoveResult result) {
         Instant now = clock.instant();
         Duration backoff = tracker.completed(result, now);
+        if (!result.isDone() && gate instanceof StabilityGate stability) {
+            // nothing moved: the dwell time must not hold back the retry or a different move
+            stability.forget(result.request().workload());
+        }
         switch (result) {
             case MoveResult.Done done -> {
                 stats.movesDone.increment();
@@ -428,6 +443,7 @@ public final class PlacementController implements AutoCloseable {
         private Rescheduler rescheduler;
         private InstantSource clock = InstantSource.system();
         private Duration interval = Duration.ofSeconds(30);
+        private Duration minRoundSpacing = Duration.ofSeconds(2);
         private boolean dryRun;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
         private Duration settleTimeout = Duration.ofMinutes(2);
@@ -518,6 +534,15 @@ public final class PlacementController implements AutoCloseable {
                 throw new IllegalArgumentException("interval must be positive, got " + interval);
             }
             this.interval = interval;
+            return this;
+        }
+
+        /** A triggered round starts at least this long after the previous round started; default 2 s. */
+        public Builder minRoundSpacing(Duration spacing) {
+            if (spacing.isNegative()) {
+                throw new IllegalArgumentException("minRoundSpacing must not be negative");
+            }
+            this.minRoundSpacing = spacing;
             return this;
         }
 

@@ -14,10 +14,12 @@ import java.util.Optional;
  * @param movesStarted moves handed to the rescheduler in this round
  * @param wouldMove    moves a dry-run controller chose and did not start
  * @param took         wall time of the round (ingest, plan, gate, starting moves)
+ * @param inputsTook   part of {@code took} spent reading demand (ingesting snapshots) and topology
+ * @param planTook     part of {@code took} spent in the policy (including the gate)
  * @param inputError   why the round decided nothing, when reading demand or topology failed
  */
 public record RoundReport(long round, Instant at, List<Decision> decisions, int movesStarted, int wouldMove,
-                          Duration took, Optional<String> inputError) {
+                          Duration took, Duration inputsTook, Duration planTook, Optional<String> inputError) {
     public RoundReport {
         decisions = List.copyOf(decisions);
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SnapshotInbox implements DemandInput {
     private final Map<NodeId, OriginSnapshot> latest = new ConcurrentHashMap<>();
-    private final Runnable onChange;
+    private volatile Runnable onChange;
 
     /** An inbox that does nothing else when a snapshot arrives. */
     public SnapshotInbox() {
@@ -41,6 +41,12 @@ public final class SnapshotInbox implements DemandInput {
             onChange.run();
         }
         return stored[0];
+    }
+
+    /** Sets what runs after a newer snapshot was stored, e.g. {@code controller::trigger} once the controller exists. */
+    public SnapshotInbox onChange(Runnable action) {
+        this.onChange = Objects.requireNonNull(action, "action");
+        return this;
     }
 
     /** Forgets a node (it left the cluster); its demand then decays away in the controller. */

@@ -4,24 +4,84 @@ import java.util.Arrays;
 
 /**
  * Chooses m distinct nodes minimising sum over entries e of w[e] * min over chosen c of lat(e, c)
- * (weighted k-median restricted to the entries' rows). Exact by enumeration when the number of
- * combinations is small, else greedy construction plus best-improvement swaps. All loops run
- * entry-outer / candidate-inner over contiguous rows of the dense matrix. Deterministic: ties go to the
- * lowest candidate index.
+ * (weighted k-median over the workload's entry nodes). Exact by enumeration when the number of combinations
+ * is small, else greedy construction plus best-improvement swaps. The instance copies the rows it needs into
+ * a contiguous entries x candidates matrix so every hot loop runs over consecutive doubles. Deterministic:
+ * ties go to the lowest candidate position (candidates are in node order).
  */
 final class KMedian {
     private KMedian() {
     }
 
-    /** The problem, with entries already reduced to rows of the dense latency matrix. */
-    record Instance(double[] lat, int n, int[] rows, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
+    /**
+     * The problem. {@code sub[rowBase[e] + p]} is the latency from entry e to candidate p; {@code cands[p]} is the
+     * candidate's node index in the topology.
+     */
+    static final class Instance {
+        final double[] sub;
+        final int[] rowBase;
+        final int nc;
+        final double[] w;
+        final int[] cands;
+        final int[] domainOf;
+        final int maxPerDomain;
+
+        Instance(double[] sub, int[] rowBase, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
+            this.sub = sub;
+            this.rowBase = rowBase;
+            this.nc = cands.length;
+            this.w = w;
+            this.cands = cands;
+            this.domainOf = domainOf;
+            this.maxPerDomain = maxPerDomain;
+        }
+
+        /**
+         * Rows {@code rows} of the dense n x n matrix, restricted to {@code cands}: the matrix itself when every
+         * node is a candidate, else a copy into a per-thread buffer.
+         */
+        static Instance of(double[] lat, int n, int[] rows, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
+            int nc = cands.length;
+            int[] rowBase = new int[rows.length];
+            if (nc == n) {
+                for (int e = 0; e < rows.length; e++) {
+                    rowBase[e] = rows[e] * n;
+                }
+                return new Instance(lat, rowBase, w, cands, domainOf, maxPerDomain);
+            }
+            double[] sub = scratch(rows.length * nc);
+            for (int e = 0; e < rows.length; e++) {
+                int base = rows[e] * n;
+                rowBase[e] = e * nc;
+                for (int p = 0; p < nc; p++) {
+                    sub[e * nc + p] = lat[base + cands[p]];
+                }
+            }
+            return new Instance(sub, rowBase, w, cands, domainOf, maxPerDomain);
+        }
+
         int entries() {
-            return rows.length;
+            return w.length;
         }
 
         double at(int entry, int candPos) {
-            return lat[rows[entry] * n + cands[candPos]];
+            return sub[rowBase[entry] + candPos];
         }
+    }
+
+    private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[0]);
+
+    /**
+     * A per-thread buffer for instance matrices: instances live only within one solve, and allocating a fresh
+     * entries x candidates matrix per workload (up to a megabyte) would churn the heap at 10k workloads.
+     */
+    private static double[] scratch(int size) {
+        double[] buffer = SCRATCH.get();
+        if (buffer.length < size) {
+            buffer = new double[Math.max(size, buffer.length + buffer.length / 2)];
+            SCRATCH.set(buffer);
+        }
+        return buffer;
     }
 
     /** Chosen candidate positions (into {@code cands}), sorted, and whether the result is proven optimal. */
@@ -30,31 +90,29 @@ final class KMedian {
 
     /** Number of distinct nodes that can be chosen at most, given the domain limit. */
     static int maxDistinct(Instance in, int k) {
-        int nc = in.cands().length;
-        if (in.maxPerDomain() >= k) {
-            return Math.min(k, nc);
+        if (in.maxPerDomain >= k) {
+            return Math.min(k, in.nc);
         }
         int[] perDomain = domainCounts(in);
         long total = 0;
-        int unlabelled = 0;
-        for (int p = 0; p < nc; p++) {
-            if (in.domainOf()[p] < 0) {
-                unlabelled++;
+        for (int d : in.domainOf) {
+            if (d < 0) {
+                total++;
             }
         }
         for (int c : perDomain) {
-            total += Math.min(c, in.maxPerDomain());
+            total += Math.min(c, in.maxPerDomain);
         }
-        return (int) Math.min(k, total + unlabelled);
+        return (int) Math.min(k, total);
     }
 
     private static int[] domainCounts(Instance in) {
         int max = -1;
-        for (int d : in.domainOf()) {
+        for (int d : in.domainOf) {
             max = Math.max(max, d);
         }
         int[] counts = new int[max + 1];
-        for (int d : in.domainOf()) {
+        for (int d : in.domainOf) {
             if (d >= 0) {
                 counts[d]++;
             }
@@ -70,27 +128,39 @@ final class KMedian {
         return c;
     }
 
-    static Result solve(Instance in, int m, int exactLimit, int swapRounds) {
-        if (m <= 0 || in.cands().length == 0) {
+    /**
+     * @param single      {@link #singleCosts} of the instance (reused, not recomputed)
+     * @param swapShortlist how many candidates (cheapest alone first) local search may swap in; entry nodes always
+     */
+    static Result solve(Instance in, double[] single, int m, int exactLimit, int swapRounds, int swapShortlist) {
+        if (m <= 0 || in.nc == 0) {
             return null;
         }
-        if (combinations(in.cands().length, m) <= exactLimit) {
+        if (m == 1 && in.maxPerDomain >= 1) {
+            int best = 0;
+            for (int p = 1; p < in.nc; p++) {
+                if (single[p] < single[best]) {
+                    best = p;
+                }
+            }
+            return new Result(new int[] {best}, single[best], true);
+        }
+        if (combinations(in.nc, m) <= exactLimit) {
             return exact(in, m);
         }
-        return heuristic(in, m, swapRounds);
+        return heuristic(in, single, m, swapRounds, shortlist(in, single, swapShortlist));
     }
 
     /** Cost of every candidate as the only chosen node, indexed by candidate position. */
     static double[] singleCosts(Instance in) {
-        int nc = in.cands().length;
+        int nc = in.nc;
         double[] cost = new double[nc];
+        double[] sub = in.sub;
         for (int e = 0; e < in.entries(); e++) {
-            int base = in.rows()[e] * in.n();
-            double w = in.w()[e];
-            int[] cands = in.cands();
-            double[] lat = in.lat();
+            int base = in.rowBase[e];
+            double w = in.w[e];
             for (int p = 0; p < nc; p++) {
-                cost[p] += w * lat[base + cands[p]];
+                cost[p] += w * sub[base + p];
             }
         }
         return cost;
@@ -103,9 +173,53 @@ final class KMedian {
             for (int p : chosen) {
                 best = Math.min(best, in.at(e, p));
             }
-            sum += in.w()[e] * best;
+            sum += in.w[e] * best;
         }
         return sum;
+    }
+
+    /**
+     * Candidate positions greedy steps after the first and local search consider: the cheapest ones alone
+     * (ties at the cut included), plus every candidate at distance 0 from an entry (the entry node itself).
+     */
+    static int[] shortlist(Instance in, double[] single, int size) {
+        int nc = in.nc;
+        if (size >= nc) {
+            int[] all = new int[nc];
+            for (int p = 0; p < nc; p++) {
+                all[p] = p;
+            }
+            return all;
+        }
+        double[] sorted = single.clone();
+        Arrays.sort(sorted);
+        double cut = sorted[size - 1];
+        boolean[] allowed = new boolean[nc];
+        for (int p = 0; p < nc; p++) {
+            allowed[p] = single[p] <= cut;
+        }
+        for (int e = 0; e < in.entries(); e++) {
+            int base = in.rowBase[e];
+            for (int p = 0; p < nc; p++) {
+                if (in.sub[base + p] == 0) {
+                    allowed[p] = true;
+                }
+            }
+        }
+        int count = 0;
+        for (boolean a : allowed) {
+            if (a) {
+                count++;
+            }
+        }
+        int[] out = new int[count];
+        int i = 0;
+        for (int p = 0; p < nc; p++) {
+            if (allowed[p]) {
+                out[i++] = p;
+            }
+        }
+        return out;
     }
 
     // ---- exact ----
@@ -119,8 +233,10 @@ final class KMedian {
     private static final class Enumeration {
         final Instance in;
         final int m;
+        final int entries;
+        final double[] byCandidate; // candidate-major copy: byCandidate[p * entries + e]
         final int[] current;
-        final double[][] minAt;   // minAt[depth][e]: min latency over the first depth chosen nodes
+        final double[][] minAt;     // minAt[depth][e]: min latency over the first depth chosen nodes
         final int[] domainUse;
         int[] bestChosen;
         double bestCost = Double.POSITIVE_INFINITY;
@@ -128,19 +244,25 @@ final class KMedian {
         Enumeration(Instance in, int m) {
             this.in = in;
             this.m = m;
+            this.entries = in.entries();
+            this.byCandidate = new double[in.nc * entries];
+            for (int e = 0; e < entries; e++) {
+                for (int p = 0; p < in.nc; p++) {
+                    byCandidate[p * entries + e] = in.at(e, p);
+                }
+            }
             this.current = new int[m];
-            this.minAt = new double[m + 1][in.entries()];
+            this.minAt = new double[m + 1][entries];
             Arrays.fill(minAt[0], Double.POSITIVE_INFINITY);
             this.domainUse = new int[domainCounts(in).length];
         }
 
         void run(int depth, int from) {
-            int nc = in.cands().length;
             if (depth == m) {
                 double sum = 0;
                 double[] mins = minAt[m];
-                for (int e = 0; e < mins.length; e++) {
-                    sum += in.w()[e] * mins[e];
+                for (int e = 0; e < entries; e++) {
+                    sum += in.w[e] * mins[e];
                 }
                 if (sum < bestCost) {
                     bestCost = sum;
@@ -148,15 +270,16 @@ final class KMedian {
                 }
                 return;
             }
-            for (int p = from; p <= nc - (m - depth); p++) {
-                int d = in.domainOf()[p];
-                if (d >= 0 && domainUse[d] >= in.maxPerDomain()) {
+            for (int p = from; p <= in.nc - (m - depth); p++) {
+                int d = in.domainOf[p];
+                if (d >= 0 && domainUse[d] >= in.maxPerDomain) {
                     continue;
                 }
                 double[] prev = minAt[depth];
                 double[] next = minAt[depth + 1];
-                for (int e = 0; e < prev.length; e++) {
-                    next[e] = Math.min(prev[e], in.at(e, p));
+                int base = p * entries;
+                for (int e = 0; e < entries; e++) {
+                    next[e] = Math.min(prev[e], byCandidate[base + e]);
                 }
                 current[depth] = p;
                 if (d >= 0) {
@@ -172,35 +295,53 @@ final class KMedian {
 
     // ---- heuristic: greedy add, then best-improvement swaps ----
 
-    static Result heuristic(Instance in, int m, int swapRounds) {
-        int nc = in.cands().length;
+    /** Greedy over {@code pool} (first pick over all candidates), then best-improvement swaps within {@code pool}. */
+    static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool) {
+        int nc = in.nc;
         int entries = in.entries();
-        double[] lat = in.lat();
-        int n = in.n();
-        int[] cands = in.cands();
+        int size = pool.length;
+        double[] sub = in.sub;
+        int[] rowBase = in.rowBase;
         int[] domainUse = new int[domainCounts(in).length];
         boolean[] inSet = new boolean[nc];
         int[] chosen = new int[m];
         double[] best = new double[entries];
         Arrays.fill(best, Double.POSITIVE_INFINITY);
-        double[] score = new double[nc];
+        double[] score = new double[size];
         for (int step = 0; step < m; step++) {
-            Arrays.fill(score, 0);
-            for (int e = 0; e < entries; e++) {
-                int base = in.rows()[e] * n;
-                double w = in.w()[e];
-                double b = best[e];
-                for (int p = 0; p < nc; p++) {
-                    score[p] += w * Math.min(b, lat[base + cands[p]]);
-                }
-            }
             int pick = -1;
-            for (int p = 0; p < nc; p++) {
-                if (inSet[p] || !domainAllows(in, domainUse, p, -1)) {
-                    continue;
+            if (step == 0) {
+                for (int p = 0; p < nc; p++) {
+                    if (domainAllows(in, domainUse, p, -1) && (pick < 0 || single[p] < single[pick])) {
+                        pick = p;
+                    }
                 }
-                if (pick < 0 || score[p] < score[pick]) {
-                    pick = p;
+            } else {
+                Arrays.fill(score, 0);
+                for (int e = 0; e < entries; e++) {
+                    int base = rowBase[e];
+                    double w = in.w[e];
+                    double b = best[e];
+                    for (int q = 0; q < size; q++) {
+                        score[q] += w * Math.min(b, sub[base + pool[q]]);
+                    }
+                }
+                int pickQ = -1;
+                for (int q = 0; q < size; q++) {
+                    int p = pool[q];
+                    if (!inSet[p] && domainAllows(in, domainUse, p, -1) && (pickQ < 0 || score[q] < score[pickQ])) {
+                        pickQ = q;
+                    }
+                }
+                if (pickQ < 0) { // the pool is exhausted under the domain limits: fall back to every candidate
+                    for (int p = 0; p < nc; p++) {
+                        if (!inSet[p] && domainAllows(in, domainUse, p, -1)) {
+                            pick = p;
+                            break;
+                        }
+                    }
+                } else {
+                    pick = pool[pickQ];
                 }
             }
             if (pick < 0) {
@@ -208,7 +349,7 @@ final class KMedian {
             }
             inSet[pick] = true;
             chosen[step] = pick;
-            int d = in.domainOf()[pick];
+            int d = in.domainOf[pick];
             if (d >= 0) {
                 domainUse[d]++;
             }
@@ -218,7 +359,7 @@ final class KMedian {
         }
         double current = cost(in, chosen);
         double[] alt = new double[entries];
-        double[] swapCost = new double[nc];
+        double[] swapCost = new double[size];
         for (int round = 0; round < swapRounds; round++) {
             double bestSwap = current;
             int bestOut = -1;
@@ -227,28 +368,28 @@ final class KMedian {
                 // alt[e]: best latency for e over the chosen set without chosen[slot]
                 Arrays.fill(alt, Double.POSITIVE_INFINITY);
                 for (int other = 0; other < m; other++) {
-                    if (other == slot) {
-                        continue;
-                    }
-                    for (int e = 0; e < entries; e++) {
-                        alt[e] = Math.min(alt[e], in.at(e, chosen[other]));
+                    if (other != slot) {
+                        for (int e = 0; e < entries; e++) {
+                            alt[e] = Math.min(alt[e], in.at(e, chosen[other]));
+                        }
                     }
                 }
                 Arrays.fill(swapCost, 0);
                 for (int e = 0; e < entries; e++) {
-                    int base = in.rows()[e] * n;
-                    double w = in.w()[e];
+                    int base = rowBase[e];
+                    double w = in.w[e];
                     double a = alt[e];
-                    for (int p = 0; p < nc; p++) {
-                        swapCost[p] += w * Math.min(a, lat[base + cands[p]]);
+                    for (int q = 0; q < size; q++) {
+                        swapCost[q] += w * Math.min(a, sub[base + pool[q]]);
                     }
                 }
-                for (int p = 0; p < nc; p++) {
+                for (int q = 0; q < size; q++) {
+                    int p = pool[q];
                     if (inSet[p] || !domainAllows(in, domainUse, p, chosen[slot])) {
                         continue;
                     }
-                    if (swapCost[p] < bestSwap - 1e-9 * Math.max(1, Math.abs(bestSwap))) {
-                        bestSwap = swapCost[p];
+                    if (swapCost[q] < bestSwap - 1e-9 * Math.max(1, Math.abs(bestSwap))) {
+                        bestSwap = swapCost[q];
                         bestOut = slot;
                         bestIn = p;
                     }
@@ -260,11 +401,11 @@ final class KMedian {
             int out = chosen[bestOut];
             inSet[out] = false;
             inSet[bestIn] = true;
-            int dOut = in.domainOf()[out];
+            int dOut = in.domainOf[out];
             if (dOut >= 0) {
                 domainUse[dOut]--;
             }
-            int dIn = in.domainOf()[bestIn];
+            int dIn = in.domainOf[bestIn];
             if (dIn >= 0) {
                 domainUse[dIn]++;
             }
@@ -278,14 +419,14 @@ final class KMedian {
 
     /** Whether adding candidate p (after removing candidate position {@code leaving}, or -1) respects the domain limit. */
     private static boolean domainAllows(Instance in, int[] domainUse, int p, int leaving) {
-        int d = in.domainOf()[p];
+        int d = in.domainOf[p];
         if (d < 0) {
             return true;
         }
         int use = domainUse[d];
-        if (leaving >= 0 && in.domainOf()[leaving] == d) {
+        if (leaving >= 0 && in.domainOf[leaving] == d) {
             use--;
         }
-        return use < in.maxPerDomain();
+        return use < in.maxPerDomain;
     }
 }

@@ -41,6 +41,8 @@ import java.util.stream.IntStream;
 public final class LatencyAwarePolicy implements PlacementPolicy {
     private static final double EPSILON = 1e-9;
     private static final long UNLIMITED = Long.MAX_VALUE / 4;
+    /** Local search swaps in only this many cheapest single candidates (plus entry nodes): keeps 1k-node rounds fast. */
+    static final int SWAP_SHORTLIST = 128;
 
     private final PolicyConfig config;
 
@@ -195,23 +197,18 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             buildEntries(p);
             int[] feasible = feasibleNodes(spec);
             p.feasibleCount = feasible.length;
-            if (feasible.length > 0 && p.rows.length > 0) {
-                KMedian.Instance all = instance(p, feasible, spec);
-                double[] single = KMedian.singleCosts(all);
-                p.bestCandidates = topCandidates(p, all, single);
-            } else {
-                p.bestCandidates = List.of();
-            }
-            if (!(p.totalRate >= config.minDemandRate()) || p.totalRate <= 0) {
+            boolean demand = p.totalRate >= config.minDemandRate() && p.totalRate > 0;
+            if (!demand) {
                 p.preset = DecisionReason.HOLD_NO_DEMAND;
+                p.bestCandidates = List.of();
                 return p;
             }
             p.currentTotal = p.current.isEmpty() ? Double.NaN : costOfPlacement(p, p.current);
+            Candidate target = solve(p, feasible, null, spec, true);
             if (p.current.isEmpty()) {
                 p.preset = DecisionReason.HOLD_NOT_RUNNING;
                 return p;
             }
-            Candidate target = solve(p, feasible, null, spec);
             if (target == null) {
                 p.preset = DecisionReason.HOLD_NO_FEASIBLE_NODE;
                 return p;
@@ -269,7 +266,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             } else {
                 Arrays.fill(domainOf, -1);
             }
-            return new KMedian.Instance(lat, n, p.rows, p.w, cands, domainOf, maxPerDomain);
+            return KMedian.Instance.of(lat, n, p.rows, p.w, cands, domainOf, maxPerDomain);
         }
 
         List<CandidateCost> topCandidates(Prepared p, KMedian.Instance in, double[] single) {
@@ -285,7 +282,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                     }
                 }
                 taken[best] = true;
-                out.add(new CandidateCost(ids.get(in.cands()[best]), (p.offset + single[best]) / total));
+                out.add(new CandidateCost(ids.get(in.cands[best]), (p.offset + single[best]) / total));
             }
             return out;
         }
@@ -294,16 +291,23 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
          * Best target for the workload among {@code cands}; {@code free} (remaining units per node) limits
          * replicas per node when given. Null when no feasible placement exists.
          */
-        Candidate solve(Prepared p, int[] cands, long[] free, WorkloadSpec spec) {
+        Candidate solve(Prepared p, int[] cands, long[] free, WorkloadSpec spec, boolean explain) {
             int units = spec.unitsPerReplica();
             int[] usable = cands;
             if (free != null) {
                 usable = Arrays.stream(cands).filter(c -> units == 0 || free[c] >= units).toArray();
             }
             if (usable.length == 0) {
+                if (explain) {
+                    p.bestCandidates = List.of();
+                }
                 return null;
             }
             KMedian.Instance in = instance(p, usable, spec);
+            double[] single = KMedian.singleCosts(in);
+            if (explain) {
+                p.bestCandidates = topCandidates(p, in, single);
+            }
             int m = KMedian.maxDistinct(in, spec.replicas());
             KMedian.Result result;
             if (p.rows.length == 0) {
@@ -313,7 +317,8 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                 }
                 result = m == 0 ? null : new KMedian.Result(firstM, 0, true);
             } else {
-                result = KMedian.solve(in, m, config.exactCombinationLimit(), config.localSearchRounds());
+                result = KMedian.solve(in, single, m, config.exactCombinationLimit(), config.localSearchRounds(),
+                        SWAP_SHORTLIST);
             }
             if (result == null) {
                 return null;
@@ -350,7 +355,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                         best = i;
                     }
                 }
-                served[best] += in.w()[e];
+                served[best] += in.w[e];
             }
             Integer[] order = new Integer[m];
             for (int i = 0; i < m; i++) {
@@ -362,7 +367,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             });
             Map<Integer, Integer> domainUse = new HashMap<>();
             for (int i = 0; i < m; i++) {
-                int d = in.domainOf()[chosen[i]];
+                int d = in.domainOf[chosen[i]];
                 if (d >= 0) {
                     domainUse.merge(d, 1, Integer::sum);
                 }
@@ -375,11 +380,11 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                     if (left == 0) {
                         break;
                     }
-                    int node = in.cands()[chosen[i]];
-                    int d = in.domainOf()[chosen[i]];
+                    int node = in.cands[chosen[i]];
+                    int d = in.domainOf[chosen[i]];
                     boolean nodeRoom = counts[i] < spec.maxReplicasPerNode()
                             && (free == null || units == 0 || free[node] >= (long) units * (counts[i] + 1));
-                    boolean domainRoom = d < 0 || domainUse.getOrDefault(d, 0) < in.maxPerDomain();
+                    boolean domainRoom = d < 0 || domainUse.getOrDefault(d, 0) < in.maxPerDomain;
                     if (nodeRoom && domainRoom) {
                         counts[i]++;
                         left--;
@@ -442,7 +447,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             boolean capacityLimited = false;
             if (!fits(target.placement, units)) {
                 capacityLimited = true;
-                target = solve(p, feasibleNodes(spec), remaining, spec);
+                target = solve(p, feasibleNodes(spec), remaining, spec, false);
                 if (target == null) {
                     reserve(p.current, units, +1);
                     return hold(p, DecisionReason.HOLD_NO_FEASIBLE_NODE, p.current, p.currentTotal, Double.NaN,

@@ -296,7 +296,7 @@ class PlacementControllerTest {
         cluster.demandAt(web, A, 10);
         CountDownLatch rounds = new CountDownLatch(2);
         PlacementController controller = cluster.controller(clock, "web").dryRun(true)
-                .interval(Duration.ofHours(1)).listener(d -> rounds.countDown()).build();
+                .interval(Duration.ofHours(1)).minRoundSpacing(Duration.ZERO).listener(d -> rounds.countDown()).build();
         assertThatThrownBy(controller::trigger).hasMessageContaining("start()");
         controller.start();     // first round at once
         controller.trigger();   // and one more

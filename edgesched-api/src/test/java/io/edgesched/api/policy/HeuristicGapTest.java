@@ -51,8 +51,8 @@ class HeuristicGapTest {
             }
             int[] domains = new int[n];
             Arrays.fill(domains, -1);
-            KMedian.Instance in = new KMedian.Instance(lat, n, rows, w, cands, domains, Integer.MAX_VALUE);
-            double heuristic = KMedian.heuristic(in, k, swapRounds).cost();
+            KMedian.Instance in = KMedian.Instance.of(lat, n, rows, w, cands, domains, Integer.MAX_VALUE);
+            double heuristic = KMedian.heuristic(in, KMedian.singleCosts(in), k, swapRounds, KMedian.shortlist(in, KMedian.singleCosts(in), 128)).cost();
             double best = bruteForce(lat, n, rows, w, k);
             double gap = best > 0 ? (heuristic - best) / best * 100 : (heuristic > 1e-9 ? 100 : 0);
             assertThat(heuristic).isGreaterThanOrEqualTo(best - 1e-6 * Math.max(1, best));

@@ -96,6 +96,9 @@ public final class EdgeSim implements Callable<Integer> {
     @Option(names = "--dwell-seconds", defaultValue = "300", description = "minimum time between two moves of a workload (default: ${DEFAULT-VALUE})")
     double dwellSeconds;
 
+    @Option(names = "--verbose", description = "log every move and retry (controller info logs) to stderr")
+    boolean verbose;
+
     @Option(names = "--sequential", description = "plan workloads on one thread (default: the common fork-join pool)")
     boolean sequential;
 
@@ -107,11 +110,25 @@ public final class EdgeSim implements Callable<Integer> {
 
     /** Runs the command; returns the exit code (0 ok, 2 bad arguments, 1 failure). */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        // controller logs (every move at info) would drown the table; --verbose brings them back
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                    java.util.Arrays.asList(args).contains("--verbose") ? "info" : "error");
+        }
         EdgeSim sim = new EdgeSim();
         sim.out = out;
         CommandLine cl = new CommandLine(sim);
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        // every argument error: what is wrong, then the usage, then exit code 2
+        cl.setParameterExceptionHandler((ex, badArgs) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("edgesched-sim: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
+            c.usage(c.getErr());
+            c.getErr().flush();
+            return 2;
+        });
         return cl.execute(args);
     }
 

@@ -58,6 +58,10 @@ final class Simulation {
     private List<OriginSnapshot> latestSnapshots = List.of();
     private Topology topology;
     private int step;
+    private RoundReport lastReport;
+    private long lastRoundCpuNanos;
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     Simulation(SimConfig config) {
         this.config = config;
@@ -155,7 +159,10 @@ final class Simulation {
         latestSnapshots = world.snapshots(clock.instant());
         refreshTopology();
 
+        long cpuBefore = PROCESS.getProcessCpuTime();
         RoundReport report = controller.reconcileOnce();
+        lastRoundCpuNanos = PROCESS.getProcessCpuTime() - cpuBefore;
+        lastReport = report;
         int moves = report.movesStarted() + report.wouldMove();
         double meanMs = world.meanLatencyMicros() / 1000;
         Double optimalMs = null;
@@ -175,6 +182,16 @@ final class Simulation {
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
                 stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight());
+    }
+
+    /** The controller's report of the last step's round (timings per phase, decisions). */
+    RoundReport lastReport() {
+        return lastReport;
+    }
+
+    /** CPU time the whole process used during the last round (all threads: planning workers, GC, JIT). */
+    long lastRoundCpuNanos() {
+        return lastRoundCpuNanos;
     }
 
     ControllerStats stats() {

@@ -1,0 +1,151 @@
+package io.edgesched.examples.sim;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EdgeSimTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Run(int exitCode, String out, String err) {
+        List<JsonNode> lines() throws Exception {
+            List<JsonNode> nodes = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                if (!line.isBlank()) {
+                    nodes.add(JSON.readTree(line));
+                }
+            }
+            return nodes;
+        }
+
+        /** The output without the only non-deterministic fields (wall-clock timings). */
+        String withoutTimings() {
+            return out.replaceAll("\"(decideMillis|meanDecideMillis|maxDecideMillis)\":[0-9.]+", "\"$1\":_");
+        }
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = EdgeSim.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "--workloads 2 --clients 10 --steps 1",                              // --nodes missing
+            "--nodes 0 --workloads 2 --clients 10 --steps 1",
+            "--nodes 3 --workloads 0 --clients 10 --steps 1",
+            "--nodes 3 --workloads 2 --clients -1 --steps 1",
+            "--nodes 3 --workloads 2 --clients 10 --steps 0",
+            "--nodes three --workloads 2 --clients 10 --steps 1",
+            "--nodes 3 --workloads 2 --clients 10 --steps 1 --fail-rate 1.5",
+            "--nodes 3 --workloads 2 --clients 10 --steps 1 --optimal best",
+            "--nodes 3 --workloads 2 --clients 10 --steps 1 --move-delay-seconds 9..2",
+            "--nodes 3 --workloads 2 --clients 10 --steps 1 --max-replicas 4",
+            "--nodes 900 --workloads 50 --clients 10 --steps 1 --optimal exact",
+            "--nodes 3 --workloads 2 --clients 10 --steps 1 --no-such-option",
+    })
+    void badArgumentsPrintUsageAndExitWith2(String args) {
+        Run r = run(args.split(" "));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("Usage: edgesched-sim");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void badArgumentSaysWhatIsWrong() {
+        assertThat(run("--nodes", "0", "--workloads", "2", "--clients", "10", "--steps", "1").err())
+                .contains("--nodes must be at least 1, got 0");
+    }
+
+    @Test
+    void jsonRunPrintsOneObjectPerStepAndASummary() throws Exception {
+        Run r = run("--nodes", "6", "--workloads", "4", "--clients", "300", "--steps", "5", "--seed", "3", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<JsonNode> lines = r.lines();
+        assertThat(lines).hasSize(6);
+        for (int i = 0; i < 5; i++) {
+            JsonNode step = lines.get(i);
+            assertThat(step.get("step").asInt()).isEqualTo(i + 1);
+            assertThat(step.get("decideMillis").isNumber()).isTrue();
+            assertThat(step.get("decideMillis").asDouble()).isGreaterThanOrEqualTo(0);
+            assertThat(step.get("moves").isInt()).isTrue();
+            assertThat(step.get("meanLatencyMs").asDouble()).isPositive();
+            // small instance: the exact optimum, which no placement can beat
+            assertThat(step.get("optimalKind").asString()).isEqualTo("exact");
+            assertThat(step.get("optimalMeanLatencyMs").asDouble())
+                    .isPositive().isLessThanOrEqualTo(step.get("meanLatencyMs").asDouble() + 1e-9);
+        }
+        JsonNode summary = lines.get(5).get("summary");
+        assertThat(summary).isNotNull();
+        assertThat(summary.get("steps").asInt()).isEqualTo(5);
+        assertThat(summary.get("moves").asLong()).isEqualTo(lines.subList(0, 5).stream().mapToLong(s -> s.get("moves").asLong()).sum());
+        assertThat(summary.get("finalMeanLatencyMs").asDouble()).isEqualTo(lines.get(4).get("meanLatencyMs").asDouble());
+        assertThat(summary.has("movesFailed")).isTrue();
+    }
+
+    @Test
+    void largeInstancesHaveNoExactOptimum() throws Exception {
+        Run r = run("--nodes", "60", "--workloads", "30", "--clients", "2000", "--steps", "2", "--json", "--optimal", "none");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode first = r.lines().get(0);
+        assertThat(first.get("optimalMeanLatencyMs").isNull()).isTrue();
+        assertThat(first.get("optimalKind").isNull()).isTrue();
+    }
+
+    @Test
+    void sameSeedSameRun_otherSeedOtherRun() {
+        String[] args = {"--nodes", "10", "--workloads", "8", "--clients", "800", "--steps", "12", "--json",
+                "--fail-rate", "0.2", "--refuse-rate", "0.1", "--jump-rate", "0.05"};
+        Run a = run(withSeed(args, "7"));
+        Run b = run(withSeed(args, "7"));
+        Run c = run(withSeed(args, "8"));
+        assertThat(a.exitCode()).isZero();
+        assertThat(a.withoutTimings()).isEqualTo(b.withoutTimings());
+        assertThat(c.withoutTimings()).isNotEqualTo(a.withoutTimings());
+    }
+
+    @Test
+    void latencyConvergesToWithinTenPercentOfTheExactOptimum() throws Exception {
+        // static clients, moves that sometimes fail or are refused: the controller must still get there
+        Run r = run("--nodes", "9", "--workloads", "12", "--clients", "2000", "--steps", "60", "--seed", "12",
+                "--jump-rate", "0", "--drift-km", "0", "--fail-rate", "0.3", "--refuse-rate", "0.1",
+                "--dwell-seconds", "60", "--optimal", "exact", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode summary = r.lines().getLast().get("summary");
+        double initial = summary.get("initialMeanLatencyMs").asDouble();
+        double last = summary.get("finalMeanLatencyMs").asDouble();
+        double optimal = summary.get("finalOptimalMeanLatencyMs").asDouble();
+        assertThat(summary.get("optimalKind").asString()).isEqualTo("exact");
+        assertThat(initial).as("the random start leaves room to improve").isGreaterThan(optimal * 1.1);
+        assertThat(last).isLessThanOrEqualTo(optimal * 1.10).isGreaterThanOrEqualTo(optimal - 1e-9);
+        assertThat(summary.get("movesFailed").asLong()).as("failures were exercised (and retried)").isPositive();
+        assertThat(summary.get("movesInFlight").asLong()).isZero();
+    }
+
+    @Test
+    void tableOutputIsReadable() {
+        Run r = run("--nodes", "4", "--workloads", "2", "--clients", "100", "--steps", "2");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("decide ms").contains("mean ms").contains("summary: latency");
+    }
+
+    private static String[] withSeed(String[] args, String seed) {
+        String[] out = java.util.Arrays.copyOf(args, args.length + 2);
+        out[args.length] = "--seed";
+        out[args.length + 1] = seed;
+        return out;
+    }
+}
