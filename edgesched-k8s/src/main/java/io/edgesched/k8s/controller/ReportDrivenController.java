@@ -17,10 +17,16 @@ import io.edgesched.k8s.report.ReportedDemand;
 import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.edgesched.k8s.topology.EngineTopology;
 import io.edgesched.k8s.topology.KubernetesTopology;
+import io.edgesched.k8s.topology.LatencyMatrixCache;
+import io.edgesched.api.topology.MissingLatency;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,15 +49,23 @@ public final class ReportDrivenController implements AutoCloseable {
      * @param interval      time between scheduled rounds
      * @param reportDelay   a round runs this long after a new report (reports of one period arrive together)
      * @param rate          which reported rate counts as demand
+     * @param latencyRefresh the node latency matrix is rebuilt at most this often (at once when nodes change)
      */
     public record Settings(Duration interval, Duration reportDelay, ReportedDemand.Rate rate, PolicyConfig policy,
-                           StabilityConfig stability, boolean dryRun) {
+                           StabilityConfig stability, boolean dryRun, Duration latencyRefresh) {
         public Settings {
+            Objects.requireNonNull(latencyRefresh, "latencyRefresh");
             Objects.requireNonNull(interval, "interval");
             Objects.requireNonNull(reportDelay, "reportDelay");
             Objects.requireNonNull(rate, "rate");
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(stability, "stability");
+        }
+
+        /** With the latency matrix refreshed every 60 s. */
+        public Settings(Duration interval, Duration reportDelay, ReportedDemand.Rate rate, PolicyConfig policy,
+                        StabilityConfig stability, boolean dryRun) {
+            this(interval, reportDelay, rate, policy, stability, dryRun, Duration.ofSeconds(60));
         }
 
         public static Settings defaults() {
@@ -77,12 +91,52 @@ public final class ReportDrivenController implements AutoCloseable {
         this.isLeader = isLeader;
         this.metrics = metrics;
         this.settings = settings;
+        this.controller = placementController(topology::snapshot, reports::fresh, rescheduler, metrics, settings, clock);
+        this.executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("edgesched-controller").factory());
+        metrics.reportAges(() -> {
+            Instant now = clock.instant();
+            return reports.all().stream().map(r -> r.age(now)).toList();
+        }, reports.ttl());
+    }
+
+    /**
+     * The engine's controller wired to Kubernetes inputs: demand from the fresh reports, topology from the cluster
+     * snapshot plus the RTTs the reports carry, one workload spec per opted-in Deployment. Exposed so that
+     * benchmarks and simulators can drive it with inputs that do not come from informers.
+     */
+    public static PlacementController placementController(Supplier<ClusterSnapshot> cluster,
+                                                          Supplier<List<OriginReportWatcher.ReceivedReport>> freshReports,
+                                                          Rescheduler rescheduler, EdgeschedMetrics metrics,
+                                                          Settings settings, Clock clock) {
+        // one ReportedDemand per round: the demand view and the topology's latencies come from the same reports
+        Map<Instant, ReportedDemand> perRound = new java.util.concurrent.ConcurrentHashMap<>();
+        Function<Instant, ReportedDemand> demandAt = now -> {
+            ReportedDemand d = perRound.get(now);
+            if (d == null) {
+                perRound.clear();
+                d = ReportedDemand.from(freshReports.get(), settings.rate());
+                perRound.put(now, d);
+            }
+            return d;
+        };
+        InstantHolder round = new InstantHolder();
+        LatencyMatrixCache latency = new LatencyMatrixCache(settings.latencyRefresh(), MissingLatency.SYMMETRIC_THEN_TRIANGLE);
         PlacementController.Builder b = PlacementController.builder()
                 .clock(clock)
-                .demandView(now -> ReportDemandView.demandView(ReportedDemand.from(reports.fresh(), settings.rate()), now))
-                .topology(() -> EngineTopology.topology(topology.snapshot(),
-                        ReportDemandView.latencies(ReportedDemand.from(reports.fresh(), settings.rate()))))
-                .workloads(() -> EngineTopology.workloadSpecs(topology.snapshot()))
+                .demandView(now -> {
+                    round.now = now;
+                    return ReportDemandView.demandView(demandAt.apply(now), now);
+                })
+                .topology(() -> {
+                    ClusterSnapshot snapshot = cluster.get();
+                    Instant at = round.now != null ? round.now : clock.instant();
+                    ReportedDemand d = round.now != null ? demandAt.apply(round.now)
+                            : ReportedDemand.from(freshReports.get(), settings.rate());
+                    return EngineTopology.topology(snapshot,
+                            latency.get(snapshot.nodes().keySet(), ReportDemandView.latencies(d), at));
+                })
+                .workloads(() -> EngineTopology.workloadSpecs(cluster.get()))
                 .policy(new LatencyAwarePolicy(settings.policy()))
                 .gate(new StabilityGate(settings.stability(), clock))
                 .interval(settings.interval())
@@ -106,13 +160,11 @@ public final class ReportDrivenController implements AutoCloseable {
             Objects.requireNonNull(rescheduler, "a rescheduler is required unless dry-run");
             b.rescheduler(request -> metrics.track(rescheduler.move(request)));
         }
-        this.controller = b.build();
-        this.executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("edgesched-controller").factory());
-        metrics.reportAges(() -> {
-            Instant now = clock.instant();
-            return reports.all().stream().map(r -> r.age(now)).toList();
-        }, reports.ttl());
+        return b.build();
+    }
+
+    private static final class InstantHolder {
+        volatile Instant now;
     }
 
     /** Builds the controller and starts its schedule; reports arriving trigger a round after {@code reportDelay}. */

@@ -28,12 +28,6 @@ public final class EngineTopology {
      * measurements given (symmetric, then triangle fill), and each managed workload's running pods per node.
      */
     public static Topology topology(ClusterSnapshot cluster, List<NodeLatency> latencies) {
-        List<NodeInfo> nodes = new ArrayList<>();
-        for (ClusterNode n : cluster.nodes().values()) {
-            TreeSet<String> blocking = new TreeSet<>();
-            n.taints().stream().filter(ClusterNode.Taint::blocksScheduling).forEach(t -> blocking.add(t.key()));
-            nodes.add(new NodeInfo(n.id(), new TreeMap<>(n.labels()), n.ready(), n.cordoned(), blocking, NodeInfo.UNLIMITED));
-        }
         LatencyMatrix.Builder matrix = LatencyMatrix.builder(cluster.nodes().keySet());
         for (NodeLatency l : latencies) {
             if (cluster.nodes().containsKey(l.from()) && cluster.nodes().containsKey(l.to()) && !l.from().equals(l.to())
@@ -41,11 +35,22 @@ public final class EngineTopology {
                 matrix.measure(l.from(), l.to(), l.rttMicros());
             }
         }
+        return topology(cluster, matrix.build(MissingLatency.SYMMETRIC_THEN_TRIANGLE));
+    }
+
+    /** The same with a latency matrix built elsewhere (e.g. a {@link LatencyMatrixCache}). */
+    public static Topology topology(ClusterSnapshot cluster, LatencyMatrix latency) {
+        List<NodeInfo> nodes = new ArrayList<>();
+        for (ClusterNode n : cluster.nodes().values()) {
+            TreeSet<String> blocking = new TreeSet<>();
+            n.taints().stream().filter(ClusterNode.Taint::blocksScheduling).forEach(t -> blocking.add(t.key()));
+            nodes.add(new NodeInfo(n.id(), new TreeMap<>(n.labels()), n.ready(), n.cordoned(), blocking, NodeInfo.UNLIMITED));
+        }
         List<Placement> placements = new ArrayList<>();
         for (ClusterWorkload w : cluster.workloads().values()) {
             placements.add(new Placement(w.id(), new TreeMap<>(w.runningPerNode())));
         }
-        return new Topology(nodes, matrix.build(MissingLatency.SYMMETRIC_THEN_TRIANGLE), placements);
+        return new Topology(nodes, latency, placements);
     }
 
     /** One spec per managed workload: its replica count, nodeSelector and tolerations. */
