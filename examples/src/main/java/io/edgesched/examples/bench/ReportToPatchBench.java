@@ -41,7 +41,12 @@ import java.util.logging.Level;
  * KubernetesRescheduler patch -> watch event seen by this runner. Between rounds the runner plays the kubelet
  * (moves the pod, marks the rollout finished) because the CRUD mock runs no controllers.
  *
- * <p>Usage: bench-report-to-patch [iterations=20] [report-delay=0ms]
+ * <p>Usage: bench-report-to-patch [iterations=10] [report-delay=0ms]
+ *
+ * <p>Known mock issue: when a client closes a watch (the rescheduler's rollout tracker does after each move), the
+ * fabric8 8.0.0 CRUD mock can block its only event loop for ~30 s (WatchEventsListener.onClosed waits for a write
+ * that needs that loop). The runner waits for each move to settle before the next measurement, so such a stall
+ * lands outside the measured window; a measurement that still caught one (> 5 s) is reported separately.
  */
 public final class ReportToPatchBench {
     static final String NS = "shop";
@@ -50,16 +55,30 @@ public final class ReportToPatchBench {
     /** Held so the level sticks: the mock logs every request at INFO through java.util.logging. */
     static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        int status;
+        try {
+            status = run(args);
+        } catch (Exception e) {
+            e.printStackTrace();
+            status = 1;
+        }
+        System.exit(status); // informer and mock threads are not daemons
+    }
+
+    static int run(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("bench.log", "warn"));
-        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         Duration reportDelay = args.length > 1 ? DurationConverter.parse(args[1]) : Duration.ZERO;
         MOCK_LOG.setLevel(Level.WARNING);
 
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
         server.init();
-        KubernetesClient client = server.createClient();
+        // Long request timeout: the mock can stall ~30 s (see above); a stall must not fail a request.
+        KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(server.createClient().getConfiguration())
+                        .withRequestTimeout(120_000).build()).build();
         for (int i = 0; i < NODES.size(); i++) {
             client.nodes().resource(SyntheticCluster.node(NODES.get(i), "10.0.0." + (i + 1))).create();
         }
@@ -116,7 +135,7 @@ public final class ReportToPatchBench {
             Thread.sleep(300);
             long t0 = System.nanoTime();
             client.resources(OriginReport.class).inNamespace(REPORTS).resource(report(target, 800)).update();
-            Long seen = patchSeenNanos.poll(30, TimeUnit.SECONDS);
+            Long seen = patchSeenNanos.poll(90, TimeUnit.SECONDS);
             if (seen == null) {
                 System.err.println("iteration " + i + ": no patch within 30 s; last round " + controller.lastRound());
                 break;
@@ -124,6 +143,7 @@ public final class ReportToPatchBench {
             latencies[done++] = seen - t0;
             playKubelet(client, target, podSeq++);
             awaitSettled(controller, target);
+            Thread.sleep(500); // let the rescheduler's rollout watches close before the next measurement
             current = target;
         }
 
@@ -135,17 +155,19 @@ public final class ReportToPatchBench {
         topology.close();
         client.close();
 
-        long[] ok = Arrays.copyOf(latencies, done);
-        Arrays.sort(ok);
+        long stallNanos = TimeUnit.SECONDS.toNanos(5);
+        long[] ok = Arrays.stream(Arrays.copyOf(latencies, done)).filter(l -> l < stallNanos).sorted().toArray();
+        long stalled = done - ok.length;
         System.out.println();
         System.out.println("report -> patch latency (CRUD mock, real policy + KubernetesRescheduler, dwell 0, report delay "
                 + reportDelay.toMillis() + " ms)");
-        System.out.printf("| moves | p50 ms | p90 ms | max ms | goal |%n|---|---|---|---|---|%n");
-        if (done > 0) {
-            System.out.printf("| %d | %.1f | %.1f | %.1f | <= 1000 ms + dwell + report delay |%n", done,
-                    ms(ok[(done - 1) / 2]), ms(ok[Math.min(done - 1, (int) Math.ceil(done * 0.9) - 1)]), ms(ok[done - 1]));
+        System.out.printf("| moves | p50 ms | p90 ms | max ms | mock stalls excluded | goal |%n|---|---|---|---|---|---|%n");
+        if (ok.length > 0) {
+            int n = ok.length;
+            System.out.printf("| %d | %.1f | %.1f | %.1f | %d | <= 1000 ms + dwell + report delay |%n", n,
+                    ms(ok[(n - 1) / 2]), ms(ok[Math.min(n - 1, (int) Math.ceil(n * 0.9) - 1)]), ms(ok[n - 1]), stalled);
         }
-        System.exit(done == iterations ? 0 : 1);
+        return done == iterations ? 0 : 1;
     }
 
     static double ms(long nanos) {
@@ -180,7 +202,7 @@ public final class ReportToPatchBench {
 
     /** Waits until the rescheduler finished the move and the controller sees the pod on the target. */
     static void awaitSettled(ReportDrivenController controller, String target) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             var w = controller.cluster().workloads().values().stream().findFirst();
             boolean onTarget = w.isPresent() && w.get().runningPerNode().containsKey(io.edgesched.api.NodeId.of(target));
@@ -189,6 +211,6 @@ public final class ReportToPatchBench {
             }
             Thread.sleep(20);
         }
-        throw new IllegalStateException("the move to " + target + " did not settle within 30 s");
+        throw new IllegalStateException("the move to " + target + " did not settle within 120 s");
     }
 }
