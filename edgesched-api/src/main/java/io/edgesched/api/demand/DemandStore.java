@@ -25,19 +25,20 @@ import java.util.Optional;
  * thread ingests and reads.
  *
  * <p><b>Rates.</b> For each record the store keeps the previous counter (per node, by a 64-bit fingerprint of
- * service, port and client) and turns the increase over the node's snapshot interval dt into a rate
- * d/dt that enters an exponentially decayed average with the configured half-life:
+ * service, port and client, with the snapshot it came from) and turns the increase d over the time dt since
+ * that baseline into a rate d/dt that enters an exponentially decayed average with the configured half-life:
  * {@code rate = rate * e^(-lambda*elapsed) + (1 - e^(-lambda*dt)) * d/dt}. A client that stops sending decays
- * towards zero; a constant rate r converges to r.
+ * towards zero; a constant rate r converges to r. A record missing from a snapshot keeps its baseline for a
+ * while, so a partial read loses nothing.
  *
- * <p><b>Resets.</b> When the snapshot generation changes (agent restarted) the old baselines are dropped; when
- * a counter goes down (kernel entry evicted and re-created) the record counts as reset. In both cases, and
- * for records never seen before, the current counter is counted only if the record's first packet came
- * after the node's previous snapshot (so its whole count belongs to this interval); otherwise it only sets a
- * baseline. Rates therefore never go negative and a restart never shows up as a spike.
+ * <p><b>Resets.</b> When the snapshot generation changes (agent restarted) or the monotonic clock goes back
+ * (reboot) the old baselines are dropped; when a counter goes down (kernel entry evicted and re-created) the
+ * record counts as reset, and its counter counts in full only if its first packet came after the baseline.
+ * A record without baseline counts in full only if its first packet came after the node's previous read;
+ * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
  * <p><b>Memory.</b> Aggregates live in primitive arrays (40 bytes per slot, 75 % max load); baselines cost
- * 16 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
+ * 20 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
  */
@@ -48,6 +49,7 @@ public final class DemandStore {
     private final ServiceCatalog catalog;
     private final DemandConfig config;
     private final double lambdaPerTick;
+    private final double lambdaPerSecond;
     private final Map<WorkloadId, Integer> workloadIndex = new HashMap<>();
     private final List<WorkloadId> workloads = new ArrayList<>();
     private final Map<NodeId, Integer> nodeIndex = new HashMap<>();
@@ -73,27 +75,53 @@ public final class DemandStore {
         this.config = Objects.requireNonNull(config, "config");
         double halfLifeTicks = config.halfLife().toNanos() / (double) NANOS_PER_TICK;
         this.lambdaPerTick = Math.log(2) / halfLifeTicks;
+        this.lambdaPerSecond = Math.log(2) / (config.halfLife().toNanos() / 1e9);
     }
 
     public DemandConfig config() {
         return config;
     }
 
+    /** Snapshots a carried-over baseline may be old at most (besides {@link DemandConfig#staleAfter}). */
+    private static final int BASELINE_RING = 64;
+
     /** What the store knows about one node's source between snapshots. */
     private static final class NodeState {
         boolean seen;
         long generation;
+        int sequence;                                  // of the last snapshot ingested
+        final long[] monoBySequence = new long[BASELINE_RING];
+        final long[] wallBySequence = new long[BASELINE_RING]; // nanos since the store's epoch
         long monotonicNanos;
         Instant takenAt;
         CounterBaselines baselines = new CounterBaselines(0);
+
+        /** Seconds between an earlier snapshot of this node and now: monotonic clock, else wall clock. */
+        double secondsSince(int earlierSequence, long nowMono, long nowWall) {
+            int i = Math.floorMod(earlierSequence, BASELINE_RING);
+            long mono = nowMono - monoBySequence[i];
+            return (mono > 0 ? mono : nowWall - wallBySequence[i]) / 1e9;
+        }
+
+        boolean remembers(int earlierSequence) {
+            return earlierSequence > sequence - BASELINE_RING && earlierSequence <= sequence;
+        }
+
+        long monoOf(int earlierSequence) {
+            return monoBySequence[Math.floorMod(earlierSequence, BASELINE_RING)];
+        }
     }
 
-    /** Adds one node's snapshot. Snapshots of one node must come in time order; older ones are ignored and counted. */
+    /**
+     * Adds one node's snapshot. Snapshots of one node must come in time order; older ones are ignored and
+     * counted ({@link DemandStats#staleOutOfOrder()}).
+     */
     public void ingest(OriginSnapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
         if (epoch == null) {
             epoch = snapshot.takenAt();
         }
+        rebaseIfNeeded(snapshot.takenAt());
         int node = nodeIndex(snapshot.node());
         NodeState state = nodeStates.get(node);
         if (state.seen && !snapshot.takenAt().isAfter(state.takenAt)) {
@@ -109,16 +137,22 @@ public final class DemandStore {
             LOG.debug("origin source on {} restarted (generation {} -> {}): counter baselines dropped",
                     snapshot.node(), state.generation, snapshot.generation());
         }
-        // Counters may be counted in full only for records whose first packet came after the previous read on
-        // the same boot (same monotonic clock).
-        boolean sameBoot = state.seen && snapshot.monotonicNanos() >= state.monotonicNanos;
+        long nowMono = snapshot.monotonicNanos();
+        long nowWall = Duration.between(epoch, snapshot.takenAt()).toNanos();
+        // A monotonic clock that went back means the node rebooted: nothing before can be compared.
+        boolean sameBoot = state.seen && nowMono >= state.monotonicNanos;
+        CounterBaselines previous = restarted || !sameBoot ? new CounterBaselines(0) : state.baselines;
+        int previousSequence = state.sequence;
         long previousMono = state.monotonicNanos;
-        CounterBaselines previous = restarted ? new CounterBaselines(0) : state.baselines;
-        CounterBaselines next = new CounterBaselines(snapshot.records().size());
-        double dtSeconds = state.seen ? Duration.between(state.takenAt, snapshot.takenAt()).toNanos() / 1e9 : 0;
+        double nodeSeconds = state.seen ? state.secondsSince(previousSequence, nowMono, nowWall) : 0;
+        double nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
+        int sequence = previousSequence + 1;
+        CounterBaselines next = new CounterBaselines(Math.max(snapshot.records().size(), previous.size()));
         int tick = tick(snapshot.takenAt());
-        double alpha = state.seen ? 1 - Math.exp(-lambdaPerTick * dtSeconds * 10) : 0;
         Map<Long, Integer> resolved = new HashMap<>();
+        boolean haveLast = false;
+        long lastServiceKey = 0;
+        int lastWorkload = -1;
 
         for (OriginRecord r : snapshot.records()) {
             records++;
@@ -127,7 +161,17 @@ public final class DemandStore {
                 continue;
             }
             long serviceKey = ((long) r.serviceId() << 32) | (r.localPort() & 0xffffffffL);
-            int wl = resolved.computeIfAbsent(serviceKey, k -> workloadIndex(snapshot.node(), r.serviceId(), r.localPort()));
+            int wl;
+            if (haveLast && serviceKey == lastServiceKey) { // records usually come grouped by service
+                wl = lastWorkload;
+            } else {
+                // fmix64 is a bijection: a well-spread map key without false matches
+                wl = resolved.computeIfAbsent(CounterBaselines.mix(serviceKey),
+                        k -> workloadIndex(snapshot.node(), r.serviceId(), r.localPort()));
+                haveLast = true;
+                lastServiceKey = serviceKey;
+                lastWorkload = wl;
+            }
             if (wl < 0) {
                 unresolved++;
                 continue;
@@ -141,20 +185,28 @@ public final class DemandStore {
             long fingerprint = CounterBaselines.mix(serviceKey ^ CounterBaselines.mix(rawHi + 31 * rawPrefix))
                     ^ CounterBaselines.mix(rawLo * 0x9E3779B97F4A7C15L + (ipv6 ? 1 : 0));
             long counter = counter(r);
-            long before = previous.get(fingerprint);
-            next.put(fingerprint, counter);
-            long delta;
-            boolean newSinceLastRead = sameBoot && r.firstSeenNanos() >= previousMono;
-            if (before >= 0 && counter >= before) {
-                delta = counter - before;
-            } else if (before >= 0) {
-                counterResets++;
-                delta = newSinceLastRead ? counter : 0;
-            } else if (newSinceLastRead) {
+            next.put(fingerprint, counter, sequence);
+
+            // The increase since the baseline, and the seconds it accrued over. Whole counters count only when
+            // the record's first packet came after the moment its count could have started unseen.
+            long delta = 0;
+            double seconds = nodeSeconds;
+            int at = previous.find(fingerprint);
+            if (at >= 0 && state.remembers(previous.sequenceAt(at))) {
+                int baseSequence = previous.sequenceAt(at);
+                seconds = baseSequence == previousSequence ? nodeSeconds
+                        : state.secondsSince(baseSequence, nowMono, nowWall);
+                long before = previous.valueAt(at);
+                if (counter >= before) {
+                    delta = counter - before;
+                } else {
+                    counterResets++;
+                    delta = r.firstSeenNanos() >= state.monoOf(baseSequence) ? counter : 0;
+                }
+            } else if (sameBoot && r.firstSeenNanos() >= previousMono) {
                 delta = counter;
             } else {
                 baselineOnly++;
-                delta = 0;
             }
 
             int prefix = Math.min(rawPrefix, ipv6 ? config.ipv6PrefixBits() : config.ipv4PrefixBits());
@@ -176,9 +228,9 @@ public final class DemandStore {
                     slot = table.insert(wl, meta, h, l, tick);
                 }
             }
-            if (delta > 0 && dtSeconds > 0) {
-                double decayed = decayed(slot, tick);
-                table.rate[slot] = (float) (decayed + alpha * delta / dtSeconds);
+            if (delta > 0 && seconds > 0) {
+                double alpha = seconds == nodeSeconds ? nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
+                table.rate[slot] = (float) (decayed(slot, tick) + alpha * delta / seconds);
                 table.rateTick[slot] = tick;
                 table.lastActiveTick[slot] = tick;
             }
@@ -188,9 +240,23 @@ public final class DemandStore {
                         : (float) (old + config.rttSmoothing() * (r.rttMicros() - old));
             }
         }
+        // Carry over baselines of records this snapshot did not list, while they are recent enough.
+        double staleSeconds = config.staleAfter().toNanos() / 1e9;
+        for (int i = 0; i < previous.capacity(); i++) {
+            if (previous.occupied(i) && next.find(previous.keyAt(i)) < 0) {
+                int seq = previous.sequenceAt(i);
+                if (state.remembers(seq) && seq > sequence - BASELINE_RING
+                        && state.secondsSince(seq, nowMono, nowWall) <= staleSeconds) {
+                    next.put(previous.keyAt(i), previous.valueAt(i), seq);
+                }
+            }
+        }
         state.seen = true;
         state.generation = snapshot.generation();
-        state.monotonicNanos = snapshot.monotonicNanos();
+        state.sequence = sequence;
+        state.monoBySequence[Math.floorMod(sequence, BASELINE_RING)] = nowMono;
+        state.wallBySequence[Math.floorMod(sequence, BASELINE_RING)] = nowWall;
+        state.monotonicNanos = nowMono;
         state.takenAt = snapshot.takenAt();
         state.baselines = next;
     }
@@ -202,8 +268,9 @@ public final class DemandStore {
     }
 
     /**
-     * Drops idle aggregates and enforces top-N per workload, folding what it removes into "other clients".
-     * Call once per decision round (the view does not call it).
+     * Drops idle aggregates and the counter baselines of nodes silent for longer than {@code staleAfter}, and
+     * enforces top-N per workload, folding what it removes into "other clients". Call once per decision round
+     * (the view does not call it).
      */
     public void maintain(Instant now) {
         if (epoch == null) {
@@ -211,6 +278,13 @@ public final class DemandStore {
         }
         int nowTick = tick(now);
         long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
+        // A node that sent nothing for staleAfter (removed, or its agent gone) no longer needs its baselines.
+        for (NodeState state : nodeStates) {
+            if (state.seen && state.baselines.size() > 0
+                    && Duration.between(state.takenAt, now).compareTo(config.staleAfter()) > 0) {
+                state.baselines = new CounterBaselines(0);
+            }
+        }
         AggregateTable old = table;
         int cap = old.capacity();
         boolean[] drop = new boolean[cap];
@@ -226,45 +300,43 @@ public final class DemandStore {
                 perWorkload[old.workload[i]]++;
             }
         }
-        // Top-N: collect the slots of workloads over the limit, keep the N largest, fold the rest.
-        Map<Integer, List<Integer>> over = new HashMap<>();
+        // Top-N: group the slots of workloads over the limit (counting sort by workload), order each group by
+        // decayed rate (ties by slot position: the same history gives the same table), fold all after the first N.
+        int limit = config.maxClientsPerWorkload();
+        int[] offset = new int[perWorkload.length + 1];
         for (int w = 0; w < perWorkload.length; w++) {
-            if (perWorkload[w] > config.maxClientsPerWorkload()) {
-                over.put(w, new ArrayList<>(perWorkload[w]));
-            }
+            offset[w + 1] = offset[w] + (perWorkload[w] > limit ? perWorkload[w] : 0);
         }
         List<Integer> folded = new ArrayList<>();
-        if (!over.isEmpty()) {
+        if (offset[perWorkload.length] > 0) {
+            long[] keys = new long[offset[perWorkload.length]];
+            int[] fillAt = Arrays.copyOf(offset, perWorkload.length);
             for (int i = 0; i < cap; i++) {
-                if (old.workload[i] >= 0 && !drop[i] && !isOther(old, i)) {
-                    List<Integer> list = over.get(old.workload[i]);
-                    if (list != null) {
-                        list.add(i);
-                    }
+                int w = old.workload[i];
+                if (w >= 0 && !drop[i] && !isOther(old, i) && perWorkload[w] > limit) {
+                    int rateBits = Float.floatToIntBits((float) decayedIn(old, i, nowTick)); // >= 0: monotonic
+                    keys[fillAt[w]++] = ((long) (Integer.MAX_VALUE - rateBits) << 32) | i;
                 }
             }
-            for (List<Integer> list : over.values()) {
-                list.sort((a, b) -> {
-                    int c = Double.compare(decayedIn(old, b, nowTick), decayedIn(old, a, nowTick));
-                    if (c != 0) {
-                        return c;
+            for (int w = 0; w < perWorkload.length; w++) {
+                if (offset[w + 1] > offset[w]) {
+                    Arrays.sort(keys, offset[w], offset[w + 1]);
+                    for (int j = offset[w] + limit; j < offset[w + 1]; j++) {
+                        int i = (int) keys[j];
+                        drop[i] = true;
+                        folded.add(i);
+                        foldedTopN++;
                     }
-                    c = Integer.compare(old.nodeMeta[a], old.nodeMeta[b]);
-                    if (c != 0) {
-                        return c;
-                    }
-                    c = Long.compareUnsigned(old.hi[a], old.hi[b]);
-                    return c != 0 ? c : Long.compareUnsigned(old.lo[a], old.lo[b]);
-                });
-                for (int j = config.maxClientsPerWorkload(); j < list.size(); j++) {
-                    int i = list.get(j);
-                    drop[i] = true;
-                    folded.add(i);
-                    foldedTopN++;
                 }
             }
         }
-        AggregateTable fresh = new AggregateTable(old.size());
+        int survivors = 0;
+        for (int i = 0; i < cap; i++) {
+            if (old.workload[i] >= 0 && !drop[i]) {
+                survivors++;
+            }
+        }
+        AggregateTable fresh = new AggregateTable(survivors + Math.min(folded.size(), survivors / 4 + 16));
         for (int i = 0; i < cap; i++) {
             if (old.workload[i] >= 0 && !drop[i]) {
                 fresh.copyFrom(old, i);
@@ -423,6 +495,31 @@ public final class DemandStore {
 
     private static boolean isOther(AggregateTable t, int i) {
         return AggregateTable.prefixOf(t.nodeMeta[i]) == 0 && !AggregateTable.ipv6Of(t.nodeMeta[i]);
+    }
+
+    /**
+     * Times are int ticks (0.1 s) since the epoch: after ~3.4 years of running, move the epoch forward so they
+     * never overflow.
+     */
+    private void rebaseIfNeeded(Instant t) {
+        long ticks = Duration.between(epoch, t).toNanos() / NANOS_PER_TICK;
+        if (ticks < (1L << 30)) {
+            return;
+        }
+        int shift = 1 << 29;
+        epoch = epoch.plusNanos(shift * NANOS_PER_TICK);
+        for (int i = 0; i < table.capacity(); i++) {
+            if (table.workload[i] >= 0) {
+                table.rateTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.rateTick[i] - shift);
+                table.lastActiveTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastActiveTick[i] - shift);
+            }
+        }
+        for (NodeState s : nodeStates) {
+            for (int i = 0; i < BASELINE_RING; i++) {
+                s.wallBySequence[i] -= shift * NANOS_PER_TICK;
+            }
+        }
+        LOG.debug("demand store time base moved forward to {}", epoch);
     }
 
     private int tick(Instant t) {

@@ -20,15 +20,17 @@ final class KMedian {
     static final class Instance {
         final double[] sub;
         final int[] rowBase;
+        final int[] entryPos;  // candidate position of each entry's own node, -1 when it is not a candidate
         final int nc;
         final double[] w;
         final int[] cands;
         final int[] domainOf;
         final int maxPerDomain;
 
-        Instance(double[] sub, int[] rowBase, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
+        Instance(double[] sub, int[] rowBase, int[] entryPos, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
             this.sub = sub;
             this.rowBase = rowBase;
+            this.entryPos = entryPos;
             this.nc = cands.length;
             this.w = w;
             this.cands = cands;
@@ -43,11 +45,15 @@ final class KMedian {
         static Instance of(double[] lat, int n, int[] rows, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
             int nc = cands.length;
             int[] rowBase = new int[rows.length];
+            int[] entryPos = new int[rows.length];
+            for (int e = 0; e < rows.length; e++) {
+                entryPos[e] = Math.max(-1, Arrays.binarySearch(cands, rows[e])); // cands are sorted
+            }
             if (nc == n) {
                 for (int e = 0; e < rows.length; e++) {
                     rowBase[e] = rows[e] * n;
                 }
-                return new Instance(lat, rowBase, w, cands, domainOf, maxPerDomain);
+                return new Instance(lat, rowBase, entryPos, w, cands, domainOf, maxPerDomain);
             }
             double[] sub = scratch(rows.length * nc);
             for (int e = 0; e < rows.length; e++) {
@@ -57,7 +63,7 @@ final class KMedian {
                     sub[e * nc + p] = lat[base + cands[p]];
                 }
             }
-            return new Instance(sub, rowBase, w, cands, domainOf, maxPerDomain);
+            return new Instance(sub, rowBase, entryPos, w, cands, domainOf, maxPerDomain);
         }
 
         int entries() {
@@ -148,7 +154,47 @@ final class KMedian {
         if (combinations(in.nc, m) <= exactLimit) {
             return exact(in, m);
         }
-        return heuristic(in, single, m, swapRounds, shortlist(in, single, swapShortlist));
+        int[] pool = shortlist(in, single, swapShortlist);
+        Result fromGreedy = heuristic(in, single, m, swapRounds, pool, new int[0]);
+        Result fromTraffic = heuristic(in, single, m, swapRounds, pool, busiestEntries(in, m));
+        if (fromGreedy == null) {
+            return fromTraffic;
+        }
+        return fromTraffic != null && fromTraffic.cost() < fromGreedy.cost() - 1e-9 * Math.max(1, fromGreedy.cost())
+                ? fromTraffic : fromGreedy;
+    }
+
+    /**
+     * A second, different start for local search: the candidates that are the m busiest entry nodes themselves
+     * (the follow-the-traffic placement), within domain limits; fewer when fewer entries are candidates.
+     */
+    static int[] busiestEntries(Instance in, int m) {
+        Integer[] order = new Integer[in.entries()];
+        for (int e = 0; e < order.length; e++) {
+            order[e] = e;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(in.w[b], in.w[a]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        int[] picked = new int[m];
+        int count = 0;
+        int[] domainUse = new int[domainCounts(in).length];
+        boolean[] used = new boolean[in.nc];
+        for (int e : order) {
+            if (count == m) {
+                break;
+            }
+            int p = in.entryPos[e];
+            if (p >= 0 && !used[p] && domainAllows(in, domainUse, p, -1)) {
+                used[p] = true;
+                picked[count++] = p;
+                if (in.domainOf[p] >= 0) {
+                    domainUse[in.domainOf[p]]++;
+                }
+            }
+        }
+        return Arrays.copyOf(picked, count);
     }
 
     /** Cost of every candidate as the only chosen node, indexed by candidate position. */
@@ -180,7 +226,7 @@ final class KMedian {
 
     /**
      * Candidate positions greedy steps after the first and local search consider: the cheapest ones alone
-     * (ties at the cut included), plus every candidate at distance 0 from an entry (the entry node itself).
+     * (ties at the cut included), plus every entry node that is a candidate.
      */
     static int[] shortlist(Instance in, double[] single, int size) {
         int nc = in.nc;
@@ -198,12 +244,9 @@ final class KMedian {
         for (int p = 0; p < nc; p++) {
             allowed[p] = single[p] <= cut;
         }
-        for (int e = 0; e < in.entries(); e++) {
-            int base = in.rowBase[e];
-            for (int p = 0; p < nc; p++) {
-                if (in.sub[base + p] == 0) {
-                    allowed[p] = true;
-                }
+        for (int pos : in.entryPos) {
+            if (pos >= 0) {
+                allowed[pos] = true;
             }
         }
         int count = 0;
@@ -295,13 +338,22 @@ final class KMedian {
 
     // ---- heuristic: greedy add, then best-improvement swaps ----
 
-    /** Greedy over {@code pool} (first pick over all candidates), then best-improvement swaps within {@code pool}. */
-    static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool) {
+    /**
+     * Starts from {@code seed} (distinct, domain-feasible candidate positions), adds greedily over {@code pool}
+     * (a first pick over all candidates), then improves by best-improvement swaps within {@code pool}.
+     */
+    static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed) {
         int nc = in.nc;
         int entries = in.entries();
         int size = pool.length;
-        double[] sub = in.sub;
-        int[] rowBase = in.rowBase;
+        // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
+        double[] poolLat = new double[entries * size];
+        for (int e = 0; e < entries; e++) {
+            int base = in.rowBase[e];
+            for (int q = 0; q < size; q++) {
+                poolLat[e * size + q] = in.sub[base + pool[q]];
+            }
+        }
         int[] domainUse = new int[domainCounts(in).length];
         boolean[] inSet = new boolean[nc];
         int[] chosen = new int[m];
@@ -310,7 +362,9 @@ final class KMedian {
         double[] score = new double[size];
         for (int step = 0; step < m; step++) {
             int pick = -1;
-            if (step == 0) {
+            if (step < seed.length) {
+                pick = seed[step];
+            } else if (step == 0) {
                 for (int p = 0; p < nc; p++) {
                     if (domainAllows(in, domainUse, p, -1) && (pick < 0 || single[p] < single[pick])) {
                         pick = p;
@@ -319,11 +373,11 @@ final class KMedian {
             } else {
                 Arrays.fill(score, 0);
                 for (int e = 0; e < entries; e++) {
-                    int base = rowBase[e];
+                    int base = e * size;
                     double w = in.w[e];
                     double b = best[e];
                     for (int q = 0; q < size; q++) {
-                        score[q] += w * Math.min(b, sub[base + pool[q]]);
+                        score[q] += w * Math.min(b, poolLat[base + q]);
                     }
                 }
                 int pickQ = -1;
@@ -376,11 +430,11 @@ final class KMedian {
                 }
                 Arrays.fill(swapCost, 0);
                 for (int e = 0; e < entries; e++) {
-                    int base = rowBase[e];
+                    int base = e * size;
                     double w = in.w[e];
                     double a = alt[e];
                     for (int q = 0; q < size; q++) {
-                        swapCost[q] += w * Math.min(a, sub[base + pool[q]]);
+                        swapCost[q] += w * Math.min(a, poolLat[base + q]);
                     }
                 }
                 for (int q = 0; q < size; q++) {

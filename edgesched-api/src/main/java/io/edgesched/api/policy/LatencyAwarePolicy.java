@@ -459,7 +459,9 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             if (target.placement.sameNodesAs(p.current) || best >= current - EPSILON * Math.max(1, current)) {
                 reserve(p.current, units, +1);
                 return hold(p, DecisionReason.HOLD_AT_OPTIMUM, p.current, p.currentTotal, p.currentTotal,
-                        target.exact, capacityLimited, "current placement is already the cheapest feasible one");
+                        target.exact, capacityLimited, target.exact
+                                ? "current placement is already the cheapest feasible one"
+                                : "no cheaper placement found (heuristic search)");
             }
             DecisionReason reason = gate.admit(spec.workload(), current, best);
             String detail = String.format(Locale.ROOT, "%s %s -> %s: mean latency %.0f -> %.0f us (-%.1f%%)",

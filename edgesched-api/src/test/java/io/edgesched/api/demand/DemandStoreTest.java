@@ -231,6 +231,12 @@ class DemandStoreTest {
         store.maintain(time(100));
         assertThat(store.aggregateCount()).isEqualTo(1);
         assertThat(store.stats().evictedStale()).isEqualTo(1);
+        store.maintain(time(1000)); // the node went silent: its baselines and aggregates go too
+        assertThat(store.aggregateCount()).isZero();
+        long baselineOnly = store.stats().baselineOnly();
+        store.ingest(at("n1", 1005, 1, record(8080, "10.0.0.1", 5000, 1)));
+        assertThat(store.stats().baselineOnly()).isEqualTo(baselineOnly + 1); // no baseline left to compare with
+        assertThat(rate(store, 1005, WEB, "n1")).isZero();
         assertThat(store.topClients(WEB, 5, time(100))).extracting(ClientDemand::client)
                 .containsExactly(ClientAddress.parse("10.0.0.1"));
     }
@@ -246,5 +252,18 @@ class DemandStoreTest {
         store.ingest(new OriginSnapshot(NodeId.of("n1"), time(0), 0, 1, records, OriginStats.EMPTY));
         assertThat(store.aggregateCount()).isEqualTo(10_000);
         assertThat(store.estimatedMemoryBytes()).isGreaterThan(empty).isLessThan(10_000L * 100);
+    }
+
+    @Test
+    void yearsOfRunningDoNotOverflowItsClock() {
+        DemandStore store = new DemandStore(CATALOG, CONFIG);
+        double fourYears = 4 * 365.25 * 86400;
+        for (int t = 0; t <= 300; t += 5) {
+            store.ingest(at("n1", t, 1, record(8080, "10.0.0.1", 10L * t, -100)));
+        }
+        for (int t = 0; t <= 300; t += 5) {
+            store.ingest(at("n1", fourYears + t, 1, record(8080, "10.0.0.1", 10L * t + 3000, -100)));
+        }
+        assertThat(rate(store, fourYears + 300, WEB, "n1")).isCloseTo(10, within(0.1));
     }
 }
