@@ -2,7 +2,7 @@
 /*
  * edgesched request origin: tc programs that count, per watched service and client address, the TCP
  * connections, packets and bytes arriving at this node, and the handshake RTT to each client.
- * Layouts and semantics: origin.h and docs/bpf.md. Both programs only read: always TC_ACT_OK.
+ * Layouts and semantics: origin.h and docs/bpf.md. Both programs only read: always ORIGIN_VERDICT (TC_ACT_UNSPEC, see origin.h).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -21,6 +21,8 @@
 #endif
 
 char LICENSE[] SEC("license") = "GPL";
+
+_Static_assert(ORIGIN_VERDICT == TC_ACT_UNSPEC, "ORIGIN_VERDICT is TC_ACT_UNSPEC");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -276,8 +278,12 @@ static __always_inline void count_unparsed(int result)
 	stat_add(reason, 1);
 }
 
-/* Service watching (family, local address, local port): exact address first, then any address. */
-static __always_inline int find_service(__u8 family, __u16 port, const __u32 *addr, __u32 *service_id)
+/*
+ * Service watching (family, local address, local port): exact address first, then any address.
+ * *port_flags gets the port's ORIGIN_PORT_* bits.
+ */
+static __always_inline int find_service(__u8 family, __u16 port, const __u32 *addr, __u32 *service_id,
+					__u32 *port_flags)
 {
 	__u32 port_key = port;
 	struct origin_port *watched = bpf_map_lookup_elem(&origin_ports, &port_key);
@@ -285,6 +291,7 @@ static __always_inline int find_service(__u8 family, __u16 port, const __u32 *ad
 
 	if (!watched || !watched->flags)
 		return 0;
+	*port_flags = watched->flags;
 	if (watched->flags & ORIGIN_PORT_EXACT) {
 		struct origin_service_key key = {};
 		struct origin_service_value *service;
@@ -367,14 +374,14 @@ static __always_inline void count_existing(struct origin_client_value *client, _
 	}
 }
 
-SEC("tc")
-int origin_ingress(struct __sk_buff *skb)
+/* The ingress body, shared with the cost benchmark's wrapper (bpf/origin_bench.bpf.c). */
+static __always_inline int ingress_packet(struct __sk_buff *skb)
 {
 	struct origin_client_key key = {};
 	struct origin_client_value *client;
 	struct packet p = {};
 	__u64 segments;
-	__u32 service_id, tick;
+	__u32 service_id, port_flags = 0, tick;
 	int result, syn;
 
 	stat_add(ORIGIN_STAT_PACKETS_SEEN, 1);
@@ -387,11 +394,11 @@ int origin_ingress(struct __sk_buff *skb)
 			stat_add(ORIGIN_STAT_NOT_TCP, 1);
 		else
 			count_unparsed(result);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
-	if (!find_service(p.family, p.dport, p.daddr, &service_id)) {
+	if (!find_service(p.family, p.dport, p.daddr, &service_id, &port_flags)) {
 		stat_add(ORIGIN_STAT_NOT_WATCHED, 1);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
 
 	key.service_id = service_id;
@@ -414,7 +421,8 @@ int origin_ingress(struct __sk_buff *skb)
 		fresh.first_seen_ns = now;
 		fresh.last_seen_ns = now;
 		fresh.last_syn_ns = syn ? now : 0;
-		fresh.flags = is_cluster_node(&p) ? ORIGIN_CLIENT_FORWARDED : 0;
+		if ((port_flags & ORIGIN_PORT_CHECK_NODES) && is_cluster_node(&p))
+			fresh.flags = ORIGIN_CLIENT_FORWARDED;
 		fresh.seen_tick = tick;
 		err = bpf_map_update_elem(&origin_clients, &key, &fresh, BPF_NOEXIST);
 		if (err == 0) {
@@ -422,12 +430,12 @@ int origin_ingress(struct __sk_buff *skb)
 			stat_add(ORIGIN_STAT_MATCHED, 1);
 			if (fresh.flags & ORIGIN_CLIENT_FORWARDED)
 				stat_add(ORIGIN_STAT_FORWARDED_PACKETS, 1);
-			return TC_ACT_OK;
+			return ORIGIN_VERDICT;
 		}
 		client = err == -EEXIST ? bpf_map_lookup_elem(&origin_clients, &key) : 0;
 		if (!client) {
 			stat_add(ORIGIN_STAT_CLIENTS_FULL, 1);
-			return TC_ACT_OK;
+			return ORIGIN_VERDICT;
 		}
 		stat_add(ORIGIN_STAT_CLIENTS_RACE, 1);
 	}
@@ -439,7 +447,13 @@ int origin_ingress(struct __sk_buff *skb)
 	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) == TCP_FLAG_ACK_BIT &&
 	    client->last_syn_ns && client->last_seen_ns - client->last_syn_ns < ORIGIN_HANDSHAKE_WINDOW_NS)
 		take_rtt_sample(&p, client);
-	return TC_ACT_OK;
+	return ORIGIN_VERDICT;
+}
+
+SEC("tc")
+int origin_ingress(struct __sk_buff *skb)
+{
+	return ingress_packet(skb);
 }
 
 SEC("tc")
@@ -449,7 +463,7 @@ int origin_egress(struct __sk_buff *skb)
 	struct origin_handshake *handshake;
 	struct origin_handshake fresh = {};
 	struct packet p = {};
-	__u32 service_id;
+	__u32 service_id, port_flags = 0;
 	int result;
 
 	stat_add(ORIGIN_STAT_EGRESS_PACKETS_SEEN, 1);
@@ -458,13 +472,13 @@ int origin_egress(struct __sk_buff *skb)
 	if (result != PARSE_OK) {
 		if (result != PARSE_NOT_IP && result != PARSE_NOT_TCP)
 			stat_add(ORIGIN_STAT_EGRESS_UNPARSED, 1);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
 	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) !=
 	    (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT))
-		return TC_ACT_OK;
-	if (!find_service(p.family, p.sport, p.saddr, &service_id))
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
+	if (!find_service(p.family, p.sport, p.saddr, &service_id, &port_flags))
+		return ORIGIN_VERDICT;
 
 	key.family = p.family;
 	key.local_port = p.sport;
@@ -476,7 +490,7 @@ int origin_egress(struct __sk_buff *skb)
 		/* Retransmitted SYN-ACK: the ACK cannot tell which copy it answers (Karn). */
 		handshake->flags |= ORIGIN_HANDSHAKE_RETRANSMITTED;
 		stat_add(ORIGIN_STAT_HANDSHAKES_RETRANSMITTED, 1);
-		return TC_ACT_OK;
+		return ORIGIN_VERDICT;
 	}
 	fresh.synack_ns = bpf_ktime_get_ns();
 	fresh.expected_ack = p.seq + 1;
@@ -486,5 +500,5 @@ int origin_egress(struct __sk_buff *skb)
 		stat_add(ORIGIN_STAT_HANDSHAKES_TRACKED, 1);
 	else
 		stat_add(ORIGIN_STAT_HANDSHAKES_FULL, 1);
-	return TC_ACT_OK;
+	return ORIGIN_VERDICT;
 }

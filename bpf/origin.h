@@ -2,7 +2,8 @@
 /*
  * edgesched request-origin maps: the layouts shared by the tc programs (origin.bpf.c) and the
  * Java side (edgesched-ebpf io.edgesched.ebpf.OriginMapLayouts mirrors every struct, size and index
- * here; a unit test pins the same numbers as the _Static_asserts at the bottom).
+ * here; OriginMapLayoutsTest pins the _Static_assert numbers and the stats enum, OriginBtfLayoutTest
+ * compares every member offset with the BTF of the compiled object).
  *
  * Conventions
  *  - family is ORIGIN_FAMILY_IPV4 (4) or ORIGIN_FAMILY_IPV6 (6), not AF_*.
@@ -16,12 +17,16 @@
  *                     a hash lookup (wildcard_service_id[0] for IPv4, [1] for IPv6, valid when the
  *                     ORIGIN_PORT_ANY_IPV4/ANY_IPV6 bit is set). ORIGIN_PORT_EXACT means origin_services
  *                     holds keys for specific local addresses on this port; they win over the wildcard.
+ *                     "Local" = the packet's destination (ingress) / source (egress); the program does
+ *                     not check that the address is this host's (pod addresses routed via the node match).
  *  origin_services    HASH origin_service_key -> origin_service_value: services bound to one local
  *                     address (addr non-zero). Only consulted for ports with ORIGIN_PORT_EXACT.
  *  origin_nodes       HASH origin_node_key -> u32 flags (non-zero): addresses of cluster nodes.
  *                     Traffic from them is relayed (e.g. kube-proxy NodePort forwarding), not from
- *                     end clients. Checked when a client entry is created; the ORIGIN_CLIENT_FORWARDED
- *                     flag of that entry then marks all of its traffic. Fill it before attaching.
+ *                     end clients. Checked when a client entry is created on a port whose origin_port
+ *                     has ORIGIN_PORT_CHECK_NODES; the ORIGIN_CLIENT_FORWARDED flag of that entry then
+ *                     marks all of its traffic. Fill it before attaching (entries created earlier keep
+ *                     their flag until they are evicted or deleted).
  *  origin_clients     LRU_HASH origin_client_key -> origin_client_value, one entry per
  *                     (service, local port, client address). Bounded: when full the kernel evicts
  *                     the least recently used entry to admit a new client (never drops the new one).
@@ -35,12 +40,16 @@
  *                     silently: every packet that is not counted towards a client lands in one of
  *                     the NOT_* / UNPARSED* counters.
  *
- * The programs only read packets: both always return TC_ACT_OK.
+ * The programs only read packets and always return ORIGIN_VERDICT (TC_ACT_UNSPEC): "no opinion, go on
+ * with the next filter". TC_ACT_OK would also pass the packet, but in direct-action mode it ends the
+ * classification, so a filter behind ours on a shared hook (a CNI's program, say) would be skipped.
  */
 #ifndef EDGESCHED_ORIGIN_H
 #define EDGESCHED_ORIGIN_H
 
 #include <linux/types.h>
+
+#define ORIGIN_VERDICT (-1) /* TC_ACT_UNSPEC */
 
 #define ORIGIN_FAMILY_IPV4 4
 #define ORIGIN_FAMILY_IPV6 6
@@ -55,6 +64,10 @@
 #define ORIGIN_PORT_ANY_IPV4 (1u << 0) /* wildcard_service_id[0] watches this port on every IPv4 address */
 #define ORIGIN_PORT_ANY_IPV6 (1u << 1) /* wildcard_service_id[1] watches this port on every IPv6 address */
 #define ORIGIN_PORT_EXACT    (1u << 2) /* origin_services has keys with a specific local address for it */
+#define ORIGIN_PORT_CHECK_NODES (1u << 3) /* new clients on this port are looked up in origin_nodes (costs
+					   * 25-60 ns per new client): set it on every watched port while
+					   * origin_nodes is not empty, or only on ports that receive relayed
+					   * traffic (NodePorts) */
 
 /* origin_client_value.flags bits */
 #define ORIGIN_CLIENT_FORWARDED (1u << 0) /* the client address is in origin_nodes */

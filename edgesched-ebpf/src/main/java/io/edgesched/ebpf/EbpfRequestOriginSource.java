@@ -40,13 +40,15 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
 
     private final NodeId node;
     private final OriginKernel kernel;
-    private final ServiceTable services = new ServiceTable();
+    private final ServiceTable services;
     private long clientsDeletedByUs;
     private boolean closed;
 
-    EbpfRequestOriginSource(NodeId node, OriginKernel kernel) {
+    /** @param checkNodes cluster nodes were configured: new clients of every watched port are checked against them */
+    EbpfRequestOriginSource(NodeId node, OriginKernel kernel, boolean checkNodes) {
         this.node = Objects.requireNonNull(node, "node");
         this.kernel = Objects.requireNonNull(kernel, "kernel");
+        this.services = new ServiceTable(checkNodes);
     }
 
     public static Builder builder() {
@@ -149,7 +151,7 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
             }
             LOG.info("observing request origins on {} as node {} (client table {})", kernel.description(), node,
                     clientTableSize);
-            return new EbpfRequestOriginSource(node, kernel);
+            return new EbpfRequestOriginSource(node, kernel, !clusterNodes.isEmpty());
         }
     }
 

@@ -63,6 +63,16 @@ final class ServiceTable {
     }
 
     private final Map<Integer, WatchedService> byId = new TreeMap<>();
+    private final boolean checkNodes;
+
+    /** @param checkNodes flag every watched port so new clients are looked up among the cluster nodes */
+    ServiceTable(boolean checkNodes) {
+        this.checkNodes = checkNodes;
+    }
+
+    ServiceTable() {
+        this(false);
+    }
 
     Map<Integer, WatchedService> services() {
         return byId;
@@ -80,17 +90,17 @@ final class ServiceTable {
         }
         Map<Integer, WatchedService> next = new TreeMap<>(byId);
         next.put(service.serviceId(), service);
-        return stateOf(next);
+        return stateOf(next, checkNodes);
     }
 
     State withoutWatched(int serviceId) {
         Map<Integer, WatchedService> next = new TreeMap<>(byId);
         next.remove(serviceId);
-        return stateOf(next);
+        return stateOf(next, checkNodes);
     }
 
     State current() {
-        return stateOf(byId);
+        return stateOf(byId, checkNodes);
     }
 
     /** Records that the kernel now holds the state for this service set. */
@@ -107,7 +117,7 @@ final class ServiceTable {
                 + s.localAddress().map(a -> " on " + a).orElse("") + ")";
     }
 
-    static State stateOf(Map<Integer, WatchedService> services) {
+    static State stateOf(Map<Integer, WatchedService> services, boolean checkNodes) {
         Map<Key, Integer> keys = new LinkedHashMap<>();
         Map<Integer, PortEntry> ports = new TreeMap<>();
         Map<Integer, WatchedService> wildcardHolder = new HashMap<>();
@@ -127,6 +137,9 @@ final class ServiceTable {
                 throw overlap(s, services.get(holder));
             }
             ports.merge(s.port(), new PortEntry(OriginMapLayouts.PORT_EXACT, 0, 0), PortEntry::merge);
+        }
+        if (checkNodes) {
+            ports.replaceAll((port, e) -> e.merge(new PortEntry(OriginMapLayouts.PORT_CHECK_NODES, 0, 0)));
         }
         return new State(keys, ports);
     }

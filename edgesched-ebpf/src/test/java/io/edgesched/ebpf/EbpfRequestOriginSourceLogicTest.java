@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The source's bookkeeping against an in-memory kernel; the real kernel is exercised by the netns tests. */
 class EbpfRequestOriginSourceLogicTest {
     private final InMemoryOriginKernel kernel = new InMemoryOriginKernel();
-    private final EbpfRequestOriginSource source = new EbpfRequestOriginSource(NodeId.of("n1"), kernel);
+    private final EbpfRequestOriginSource source = new EbpfRequestOriginSource(NodeId.of("n1"), kernel, false);
     private static final byte[] CLIENT = {10, 0, 0, 7};
 
     @Test
@@ -63,6 +63,15 @@ class EbpfRequestOriginSourceLogicTest {
         kernel.packet(80, new byte[] {10, 0, 0, 8}, 60, true);
         kernel.clients.removeFirst(); // what the LRU does when full
         assertThat(source.snapshot().stats().clientTableFull()).isEqualTo(1);
+    }
+
+    @Test
+    void withClusterNodesEveryWatchedPortAsksForTheNodeCheck() {
+        EbpfRequestOriginSource checking = new EbpfRequestOriginSource(NodeId.of("n1"), kernel, true);
+        checking.watch(WatchedService.port(80));
+        assertThat(kernel.ports.get(80).flags() & OriginMapLayouts.PORT_CHECK_NODES).isNotZero();
+        source.watch(WatchedService.port(81));
+        assertThat(kernel.ports.get(81).flags() & OriginMapLayouts.PORT_CHECK_NODES).isZero();
     }
 
     @Test

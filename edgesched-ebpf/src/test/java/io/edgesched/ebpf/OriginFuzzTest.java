@@ -17,7 +17,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Thousands of seeded random and mutated frames: each must leave the program with TC_ACT_OK and unchanged,
+ * Thousands of seeded random and mutated frames: each must leave the program with TC_ACT_UNSPEC and unchanged,
  * move exactly the counter {@link ReferenceParser} predicts, and the client table must end up holding exactly
  * the traffic the reference attributes to each client.
  */

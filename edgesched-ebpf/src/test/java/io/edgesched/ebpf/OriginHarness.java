@@ -20,11 +20,10 @@ import java.util.Optional;
 
 /**
  * The origin programs loaded for BPF_PROG_TEST_RUN: configures watched services and nodes, runs frames
- * (asserting TC_ACT_OK and an unchanged frame every time) and reads the maps back through the layouts of
+ * (asserting the pass-through verdict and an unchanged frame every time) and reads the maps back through the layouts of
  * {@link OriginMapLayouts}.
  */
 final class OriginHarness implements AutoCloseable {
-    static final int TC_ACT_OK = 0;
 
     final BpfObject object;
     final BpfProgram ingress;
@@ -121,6 +120,17 @@ final class OriginHarness implements AutoCloseable {
                     (int) OriginMapLayouts.PORT_FLAGS.get(portValue, 0L) | OriginMapLayouts.PORT_EXACT);
             ports.update(portKey(arena, port), portValue, UpdateFlag.ANY);
         }
+    }
+
+    /** Registers a cluster node and turns on the node check for {@code port}. */
+    void addNode(String address, int port) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment portValue = readPort(arena, port);
+            OriginMapLayouts.PORT_FLAGS.set(portValue, 0L,
+                    (int) OriginMapLayouts.PORT_FLAGS.get(portValue, 0L) | OriginMapLayouts.PORT_CHECK_NODES);
+            ports.update(portKey(arena, port), portValue, UpdateFlag.ANY);
+        }
+        addNode(address);
     }
 
     void addNode(String address) {
@@ -235,10 +245,10 @@ final class OriginHarness implements AutoCloseable {
         };
     }
 
-    /** Runs a program and checks the contract: TC_ACT_OK, frame unchanged. */
+    /** Runs a program and checks the contract: TC_ACT_UNSPEC (OriginMapLayouts.VERDICT), frame unchanged. */
     static TestRunResult run(BpfProgram program, byte[] frame, int repeat) {
         TestRunResult result = program.testRun(frame, repeat);
-        assertThat(result.retval()).as("%s return code", program.name()).isEqualTo(TC_ACT_OK);
+        assertThat(result.retval()).as("%s return code", program.name()).isEqualTo(OriginMapLayouts.VERDICT);
         assertThat(result.dataOut()).as("%s must not change the frame", program.name()).isEqualTo(frame);
         return result;
     }

@@ -258,7 +258,7 @@ class OriginProgramTest {
     @Test
     void trafficFromClusterNodesIsMarkedForwarded() {
         String node = "198.51.100.99";
-        h.addNode(node);
+        h.addNode(node, PORT);
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).flags(SYN).build());
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).payload(10).build());
         h.ingress(toService(true).flags(SYN).build());
@@ -267,6 +267,16 @@ class OriginProgramTest {
         assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().forwarded()).isFalse();
         assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 2L,
                 Stat.FORWARDED_PACKETS, 2L));
+    }
+
+    @Test
+    void nodeCheckIsSkippedOnPortsWithoutTheFlag() {
+        String node = "198.51.100.99";
+        h.watchPort(9000, 3);
+        h.addNode(node, PORT);
+        h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, 9000).build());
+        assertThat(h.client(3, 9000, node).orElseThrow().forwarded()).isFalse();
+        assertThat(h.stat(Stat.FORWARDED_PACKETS)).isZero();
     }
 
     @ParameterizedTest(name = "ipv4={0}")
@@ -331,10 +341,37 @@ class OriginProgramTest {
     }
 
     @Test
+    void newSynAckOnAReusedFourTupleReplacesTheStaleHandshake() {
+        byte[] oldSynAck = TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).seq(5000).build();
+        h.egress(oldSynAck); // its ACK never came
+        h.ingress(toService(true).flags(SYN).seq(9000).build());
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).seq(7000).ack(9001).build());
+        h.ingress(toService(true).flags(ACK).seq(9001).ack(7001).build());
+
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().rttSamples()).isEqualTo(1);
+        assertThat(h.stat(Stat.HANDSHAKES_TRACKED)).isEqualTo(2);
+        assertThat(h.stat(Stat.HANDSHAKES_RETRANSMITTED)).isZero();
+        assertThat(h.handshakeCount()).isZero();
+    }
+
+    /** BIG TCP / TSO packets carry 0 in the IP length field: the skb length is used instead. */
+    @ParameterizedTest(name = "ipv4={0}")
+    @ValueSource(booleans = {true, false})
+    void zeroIpLengthFieldCountsTheSkbLength(boolean ipv4) {
+        byte[] frame = toService(ipv4).payload(300).build();
+        int lengthField = TcpFrames.ETHERNET_HEADER + (ipv4 ? 2 : 4);
+        frame[lengthField] = 0;
+        frame[lengthField + 1] = 0;
+        h.ingress(frame);
+        assertThat(h.client(SERVICE, PORT, client(ipv4)).orElseThrow().bytes())
+                .isEqualTo(frame.length - TcpFrames.ETHERNET_HEADER);
+    }
+
+    @Test
     void egressTracksOnlySynAcksOfWatchedServices() {
         h.egress(TcpFrames.tcp(LOCAL4, 9999, CLIENT4, 40000).flags(SYN | ACK).build());   // unwatched port
         h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(ACK).payload(10).build()); // not a SYN-ACK
-        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).build().clone());
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).build());
         h.egress(java.util.Arrays.copyOf(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 1).build(), 40)); // truncated TCP
         h.egress(TcpFrames.ethernet(TcpFrames.ETHERTYPE_ARP, new byte[28]));
         assertThat(h.handshakeCount()).isEqualTo(1);

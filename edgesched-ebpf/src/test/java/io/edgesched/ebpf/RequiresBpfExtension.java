@@ -19,11 +19,15 @@ public final class RequiresBpfExtension implements BeforeAllCallback, BeforeEach
     }
 
     private static void check(ExtensionContext context) {
-        if (Privileges.hasBpfCapabilities()) {
-            return;
+        if (!Privileges.hasBpfCapabilities()) {
+            refuse(context.getDisplayName() + " needs BPF privileges: " + Privileges.describe(),
+                    System.getenv("CI"));
         }
-        String why = context.getDisplayName() + " needs BPF privileges: " + Privileges.describe();
-        if ("true".equals(System.getenv("CI"))) {
+    }
+
+    /** Without privileges: skip (TestAbortedException), or fail (AssertionError) when CI is "true". */
+    static void refuse(String why, String ciEnvironment) {
+        if ("true".equals(ciEnvironment)) {
             throw new AssertionError(why + " (CI=true: BPF tests must run, not skip)");
         }
         throw new TestAbortedException(why);

@@ -28,6 +28,9 @@ public interface DemandInput {
      */
     List<OriginSnapshot> latest();
 
+    /** Nothing to pull: all snapshots are pushed with {@link PlacementController#ingest}. */
+    DemandInput PUSH_ONLY = List::of;
+
     /** Reads every source on each call; a source that throws is skipped with a warning, the others still count. */
     static DemandInput fromSources(Collection<? extends RequestOriginSource> sources) {
         List<RequestOriginSource> copy = List.copyOf(sources);

@@ -10,6 +10,7 @@ import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.DemandStore;
 import io.edgesched.api.demand.DemandView;
 import io.edgesched.api.demand.ServiceCatalog;
+import io.edgesched.api.demand.WorkloadDemand;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.MoveGate;
 import io.edgesched.api.policy.PlacementInput;
@@ -77,10 +78,12 @@ public final class PlacementController implements AutoCloseable {
     private final Duration interval;
     private final boolean dryRun;
     private final MoveTracker tracker;
+    private final ReplanFilter replan;
     private final StatsRecorder stats = new StatsRecorder();
     private final List<DecisionListener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock roundLock = new ReentrantLock();
     private final AtomicBoolean triggerPending = new AtomicBoolean();
+    private final AtomicBoolean drainPending = new AtomicBoolean();
     private final ScheduledExecutorService providedExecutor;
 
     private volatile Map<WorkloadId, Decision> lastDecisions = Map.of();
@@ -109,6 +112,7 @@ public final class PlacementController implements AutoCloseable {
         this.interval = b.interval;
         this.minRoundSpacing = b.minRoundSpacing;
         this.tracker = new MoveTracker(b.retry, b.settleTimeout, b.random);
+        this.replan = new ReplanFilter(b.replanTolerance, b.replanMaxAge);
         this.providedExecutor = b.executor;
         this.listeners.addAll(b.listeners);
     }
@@ -186,6 +190,46 @@ public final class PlacementController implements AutoCloseable {
         }
     }
 
+    /**
+     * Pushes one node's snapshot in as it arrives, instead of (or besides) the {@link DemandInput} pulled at
+     * each round: the snapshot is ingested into the demand store now (on the controller's thread once started,
+     * else in the caller's thread), so the next round only reads demand. Spreads the ingest cost over the
+     * interval when reports trickle in. Needs snapshot demand ({@code builder.demand(input, ...)}).
+     */
+    public void ingest(OriginSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (!(demand instanceof SnapshotDemand snapshots)) {
+            throw new IllegalStateException("ingest() needs a controller built with snapshot demand: "
+                    + "builder.demand(input, catalog) or builder.demand(input, store), not demandView(...)");
+        }
+        snapshots.pushed.add(snapshot);
+        ScheduledExecutorService ex;
+        synchronized (this) {
+            ex = executor;
+        }
+        if (ex != null && !closed) {
+            if (drainPending.compareAndSet(false, true)) {
+                ex.execute(() -> {
+                    drainPending.set(false);
+                    drainLocked(snapshots);
+                });
+            }
+        } else {
+            drainLocked(snapshots);
+        }
+    }
+
+    private void drainLocked(SnapshotDemand snapshots) {
+        roundLock.lock();
+        try {
+            snapshots.drainPushed();
+        } catch (RuntimeException e) {
+            log.error("ingesting pushed snapshots failed; they are dropped, the next reports count again", e);
+        } finally {
+            roundLock.unlock();
+        }
+    }
+
     /** Runs one decision round in the calling thread; waits if another round is running. */
     public RoundReport reconcileOnce() {
         roundLock.lock();
@@ -209,13 +253,20 @@ public final class PlacementController implements AutoCloseable {
             view = Objects.requireNonNull(demand.apply(now), "demand view is null");
             topo = Objects.requireNonNull(topology.get(), "topology supplier returned null");
             specs = List.copyOf(workloads.get());
+            Set<WorkloadId> seen = new HashSet<>(specs.size() * 2);
+            for (WorkloadSpec spec : specs) {
+                if (!seen.add(spec.workload())) {
+                    throw new IllegalArgumentException("workload " + spec.workload()
+                            + " has two specs; give each workload exactly one");
+                }
+            }
         } catch (RuntimeException e) {
             stats.inputErrors.increment();
             long took = System.nanoTime() - started;
             stats.roundTook(took);
             String why = "reading inputs failed, nothing decided this round: " + e;
             log.warn("round {}: {}", round, why);
-            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, Duration.ofNanos(took),
+            RoundReport report = new RoundReport(round, now, List.of(), 0, 0, 0, Duration.ofNanos(took),
                     Duration.ofNanos(took), Duration.ZERO, Optional.of(why));
             lastRound = report;
             return report;
@@ -224,28 +275,43 @@ public final class PlacementController implements AutoCloseable {
         long inputsDone = System.nanoTime();
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
-        Set<WorkloadId> configured = new HashSet<>(specs.size() * 2);
+        Map<WorkloadId, WorkloadSpec> specOf = new HashMap<>(specs.size() * 2);
+        replan.beginRound(topo);
         for (WorkloadSpec spec : specs) {
             WorkloadId w = spec.workload();
-            configured.add(w);
+            specOf.put(w, spec);
             Placement current = topo.placement(w);
             MoveTracker.Admission admission = tracker.admit(w, current.nodes(), now);
-            if (admission.allowed()) {
-                planned.add(spec);
-            } else {
+            if (!admission.allowed()) {
+                replan.forget(w);
                 decisions.add(new Decision(round, now, w, blockedOutcome(admission.block()), current,
                         view.demand(w), Optional.empty(), admission.why()));
+                continue;
+            }
+            WorkloadDemand demandOfW = view.demand(w);
+            String unchanged = replan.skipReason(spec, current, demandOfW, now);
+            if (unchanged != null) {
+                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
+                        Optional.of(replan.remembered(w)), unchanged));
+            } else {
+                planned.add(spec);
             }
         }
-        tracker.retainOnly(configured);
+        tracker.retainOnly(specOf.keySet());
+        replan.retainOnly(specOf.keySet());
 
         long planStart = System.nanoTime();
-        PlacementPlan plan = policy.plan(PlacementInput.of(now, topo, view, planned, gate));
+        PlacementPlan plan = planned.isEmpty() ? new PlacementPlan(now, List.of())
+                : policy.plan(PlacementInput.of(now, topo, view, planned, gate));
         long planEnd = System.nanoTime();
         List<MoveRequest> toStart = new ArrayList<>();
         int wouldMove = 0;
         for (WorkloadDecision d : plan.decisions()) {
             WorkloadId w = d.workload();
+            WorkloadSpec spec = specOf.get(w);
+            if (spec != null) {
+                replan.planned(spec, d, view.demand(w), round, now);
+            }
             if (!d.isMove()) {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), view.demand(w),
                         Optional.of(d), d.explanation().detail()));
@@ -260,19 +326,23 @@ public final class PlacementController implements AutoCloseable {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), view.demand(w),
                         Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
             } else {
-                toStart.add(d.toMoveRequest(now));
-                decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(), view.demand(w),
-                        Optional.of(d), d.explanation().detail()));
+                MoveRequest request = d.toMoveRequest(now);
+                if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
+                    toStart.add(request);
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
+                            view.demand(w), Optional.of(d), d.explanation().detail()));
+                } else {
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
+                            view.demand(w), Optional.of(d), "a move of this workload is already running"));
+                }
             }
         }
         decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
 
-        int startedMoves = 0;
         for (MoveRequest request : toStart) {
-            if (startMove(request, now)) {
-                startedMoves++;
-            }
+            startMove(request, now);
         }
+        int startedMoves = toStart.size();
         long took = System.nanoTime() - started;
         stats.roundTook(took);
         stats.decisions.add(decisions.size());
@@ -283,7 +353,7 @@ public final class PlacementController implements AutoCloseable {
             byWorkload.put(d.workload(), d);
         }
         lastDecisions = Collections.unmodifiableMap(byWorkload);
-        RoundReport report = new RoundReport(round, now, decisions, startedMoves, wouldMove, Duration.ofNanos(took),
+        RoundReport report = new RoundReport(round, now, decisions, planned.size(), startedMoves, wouldMove, Duration.ofNanos(took),
                 Duration.ofNanos(inputsDone - started), Duration.ofNanos(planEnd - planStart), Optional.empty());
         lastRound = report;
 
@@ -304,10 +374,7 @@ public final class PlacementController implements AutoCloseable {
         return report;
     }
 
-    private boolean startMove(MoveRequest request, Instant now) {
-        if (!tracker.tryStart(request)) {
-            return false; // cannot happen while rounds are serialised; kept as the single guard against doubles
-        }
+    private void startMove(MoveRequest request, Instant now) {
         if (gate instanceof StabilityGate stability) {
             stability.recordMove(request.workload(), now);
         }
@@ -319,7 +386,7 @@ public final class PlacementController implements AutoCloseable {
             stage = Objects.requireNonNull(rescheduler.move(request), "rescheduler returned no stage");
         } catch (RuntimeException e) {
             onMoveEnded(new MoveResult.Failed(request, "rescheduler threw " + e, false, e));
-            return true;
+            return;
         }
         stage.whenComplete((result, error) -> {
             if (error != null) {
@@ -330,7 +397,6 @@ public final class PlacementController implements AutoCloseable {
                 onMoveEnded(result);
             }
         });
-        return true;
     }
 
     private void onMoveEnded(MoveResult result) {
@@ -444,6 +510,8 @@ public final class PlacementController implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private Duration interval = Duration.ofSeconds(30);
         private Duration minRoundSpacing = Duration.ofSeconds(2);
+        private double replanTolerance = 0.05;
+        private Duration replanMaxAge = Duration.ofMinutes(5);
         private boolean dryRun;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
         private Duration settleTimeout = Duration.ofMinutes(2);
@@ -546,6 +614,34 @@ public final class PlacementController implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Incremental planning: a workload the policy last held (at its optimum, below the thresholds, without
+         * demand) is not planned again while its spec, placement, the nodes and the latency matrix (same
+         * instance) are unchanged, no node has a capacity limit, and its demand's shape (rate shares per entry
+         * node) moved by at most {@code demandTolerance} (L1 distance, 0..2) since; it is re-planned at least
+         * every {@code maxAge} (spread over [maxAge/2, maxAge]). Its decision then repeats the last explanation.
+         * Default 0.05 and 5 minutes. {@code demandTolerance} 0 skips only unchanged inputs (no decision can
+         * differ); {@link #replanEveryRound()} turns it off.
+         */
+        public Builder incrementalPlanning(double demandTolerance, Duration maxAge) {
+            if (!(demandTolerance >= 0 && demandTolerance <= 2)) {
+                throw new IllegalArgumentException("demandTolerance must be in [0, 2], got " + demandTolerance);
+            }
+            if (maxAge.isNegative()) {
+                throw new IllegalArgumentException("maxAge must not be negative");
+            }
+            this.replanTolerance = demandTolerance;
+            this.replanMaxAge = maxAge;
+            return this;
+        }
+
+        /** Plans every workload every round (no incremental planning). */
+        public Builder replanEveryRound() {
+            this.replanTolerance = -1;
+            this.replanMaxAge = Duration.ZERO;
+            return this;
+        }
+
         /** Decide and explain only; the rescheduler is never called. */
         public Builder dryRun(boolean dryRun) {
             this.dryRun = dryRun;
@@ -602,29 +698,42 @@ public final class PlacementController implements AutoCloseable {
         }
     }
 
-    /** Feeds each new snapshot into the store once, then reads the decayed view. Round thread only. */
+    /** Feeds each new snapshot into the store once, then reads the decayed view. Round thread (or round lock) only. */
     private static final class SnapshotDemand implements Function<Instant, DemandView> {
         private record Seen(long generation, Instant takenAt) {
         }
 
         private final DemandInput input;
         private final DemandStore store;
-        private final Map<NodeId, Seen> seen = new TreeMap<>();
+        private final Map<NodeId, Seen> seen = new HashMap<>();
+        final java.util.Queue<OriginSnapshot> pushed = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         SnapshotDemand(DemandInput input, DemandStore store) {
             this.input = input;
             this.store = store;
         }
 
+        void ingestOnce(OriginSnapshot s) {
+            Seen key = new Seen(s.generation(), s.takenAt());
+            if (!key.equals(seen.get(s.node()))) {
+                seen.put(s.node(), key);
+                store.ingest(s);
+            }
+        }
+
+        void drainPushed() {
+            OriginSnapshot s;
+            while ((s = pushed.poll()) != null) {
+                ingestOnce(s);
+            }
+        }
+
         @Override
         public DemandView apply(Instant now) {
+            drainPushed();
             List<OriginSnapshot> snapshots = Objects.requireNonNull(input.latest(), "demand input returned null");
             for (OriginSnapshot s : snapshots) {
-                Seen key = new Seen(s.generation(), s.takenAt());
-                if (!key.equals(seen.get(s.node()))) {
-                    seen.put(s.node(), key);
-                    store.ingest(s);
-                }
+                ingestOnce(s);
             }
             store.maintain(now);
             return store.view(now);

@@ -240,6 +240,15 @@ class PlacementControllerTest {
     }
 
     @Test
+    void twoSpecsForOneWorkloadAreAnInputError() {
+        cluster.place(web, A);
+        PlacementController controller = cluster.controller(clock).dryRun(true)
+                .workloads(List.of(io.edgesched.api.policy.WorkloadSpec.of(web, 1), io.edgesched.api.policy.WorkloadSpec.of(web, 2)))
+                .build();
+        assertThat(controller.reconcileOnce().inputError()).get().asString().contains("has two specs");
+    }
+
+    @Test
     void aThrowingReschedulerCountsAsAFailedMove() {
         cluster.place(web, A);
         cluster.demandAt(web, B, 10);
@@ -303,6 +312,54 @@ class PlacementControllerTest {
         assertThat(rounds.await(30, TimeUnit.SECONDS)).isTrue();
         controller.close();
         assertThat(controller.stats().rounds()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void concurrentRoundsAndAsynchronousCompletionsNeverOverlapMovesOfOneWorkload() throws InterruptedException {
+        // rounds run as fast as possible on the controller thread while moves finish on other threads,
+        // and every finished move makes the policy want the next one at once
+        java.util.concurrent.ScheduledExecutorService finisher = java.util.concurrent.Executors.newScheduledThreadPool(2);
+        java.util.Map<WorkloadId, AtomicInteger> running = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicInteger maxRunning = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(40);
+        java.util.Random jitter = new java.util.Random(3);
+        Rescheduler async = r -> {
+            int now = running.computeIfAbsent(r.workload(), w -> new AtomicInteger()).incrementAndGet();
+            maxRunning.accumulateAndGet(now, Math::max);
+            CompletableFuture<MoveResult> f = new CompletableFuture<>();
+            long delayMicros;
+            synchronized (jitter) {
+                delayMicros = 100 + jitter.nextInt(2000);
+            }
+            finisher.schedule(() -> {
+                running.get(r.workload()).decrementAndGet();
+                MoveResult result = Fixtures.doneIn(cluster, r);
+                // the clients follow the workload away: next round wants another move
+                cluster.demandAt(r.workload(), r.targetNodes().first().equals(B) ? C : B, 10);
+                f.complete(result);
+                done.countDown();
+            }, delayMicros, TimeUnit.MICROSECONDS);
+            return f;
+        };
+        for (String name : List.of("w1", "w2", "w3")) {
+            cluster.place(workload(name), A);
+            cluster.demandAt(workload(name), B, 10);
+        }
+        PlacementController controller = cluster.controller(clock, "w1", "w2", "w3").rescheduler(async)
+                .interval(Duration.ofMillis(1)).minRoundSpacing(Duration.ZERO).build();
+        controller.start();
+        try {
+            for (int i = 0; i < 2000 && done.getCount() > 0; i++) {
+                controller.trigger();
+                Thread.sleep(1);
+            }
+            assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            controller.close();
+            finisher.shutdownNow();
+        }
+        assertThat(maxRunning).hasValue(1);
+        assertThat(controller.stats().movesDone()).isGreaterThanOrEqualTo(40);
     }
 
     private int webCalls(List<MoveRequest> calls) {

@@ -163,4 +163,35 @@ class SnapshotInputTest {
         assertThat(moves).hasValue(1);
         assertThat(cluster.topology().placement(web).nodes()).containsExactly(B);
     }
+
+    @Test
+    void pushedSnapshotsCountLikePulledOnes() {
+        ScriptedSource b = new ScriptedSource(B);
+        cluster.place(web, A);
+        PlacementController controller = PlacementController.builder()
+                .clock(clock)
+                .demand(DemandInput.PUSH_ONLY, ServiceCatalog.byServiceId(Map.of(SERVICE, web)))
+                .topology(cluster::topology)
+                .workloads(cluster.specs("web"))
+                .gate(MoveGate.ANY_IMPROVEMENT)
+                .rescheduler(r -> {
+                    moves.incrementAndGet();
+                    return CompletableFuture.completedFuture(Fixtures.doneIn(cluster, r));
+                })
+                .build();
+        for (int i = 0; i < 4; i++) {
+            b.packets += 10_000;
+            OriginSnapshot snapshot = b.snapshot();
+            controller.ingest(snapshot);
+            controller.ingest(snapshot); // a duplicate report is ingested once
+            controller.reconcileOnce();
+            clock.advance(Duration.ofSeconds(10));
+        }
+        assertThat(moves).hasValue(1);
+        assertThat(cluster.topology().placement(web).nodes()).containsExactly(B);
+        PlacementController viewOnly = PlacementController.builder().dryRun(true)
+                .demandView(cluster.demandView()).topology(cluster::topology).workloads(cluster.specs("web")).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> viewOnly.ingest(b.snapshot()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("snapshot demand");
+    }
 }

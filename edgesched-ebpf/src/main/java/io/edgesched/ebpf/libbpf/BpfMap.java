@@ -46,6 +46,7 @@ public final class BpfMap implements AutoCloseable {
     private int keySize = -1;
     private int valueSize = -1;
     private int maxEntries = -1;
+    private int valueStride = -1;
     /** Set when the kernel refused BPF_MAP_LOOKUP_BATCH for this map; then batch reads use get_next_key. */
     private volatile boolean batchUnsupported;
 
@@ -203,7 +204,9 @@ public final class BpfMap implements AutoCloseable {
     /** The map's file descriptor (valid after load, until close). */
     public int fd() {
         if (owner != null) {
-            owner.checkLoaded("map '" + name + "'");
+            if (!owner.isUsable()) { // checked first so the hot path builds no message
+                owner.checkLoaded("map '" + name + "'");
+            }
         } else if (closed) {
             throw new IllegalStateException("map " + name + " is closed");
         }
@@ -228,8 +231,16 @@ public final class BpfMap implements AutoCloseable {
 
     /** Bytes one value occupies in lookups: the value size, or for per-CPU maps round_up(size, 8) x possible CPUs. */
     public int valueStride() {
+        int stride = valueStride;
+        if (stride >= 0) {
+            return stride;
+        }
         int size = valueSize();
-        return type().isPerCpu() ? ((size + 7) & ~7) * PossibleCpus.COUNT : size;
+        stride = type().isPerCpu() ? ((size + 7) & ~7) * PossibleCpus.COUNT : size;
+        if (type >= 0) {
+            valueStride = stride; // fixed once the kernel map exists
+        }
+        return stride;
     }
 
     /** Kernel view of the map (id, type, sizes); needs a loaded map. */
@@ -588,6 +599,42 @@ public final class BpfMap implements AutoCloseable {
         } catch (Throwable t) {
             throw Errors.rethrow(t);
         }
+    }
+
+    /**
+     * Deletes {@code count} packed keys with BPF_MAP_DELETE_BATCH (keys already absent are skipped).
+     *
+     * @return keys deleted
+     */
+    public int deleteBatch(MemorySegment keys, int count) {
+        int mapFd = fd();
+        int ks = keySize();
+        requireSegment(keys, (long) ks * count, "keys buffer");
+        int deleted = 0;
+        int done = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment countSegment = arena.allocate(JAVA_INT);
+            MemorySegment opts = MapBatchCursor.batchOpts(arena, 0);
+            while (done < count) {
+                countSegment.set(JAVA_INT, 0, count - done);
+                MemorySegment rest = keys.asSlice((long) done * ks);
+                int rc = (int) Libbpf.MAP_DELETE_BATCH.invokeExact(mapFd, rest, countSegment, opts);
+                int processed = countSegment.get(JAVA_INT, 0);
+                deleted += processed;
+                done += processed;
+                if (rc == 0) {
+                    break;
+                }
+                if (rc != -Errors.ENOENT) {
+                    throw Errors.of("batch delete from map '" + name + "' (" + count + " keys, " + deleted
+                            + " deleted)", rc);
+                }
+                done++; // the kernel stopped at a key that is not there: skip it
+            }
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+        return deleted;
     }
 
     /** A reader that snapshots the whole map into buffers sized for max_entries; close it to free them. */

@@ -54,7 +54,8 @@ public final class BpfObject implements AutoCloseable {
     private final MemorySegment object;
     private final Map<String, BpfMap> maps;
     private final Map<String, BpfProgram> programs;
-    private boolean loaded;
+    private volatile boolean loaded;
+    private boolean loadAttempted;
     private volatile boolean closed;
 
     private BpfObject(String name, Arena arena, Arena logArena, MemorySegment logBuffer, MemorySegment object) {
@@ -103,7 +104,12 @@ public final class BpfObject implements AutoCloseable {
                 throw Errors.of("open BPF object '" + name + "' (" + elf.length + " bytes)",
                         errno == 0 ? Errors.EINVAL : errno, libbpfSays(messages));
             }
-            return new BpfObject(name, arena, logArena, logBuffer, object);
+            try {
+                return new BpfObject(name, arena, logArena, logBuffer, object);
+            } catch (RuntimeException | Error e) {
+                closeObject(object);
+                throw e;
+            }
         } catch (RuntimeException | Error e) {
             logArena.close();
             arena.close();
@@ -148,9 +154,11 @@ public final class BpfObject implements AutoCloseable {
      */
     public BpfObject load() {
         checkOpen();
-        if (loaded) {
-            throw new IllegalStateException("BPF object '" + name + "' is already loaded");
+        if (loadAttempted) {
+            throw new IllegalStateException("BPF object '" + name + "' was already " + (loaded ? "loaded"
+                    : "loaded unsuccessfully; libbpf cannot retry: close it and open a new one"));
         }
+        loadAttempted = true;
         StringBuilder messages = new StringBuilder();
         int rc = LibbpfLog.capturing(messages, () -> {
             try {
@@ -241,15 +249,26 @@ public final class BpfObject implements AutoCloseable {
         }
         closed = true;
         try {
-            Libbpf.OBJECT_CLOSE.invokeExact(object);
-        } catch (Throwable t) {
-            throw Errors.rethrow(t);
+            closeObject(object);
         } finally {
             if (logArena.scope().isAlive()) {
                 logArena.close();
             }
             arena.close();
         }
+    }
+
+    private static void closeObject(MemorySegment object) {
+        try {
+            Libbpf.OBJECT_CLOSE.invokeExact(object);
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+    }
+
+    /** Loaded and not closed. */
+    boolean isUsable() {
+        return loaded && !closed;
     }
 
     boolean isClosed() {
@@ -271,7 +290,7 @@ public final class BpfObject implements AutoCloseable {
 
     void checkNotLoaded(String what) {
         checkOpen();
-        if (loaded) {
+        if (loadAttempted) {
             throw new IllegalStateException(what + ": only possible before load() of BPF object '" + name + "'");
         }
     }
@@ -325,6 +344,7 @@ public final class BpfObject implements AutoCloseable {
         return "\n--- libbpf says ---\n" + String.join("\n", lines);
     }
 
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     static String cString(MemorySegment pointer) {
         return pointer.address() == 0 ? "" : pointer.reinterpret(Long.MAX_VALUE).getString(0);
     }

@@ -56,7 +56,9 @@ public final class BpfProgram {
 
     /** The program's fd (after load, until the object is closed). */
     public int fd() {
-        owner.checkLoaded("program '" + name + "'");
+        if (!owner.isUsable()) {
+            owner.checkLoaded("program '" + name + "'");
+        }
         if (fd < 0) {
             throw new IllegalStateException("program '" + name + "' was not loaded (autoload off?)");
         }

@@ -39,6 +39,7 @@ final class LibC {
     private LibC() {
     }
 
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new IllegalStateException("libc has no " + name));

@@ -92,6 +92,8 @@ final class Libbpf {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle MAP_UPDATE_BATCH = handle("bpf_map_update_batch",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle MAP_DELETE_BATCH = handle("bpf_map_delete_batch",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle MAP_CREATE = handle("bpf_map_create",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     static final MethodHandle OBJ_PIN = handle("bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -137,6 +139,7 @@ final class Libbpf {
     }
 
     /** Looks up a libbpf by file name; fails with a message saying how to install it. */
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     static SymbolLookup libraryLookup(String libraryName) {
         try {
             return SymbolLookup.libraryLookup(libraryName, Arena.global());
@@ -146,6 +149,7 @@ final class Libbpf {
         }
     }
 
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         if (LOOKUP == null) {
             return null;

@@ -31,6 +31,7 @@ final class LibbpfLog {
     private LibbpfLog() {
     }
 
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
     static void install() {
         try {
             MethodHandle target = MethodHandles.lookup().findStatic(LibbpfLog.class, "print",

@@ -9,10 +9,11 @@ public enum MapType {
     /** A type newer than this enum knows. */
     UNKNOWN;
 
+    private static final MapType[] BY_ID = values();
+
     /** The type with kernel id {@code id}, or UNKNOWN. */
     public static MapType ofId(int id) {
-        MapType[] all = values();
-        return id >= 0 && id < all.length - 1 ? all[id] : UNKNOWN;
+        return id >= 0 && id < BY_ID.length - 1 ? BY_ID[id] : UNKNOWN;
     }
 
     /** The kernel id, or -1 for UNKNOWN. */

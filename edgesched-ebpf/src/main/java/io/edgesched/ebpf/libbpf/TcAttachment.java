@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.edgesched.ebpf.BpfException;
+import io.edgesched.ebpf.KernelFeatureMissingException;
 import io.edgesched.ebpf.NoSuchInterfaceException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -120,6 +121,10 @@ public final class TcAttachment implements AutoCloseable {
                     int rc = LibbpfLog.capturing(messages, () -> hookCall(Libbpf.TC_HOOK_CREATE, createHook));
                     if (rc == 0) {
                         use.createdByUs = true;
+                    } else if (rc == -Errors.ENOENT || rc == -Errors.EOPNOTSUPP) {
+                        throw new KernelFeatureMissingException(context + ": create clsact qdisc: "
+                                + Errors.describe(rc), "the clsact qdisc",
+                                "modprobe sch_ingress (CONFIG_NET_SCH_INGRESS)", -rc);
                     } else if (rc != -Errors.EEXIST) { // EEXIST: a clsact qdisc is already there; use it
                         throw attachError(context + ": create clsact qdisc", rc, ifindex, messages);
                     }
@@ -144,6 +149,11 @@ public final class TcAttachment implements AutoCloseable {
             });
             if (rc < 0) {
                 releaseHook(hookKey, ifindex);
+                if (rc == -Errors.ENOENT || rc == -Errors.EOPNOTSUPP) {
+                    throw new KernelFeatureMissingException(context + ": " + Errors.describe(rc),
+                            "the cls_bpf classifier",
+                            "modprobe cls_bpf (CONFIG_NET_CLS_BPF)", -rc);
+                }
                 throw attachError(context + " (program '" + program.name() + "', handle " + handle + ", priority "
                         + priority + ")", rc, ifindex, messages);
             }

@@ -266,7 +266,8 @@ class BpfMapTest {
                 assertThatThrownBy(() -> map.pin(pin.toString())).hasMessageContaining("EEXIST");
             }
             // the object is closed; the pin keeps the map alive for a separate reader
-            try (BpfMap reopened = BpfMap.openPinned(pin.toString())) {
+            BpfMap reopened = BpfMap.openPinned(pin.toString());
+            try {
                 assertThat(reopened.type()).isEqualTo(MapType.HASH);
                 assertThat(reopened.keySize()).isEqualTo(KEY);
                 assertThat(reopened.valueSize()).isEqualTo(VALUE);
@@ -275,9 +276,10 @@ class BpfMapTest {
                 try (MapSnapshotReader reader = reopened.snapshotReader()) {
                     assertThat(reader.read()).isEqualTo(1);
                 }
+            } finally {
                 reopened.close();
-                assertThatThrownBy(reopened::fd).isInstanceOf(IllegalStateException.class);
             }
+            assertThatThrownBy(reopened::fd).isInstanceOf(IllegalStateException.class);
             // a second object can reuse the pinned map instead of creating its own
             try (BpfMap pinned = BpfMap.openPinned(pin.toString());
                     BpfObject second = TestObjects.open("maps")) {
@@ -313,6 +315,29 @@ class BpfMapTest {
         } finally {
             Files.deleteIfExists(pin);
             Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void batchDeleteSkipsAbsentKeys() {
+        try (BpfObject object = TestObjects.open("maps").load(); Arena arena = Arena.ofConfined()) {
+            BpfMap map = object.map("hash_map");
+            fill(map, 10);
+            MemorySegment keys = arena.allocate(KEY * 4L);
+            int[] toDelete = {2, 500, 5, 7}; // 500 is not in the map
+            for (int i = 0; i < toDelete.length; i++) {
+                MemorySegment.copy(key(toDelete[i]), 0, keys, ValueLayout.JAVA_BYTE, (long) i * KEY, KEY);
+            }
+
+            assertThat(map.deleteBatch(keys, 4)).isEqualTo(3);
+
+            assertThat(map.lookup(key(2))).isEmpty();
+            assertThat(map.lookup(key(5))).isEmpty();
+            assertThat(map.lookup(key(7))).isEmpty();
+            assertThat(map.lookup(key(3))).isPresent();
+            try (MapSnapshotReader reader = map.snapshotReader()) {
+                assertThat(reader.read()).isEqualTo(7);
+            }
         }
     }
 

@@ -43,9 +43,12 @@ class BpfObjectTest {
                     .isInstanceOfSatisfying(VerifierException.class, e -> {
                         assertThat(e.log()).contains("invalid access to packet");
                         assertThat(e.errno()).isPositive();
-                        assertThat(e.getMessage()).contains("load BPF object 'reject'").contains("verifier log");
+                        assertThat(e.getMessage()).contains("load BPF object 'reject'").contains("verifier log")
+                                .contains("--- libbpf says ---").contains("unbounded_read");
                     });
             assertThat(object.isLoaded()).isFalse();
+            assertThatThrownBy(object::load).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("open a new one");
         }
     }
 

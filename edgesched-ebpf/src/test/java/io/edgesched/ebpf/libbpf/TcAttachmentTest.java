@@ -112,6 +112,45 @@ class TcAttachmentTest {
     }
 
     @Test
+    void kernelChosenHandleAndPriorityAreReportedAndDetached() {
+        try (BpfObject object = TestObjects.open("count").load()) {
+            TcAttachment first = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_ingress"), VETH_A, TcDirection.INGRESS, 0, 0));
+            TcAttachment second = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(object.program("count_egress"), VETH_A, TcDirection.INGRESS, 0, 0));
+            assertThat(first.handle()).isPositive();
+            assertThat(first.priority()).isPositive();
+            assertThat(second.handle() != first.handle() || second.priority() != first.priority()).isTrue();
+            assertThat(tcFilters("ingress")).contains("count_ingress").contains("count_egress");
+
+            first.close();
+            assertThat(tcFilters("ingress")).doesNotContain("count_ingress").contains("count_egress");
+            second.close();
+            assertThat(tcFilters("ingress")).isBlank();
+            assertThat(qdiscs()).doesNotContain("clsact");
+        }
+    }
+
+    @Test
+    void closingAfterTheInterfaceVanishedIsQuiet() {
+        String dummy = "esb-gone";
+        try (BpfObject object = TestObjects.open("count").load()) {
+            for (int round = 0; round < 2; round++) {
+                Shell.ok("ip", "-n", NS_A, "link", "add", dummy, "type", "veth", "peer", "name", dummy + "-p");
+                TcAttachment attachment = NetworkNamespaces.runIn(NS_A, () ->
+                        TcAttachment.attach(object.program("count_ingress"), dummy, TcDirection.INGRESS));
+                assertThat(attachment.createdHook()).as("round %d: a fresh interface gets a fresh hook", round)
+                        .isTrue();
+                Shell.ok("ip", "-n", NS_A, "link", "del", dummy);
+
+                attachment.close(); // nothing left to detach: no exception
+            }
+        } finally {
+            Shell.run("ip", "-n", NS_A, "link", "del", dummy);
+        }
+    }
+
+    @Test
     void unknownInterfaceIsATypedException() {
         try (BpfObject object = TestObjects.open("count").load()) {
             assertThatThrownBy(() -> NetworkNamespaces.runIn(NS_A, () ->

@@ -194,8 +194,12 @@ public final class NetnsLab implements AutoCloseable {
         }
     }
 
-    /** Deletes namespaces of earlier runs (prefix {@value #PREFIX}) whose creating JVM no longer runs. */
+    /**
+     * Deletes namespaces and bpffs pin directories (/sys/fs/bpf/{@value #PREFIX}PID-...) of earlier runs whose
+     * JVM no longer runs.
+     */
     public static void removeLeftovers() {
+        removeLeftoverPins();
         Commands.Result list = Commands.runAllowingFailure(List.of("ip", "netns", "list"), null);
         if (!list.ok()) {
             return;
@@ -205,18 +209,40 @@ public final class NetnsLab implements AutoCloseable {
             if (!name.startsWith(PREFIX)) {
                 continue;
             }
-            String[] parts = name.substring(PREFIX.length()).split("-");
-            long pid;
-            try {
-                pid = Long.parseLong(parts[0]);
-            } catch (NumberFormatException e) {
-                continue;
-            }
-            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            if (!alive) {
+            if (!ownerAlive(name)) {
                 LOG.info("removing leftover test namespace {}", name);
                 Commands.runAllowingFailure(List.of("ip", "netns", "del", name), null);
             }
+        }
+    }
+
+    /** Whether the JVM whose pid follows the prefix in {@code name} still runs (true if no pid can be read). */
+    static boolean ownerAlive(String name) {
+        String[] parts = name.substring(PREFIX.length()).split("-");
+        try {
+            long pid = Long.parseLong(parts[0]);
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return true; // not one of ours: leave it
+        }
+    }
+
+    private static void removeLeftoverPins() {
+        Path bpffs = Path.of("/sys/fs/bpf");
+        try (var entries = java.nio.file.Files.list(bpffs)) {
+            for (Path dir : entries.toList()) {
+                String name = dir.getFileName().toString();
+                if (name.startsWith(PREFIX) && !ownerAlive(name)) {
+                    LOG.info("removing leftover test pins {}", dir);
+                    try (var pins = java.nio.file.Files.walk(dir)) {
+                        for (Path p : pins.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            java.nio.file.Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("no leftover pins removed: {}", e.toString());
         }
     }
 

@@ -21,7 +21,7 @@ class NetnsLabTest {
         String serverNs;
         String clientNs;
         try (NetnsLab lab = NetnsLab.create(3, 2);
-             var server = TcpSinkServer.Handle.start(lab, 8080)) {
+             TcpSinkServer.Handle _ = TcpSinkServer.Handle.start(lab, 8080)) {
             serverNs = lab.serverNs();
             clientNs = lab.clientNs();
             assertThat(NetnsLab.namespaceExists(serverNs)).isTrue();
@@ -50,14 +50,22 @@ class NetnsLabTest {
     }
 
     @Test
-    void removesNamespacesLeftByADeadRun() {
+    void removesNamespacesAndPinsLeftByADeadRun() throws java.io.IOException {
         String leftover = NetnsLab.PREFIX + "999999999-1-s"; // above pid_max: that JVM cannot be alive
+        String alive = NetnsLab.PREFIX + ProcessHandle.current().pid() + "-999-s";
+        java.nio.file.Path pins = java.nio.file.Path.of("/sys/fs/bpf", NetnsLab.PREFIX + "999999999-pins");
         Commands.run("ip", "netns", "add", leftover);
+        Commands.run("ip", "netns", "add", alive);
         try {
+            java.nio.file.Files.createDirectories(pins);
             NetnsLab.removeLeftovers();
             assertThat(NetnsLab.namespaceExists(leftover)).isFalse();
+            assertThat(NetnsLab.namespaceExists(alive)).as("a namespace of a running JVM is kept").isTrue();
+            assertThat(java.nio.file.Files.exists(pins)).isFalse();
         } finally {
             Commands.runAllowingFailure(List.of("ip", "netns", "del", leftover), null);
+            Commands.runAllowingFailure(List.of("ip", "netns", "del", alive), null);
+            java.nio.file.Files.deleteIfExists(pins);
         }
     }
 }

@@ -17,15 +17,17 @@ import java.util.concurrent.TimeUnit;
  * The client side of the netns tests, run in a child JVM inside the client namespace:
  * {@code TcpLoadClient SERVER PORT CONNECTIONS BYTES SOURCE...} opens CONNECTIONS sequential connections from
  * each SOURCE address (bound explicitly), sends BYTES on each, half-closes, waits for the server's
- * one-byte answer and its close. Prints one line per source: {@code SOURCE CONNECTIONS BYTES MIN_CONNECT_NANOS}
- * where the connect time is the client's own view of one handshake round trip. Uses nothing but the JDK.
+ * one-byte answer and its close. Prints one line per source:
+ * {@code SOURCE CONNECTIONS BYTES MIN_CONNECT_NANOS MAX_CONNECT_NANOS}, the connect time being the client's own
+ * view of one handshake round trip. Uses nothing but the JDK.
  */
 public final class TcpLoadClient {
     private TcpLoadClient() {
     }
 
     /** What one source address did, as the client saw it. */
-    public record SourceResult(InetAddress source, int connections, long payloadBytes, long minConnectNanos) {
+    public record SourceResult(InetAddress source, int connections, long payloadBytes, long minConnectNanos,
+                               long maxConnectNanos) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -49,6 +51,7 @@ public final class TcpLoadClient {
     private static String runSource(InetAddress server, int port, InetAddress source, int connections, int bytes) {
         byte[] payload = new byte[bytes];
         long minConnect = Long.MAX_VALUE;
+        long maxConnect = 0;
         long sent = 0;
         for (int c = 0; c < connections; c++) {
             try (Socket socket = new Socket()) {
@@ -56,7 +59,9 @@ public final class TcpLoadClient {
                 socket.bind(new InetSocketAddress(source, 0));
                 long start = System.nanoTime();
                 socket.connect(new InetSocketAddress(server, port), 10_000);
-                minConnect = Math.min(minConnect, System.nanoTime() - start);
+                long took = System.nanoTime() - start;
+                minConnect = Math.min(minConnect, took);
+                maxConnect = Math.max(maxConnect, took);
                 OutputStream out = socket.getOutputStream();
                 out.write(payload);
                 sent += bytes;
@@ -72,7 +77,7 @@ public final class TcpLoadClient {
                 throw new IllegalStateException("connection " + c + " from " + source.getHostAddress() + ": " + e, e);
             }
         }
-        return source.getHostAddress() + " " + connections + " " + sent + " " + minConnect;
+        return source.getHostAddress() + " " + connections + " " + sent + " " + minConnect + " " + maxConnect;
     }
 
     /** Runs the client child in the lab's client namespace and returns what each source did. */
@@ -98,7 +103,7 @@ public final class TcpLoadClient {
                 String[] f = line.split(" ");
                 InetAddress source = InetAddress.getByName(f[0]);
                 results.put(source, new SourceResult(source, Integer.parseInt(f[1]), Long.parseLong(f[2]),
-                        Long.parseLong(f[3])));
+                        Long.parseLong(f[3]), Long.parseLong(f[4])));
             }
             if (results.size() != sources.size()) {
                 throw new IllegalStateException("TcpLoadClient reported " + results.size() + " of " + sources.size()

@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -49,6 +51,8 @@ public final class LeaderGate implements AutoCloseable {
     private final ScheduledExecutorService restarts;
     private final Object lock = new Object();
     private volatile boolean leader;
+    /** When the last successful write of our own lease record started (initially: long ago). */
+    private volatile long lastRenewStartNanos = System.nanoTime() - Long.MAX_VALUE / 4;
     private volatile String currentLeader;
     private boolean running;
     private long round;
@@ -66,6 +70,22 @@ public final class LeaderGate implements AutoCloseable {
                 Thread.ofPlatform().daemon().name("edgesched-leader-" + b.leaseName).factory());
         if (b.listener != null) {
             listeners.add(b.listener);
+        }
+        long period = Math.max(10, retryPeriod.toMillis() / 2);
+        restarts.scheduleWithFixedDelay(this::checkFence, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Tell listeners at once when renewals stalled past the deadline, even if the elector has not noticed. */
+    private void checkFence() {
+        if (leader && !isLeader()) {
+            LOG.warn("{}: lease {}/{} not renewed within {} ms; no longer acting as leader", identity, namespace,
+                    leaseName, renewDeadline.toMillis());
+            becomeFollower();
+            long current;
+            synchronized (lock) {
+                current = round;
+            }
+            scheduleRestart(current); // the elector may still think it leads: replace it, run again
         }
     }
 
@@ -108,8 +128,13 @@ public final class LeaderGate implements AutoCloseable {
         restarts.shutdownNow();
     }
 
+    /**
+     * True while this instance holds the lease. Fenced by the local clock as well: a leader whose
+     * last renewal started more than renewDeadline ago is no longer trusted (its elector thread may
+     * be starved), since others may take the lease once leaseDuration has passed.
+     */
     public boolean isLeader() {
-        return leader;
+        return leader && System.nanoTime() - lastRenewStartNanos < renewDeadline.toNanos();
     }
 
     /** Holder of the lease as last observed, if any. */
@@ -121,8 +146,15 @@ public final class LeaderGate implements AutoCloseable {
         return identity;
     }
 
+    /** Handle of a registered listener. */
+    public interface Subscription extends AutoCloseable {
+        /** Removes the listener. */
+        @Override
+        void close();
+    }
+
     /** Registers a listener; close the returned handle to remove it. */
-    public AutoCloseable addListener(Listener l) {
+    public Subscription addListener(Listener l) {
         listeners.add(Objects.requireNonNull(l, "listener"));
         return () -> listeners.remove(l);
     }
@@ -131,7 +163,7 @@ public final class LeaderGate implements AutoCloseable {
         long myRound = ++round;
         LeaderElectionConfig config = new LeaderElectionConfigBuilder()
                 .withName("edgesched-" + leaseName)
-                .withLock(new LeaseLock(namespace, leaseName, identity))
+                .withLock(new RenewTrackingLock(new LeaseLock(namespace, leaseName, identity)))
                 .withLeaseDuration(leaseDuration)
                 .withRenewDeadline(renewDeadline)
                 .withRetryPeriod(retryPeriod)
@@ -159,6 +191,10 @@ public final class LeaderGate implements AutoCloseable {
         }
         LOG.info("{} became leader on lease {}/{}", identity, namespace, leaseName);
         leader = true;
+        if (!isLeader()) {
+            leader = false; // the renewal that made us leader is already too old
+            return;
+        }
         listeners.forEach(l -> safely(l::startedLeading));
     }
 
@@ -213,6 +249,50 @@ public final class LeaderGate implements AutoCloseable {
             r.run();
         } catch (RuntimeException e) {
             LOG.warn("leadership listener failed", e);
+        }
+    }
+
+    /** Delegates to the real lock, noting when a write of our own record succeeded (for the fence). */
+    private final class RenewTrackingLock implements Lock {
+        private final Lock delegate;
+
+        RenewTrackingLock(Lock delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public LeaderElectionRecord get(KubernetesClient c) {
+            return delegate.get(c);
+        }
+
+        @Override
+        public void create(KubernetesClient c, LeaderElectionRecord r) {
+            long start = System.nanoTime();
+            delegate.create(c, r);
+            noteWrite(r, start);
+        }
+
+        @Override
+        public void update(KubernetesClient c, LeaderElectionRecord r) {
+            long start = System.nanoTime();
+            delegate.update(c, r);
+            noteWrite(r, start);
+        }
+
+        private void noteWrite(LeaderElectionRecord r, long start) {
+            if (identity.equals(r.getHolderIdentity())) {
+                lastRenewStartNanos = start;
+            }
+        }
+
+        @Override
+        public String identity() {
+            return delegate.identity();
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
         }
     }
 

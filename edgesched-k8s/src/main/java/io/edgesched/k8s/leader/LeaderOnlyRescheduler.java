@@ -26,7 +26,7 @@ public final class LeaderOnlyRescheduler implements Rescheduler, AutoCloseable {
     }
 
     private final Map<CompletableFuture<MoveResult>, Running> running = new ConcurrentHashMap<>();
-    private final AutoCloseable subscription;
+    private final LeaderGate.Subscription subscription;
 
     public LeaderOnlyRescheduler(LeaderGate gate, Rescheduler delegate) {
         this.gate = Objects.requireNonNull(gate, "gate");
@@ -80,8 +80,9 @@ public final class LeaderOnlyRescheduler implements Rescheduler, AutoCloseable {
         running.remove(outer);
     }
 
+    /** Stops listening to the gate (moves under way are not touched). */
     @Override
-    public void close() throws Exception {
+    public void close() {
         subscription.close();
     }
 }

@@ -50,6 +50,11 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
     public static final String ANNOTATION_FROM = "edgesched.io/from";
     /** Deployment annotation holding the user's strategy while a move runs with maxUnavailable=0. */
     public static final String ANNOTATION_SAVED_STRATEGY = "edgesched.io/saved-strategy";
+    /**
+     * Deployment annotation present while a move's rollout is unfinished: the generation its patch
+     * produced. A later move may supersede that rollout only while the generation still matches.
+     */
+    public static final String ANNOTATION_MOVE_GENERATION = "edgesched.io/move-generation";
 
     /** Immutable configuration shared by all moves. */
     record Settings(KubernetesClient client, Set<String> allowedNamespaces, String optInKey, String optInValue,
@@ -96,6 +101,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
     private final Executor executor;
     private final ExecutorService ownedExecutor;
     private final MoveEvents events;
+    private final RolloutWatch watch;
     private final ConcurrentMap<WorkloadId, InFlight> inFlight = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -104,6 +110,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
         this.executor = executor;
         this.ownedExecutor = owned;
         this.events = new MoveEvents(settings.client(), settings.clock(), settings.instance());
+        this.watch = new RolloutWatch(settings.client());
     }
 
     public static Builder builder(KubernetesClient client) {
@@ -132,7 +139,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
             executor.execute(() -> {
                 MoveResult r;
                 try {
-                    r = new MoveProcedure(settings, request, flight, events, start).run();
+                    r = new MoveProcedure(settings, request, flight, events, watch, start).run();
                 } catch (RuntimeException | Error e) {
                     LOG.error("bug: move of {} ended with an unexpected exception", request.workload(), e);
                     r = new MoveResult.Failed(request, "internal error: " + e, false, e);
@@ -153,7 +160,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
         return Set.copyOf(inFlight.keySet());
     }
 
-    /** Aborts moves under way without further patches, and refuses new ones. */
+    /** Aborts moves under way without further patches, refuses new ones, stops the informers. */
     @Override
     public void close() {
         closed = true;
@@ -161,6 +168,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
         }
+        watch.close();
     }
 
     /** Configures a {@link KubernetesRescheduler}. Only the client is required. */

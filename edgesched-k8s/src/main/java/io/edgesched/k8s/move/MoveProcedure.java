@@ -1,6 +1,7 @@
 package io.edgesched.k8s.move;
 
 import static io.edgesched.k8s.move.KubernetesRescheduler.ANNOTATION_FROM;
+import static io.edgesched.k8s.move.KubernetesRescheduler.ANNOTATION_MOVE_GENERATION;
 import static io.edgesched.k8s.move.KubernetesRescheduler.ANNOTATION_MOVED_AT;
 import static io.edgesched.k8s.move.KubernetesRescheduler.ANNOTATION_MOVE_ID;
 import static io.edgesched.k8s.move.KubernetesRescheduler.ANNOTATION_REASON;
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
 /** One move, run start to end on one thread: check, patch, follow the rollout, undo on failure. */
 final class MoveProcedure {
     private static final Logger LOG = LoggerFactory.getLogger(MoveProcedure.class);
+    /** Deployment annotations a finished (or rolled back) move removes. */
+    private static final List<String> DEPLOYMENT_KEYS = List.of(ANNOTATION_MOVE_GENERATION, ANNOTATION_SAVED_STRATEGY);
     static final List<String> TEMPLATE_KEYS = List.of(ANNOTATION_MOVE_ID, ANNOTATION_MOVED_AT, ANNOTATION_REASON,
             ANNOTATION_TARGETS, ANNOTATION_FROM);
     private static final int MAX_REASON_CHARS = 256;
@@ -56,13 +59,14 @@ final class MoveProcedure {
     private final ApiCaller api;
     private final TemplatePatches patches;
     private final MoveEvents events;
+    private final RolloutWatch watch;
     private final String ns;
     private final String name;
     private final String what;
     private final long startNanos;
 
     MoveProcedure(KubernetesRescheduler.Settings s, MoveRequest req, KubernetesRescheduler.InFlight flight,
-                  MoveEvents events, long startNanos) {
+                  MoveEvents events, RolloutWatch watch, long startNanos) {
         this.s = s;
         this.req = req;
         this.flight = flight;
@@ -70,6 +74,7 @@ final class MoveProcedure {
                 flight::abortReason);
         this.patches = new TemplatePatches(s.client().getKubernetesSerialization());
         this.events = events;
+        this.watch = watch;
         this.ns = req.workload().namespace();
         this.name = req.workload().name();
         this.what = "Deployment " + ns + "/" + name;
@@ -133,7 +138,11 @@ final class MoveProcedure {
                 }
             }
         }
-        s.onPatched().accept(req, Duration.ofNanos(System.nanoTime() - startNanos));
+        try {
+            s.onPatched().accept(req, Duration.ofNanos(System.nanoTime() - startNanos));
+        } catch (RuntimeException e) {
+            LOG.warn("onPatched listener failed for {}", what, e);
+        }
         events.record(patched, false, "EdgeschedMove", "moving " + nodes(req.currentNodes()) + " -> "
                 + nodes(req.targetNodes()) + " (predicted gain " + gain() + "): " + req.reason());
         return follow(plan, patched, moveId);
@@ -158,9 +167,9 @@ final class MoveProcedure {
         }
         int desired = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
         PodSpec podSpec = d.getSpec().getTemplate().getSpec();
-        Map<String, String> templateAnnotations = d.getSpec().getTemplate().getMetadata() == null ? Map.of()
-                : orEmpty(d.getSpec().getTemplate().getMetadata().getAnnotations());
-        boolean ourUnfinishedMove = templateAnnotations.containsKey(ANNOTATION_MOVE_ID);
+        long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+        // our own rollout, interrupted (e.g. leadership lost) and untouched since: a new move may supersede it
+        boolean ourUnfinishedMove = String.valueOf(generation).equals(annotations.get(ANNOTATION_MOVE_GENERATION));
         if (!isStable(d, desired) && !ourUnfinishedMove) {
             DeploymentStatus st = d.getStatus() == null ? new DeploymentStatus() : d.getStatus();
             return refuse(d, what + " is still rolling out or not fully available (desired " + desired + ", updated "
@@ -205,12 +214,17 @@ final class MoveProcedure {
         ours.put(ANNOTATION_REASON, truncate(req.reason()));
         ours.put(ANNOTATION_TARGETS, String.join(",", targets));
         ours.put(ANNOTATION_FROM, req.currentNodes().stream().map(NodeId::name).collect(Collectors.joining(",")));
-        String savedValue = saved != null ? saved : patches.strategyToJson(original);
-        String body = patches.move(d, wanted, ours, override, ANNOTATION_SAVED_STRATEGY, savedValue);
+        Map<String, String> deploymentAnnotations = new LinkedHashMap<>();
+        deploymentAnnotations.put(ANNOTATION_MOVE_GENERATION, String.valueOf(generation + 1));
+        if (override != null && saved == null) {
+            deploymentAnnotations.put(ANNOTATION_SAVED_STRATEGY, patches.strategyToJson(original));
+        }
+        String body = patches.move(d, wanted, ours, deploymentAnnotations, override);
         return new Plan(d, TemplateState.of(d.getSpec().getTemplate(), TEMPLATE_KEYS), original, override, restore, body);
     }
 
     private MoveResult follow(Plan plan, Deployment patched, String moveId) {
+        api.checkNotAborted(); // cancelled as the patch landed: do not even start the watches
         Outcome outcome;
         String problem;
         try (RolloutTracker tracker = track(patched, moveId)) {
@@ -218,7 +232,7 @@ final class MoveProcedure {
             problem = tracker.watchProblem();
         }
         if (outcome != null && outcome.kind() == Kind.COMPLETE) {
-            String note = plan.restoreStrategy() ? restoreStrategy(plan) : "";
+            String note = finish(plan);
             Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
             events.record(patched, false, "EdgeschedMoved", "moved " + nodes(req.currentNodes()) + " -> "
                     + nodes(req.targetNodes()) + " in " + took.toMillis() + " ms (predicted gain " + gain() + ")" + note);
@@ -238,8 +252,9 @@ final class MoveProcedure {
     }
 
     private RolloutTracker track(Deployment d, String expectedMoveId) {
-        RolloutTracker t = new RolloutTracker(client(), ns, name, d.getSpec().getSelector(), ANNOTATION_MOVE_ID,
-                expectedMoveId, d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration(),
+        RolloutTracker t = new RolloutTracker(watch, ns, name, d.getSpec().getSelector(), ANNOTATION_MOVE_ID,
+                expectedMoveId, d.getSpec().getTemplate(),
+                d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration(),
                 s.stuckGrace());
         flight.watching(t);
         t.start();
@@ -262,7 +277,7 @@ final class MoveProcedure {
                     events.record(d, true, "EdgeschedMoveFailed", r);
                     return new MoveResult.Failed(req, r, false, null);
                 }
-                String body = patches.undo(d, plan.before());
+                String body = patches.undo(d, plan.before(), List.of(ANNOTATION_MOVE_GENERATION));
                 api.checkNotAborted();
                 try {
                     undone = api.call("roll back the pod template of " + what,
@@ -286,7 +301,7 @@ final class MoveProcedure {
         }
         String note;
         if (back != null && back.kind() == Kind.COMPLETE) {
-            note = plan.restoreStrategy() ? restoreStrategy(plan) : "";
+            note = finish(plan);
         } else {
             note = "; the rollback rollout has not finished (" + (back == null ? "timed out" : back.detail())
                     + ")" + (plan.restoreStrategy() ? ", so the strategy stays at maxUnavailable=0" : "");
@@ -297,24 +312,29 @@ final class MoveProcedure {
         return new MoveResult.Failed(req, r, true, null);
     }
 
-    /** Puts the user's rollout strategy back; returns a note for the event when it could not. */
-    private String restoreStrategy(Plan plan) {
+    /**
+     * After the rollout (or the rollback's) finished: put back the user's rollout strategy if the move
+     * changed it, and drop the in-progress marker. Returns a note for the event when it could not.
+     */
+    private String finish(Plan plan) {
         try {
             api.checkNotAborted();
-            Deployment d = api.call("re-read " + what + " to restore its strategy", () -> deployment().get());
+            Deployment d = api.call("re-read " + what + " to finish the move", () -> deployment().get());
             if (d == null) {
                 return "";
             }
-            String body = patches.restoreStrategy(d, plan.originalStrategy(), ANNOTATION_SAVED_STRATEGY);
+            String body = patches.finish(d, plan.restoreStrategy() ? plan.originalStrategy() : null,
+                    plan.restoreStrategy() ? DEPLOYMENT_KEYS : List.of(ANNOTATION_MOVE_GENERATION));
             if (body != null) {
-                api.call("restore the rollout strategy of " + what,
+                api.call("finish the move of " + what + " (strategy, annotations)",
                         () -> deployment().patch(PatchContext.of(PatchType.JSON), body));
             }
             return "";
         } catch (ApiFailure | Conflict e) {
-            LOG.warn("could not restore the rollout strategy of {}: {}; it stays at maxUnavailable=0 (safe), "
-                    + "the next move restores it from annotation {}", what, e.getMessage(), ANNOTATION_SAVED_STRATEGY);
-            return "; rollout strategy not restored yet (" + e.getMessage() + ")";
+            LOG.warn("could not finish the move of {} (restore its strategy, drop annotation {}): {}; "
+                    + "a strategy left at maxUnavailable=0 is safe, the next move restores it from annotation {}",
+                    what, ANNOTATION_MOVE_GENERATION, e.getMessage(), ANNOTATION_SAVED_STRATEGY);
+            return "; could not restore the rollout strategy / drop the move marker yet (" + e.getMessage() + ")";
         }
     }
 

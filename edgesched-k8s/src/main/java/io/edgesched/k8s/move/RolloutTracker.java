@@ -4,12 +4,10 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Follows one rollout through informers on the Deployment and its pods (no polling of the API):
+ * Follows one rollout through the shared informers of {@link RolloutWatch} (no polling of the API):
  * every event wakes the waiting move thread, which judges the cached state.
  */
 final class RolloutTracker implements AutoCloseable {
@@ -29,6 +27,8 @@ final class RolloutTracker implements AutoCloseable {
     }
 
     /** Container waiting reasons that will not heal by themselves within a rollout. */
+    private static final Duration MISSING_MEANS_DELETED = Duration.ofSeconds(2);
+
     private static final Set<String> HOPELESS_WAITING = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
             "ErrImageNeverPull", "CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError");
 
@@ -36,60 +36,42 @@ final class RolloutTracker implements AutoCloseable {
     private final String name;
     private final String moveIdKey;
     private final String expectedMoveId;
+    private final PodTemplateSpec expectedTemplate;
     private final long generation;
     private final Duration stuckGrace;
-    private final SharedIndexInformer<Deployment> deploymentInformer;
-    private final SharedIndexInformer<Pod> podInformer;
+    private final LabelSelector podSelector;
+    private final RolloutWatch watch;
+    private final Runnable wakeUp = this::wake;
+    private RolloutWatch.Namespace informers;
+    private long firstMissingNanos = -1;
     private final Map<String, Long> firstSeenStuckNanos = new HashMap<>();
     private final Object signal = new Object();
-    private volatile Throwable watchFailure;
     private long wakeups;
 
     /**
      * @param expectedMoveId the move-id annotation the template must carry (null: none); anything
      *                       else means someone replaced the template
+     * @param expectedTemplate the pod template as our patch left it: a different one (same move id,
+     *                         e.g. a new image) means someone else started another rollout
      * @param generation     the Deployment generation written by our patch
      */
-    RolloutTracker(KubernetesClient client, String namespace, String name, LabelSelector podSelector,
-                   String moveIdKey, String expectedMoveId, long generation, Duration stuckGrace) {
+    RolloutTracker(RolloutWatch watch, String namespace, String name, LabelSelector podSelector,
+                   String moveIdKey, String expectedMoveId, PodTemplateSpec expectedTemplate, long generation,
+                   Duration stuckGrace) {
+        this.watch = watch;
         this.namespace = namespace;
         this.name = name;
+        this.podSelector = podSelector;
         this.moveIdKey = moveIdKey;
         this.expectedMoveId = expectedMoveId;
+        this.expectedTemplate = expectedTemplate;
         this.generation = generation;
         this.stuckGrace = stuckGrace;
-        this.deploymentInformer = client.apps().deployments().inNamespace(namespace).withName(name).runnableInformer(0);
-        this.podInformer = client.pods().inNamespace(namespace).withLabelSelector(podSelector).runnableInformer(0);
-        ResourceEventHandler<Object> wake = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Object obj) {
-                wake();
-            }
-
-            @Override
-            public void onUpdate(Object oldObj, Object newObj) {
-                wake();
-            }
-
-            @Override
-            public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
-                wake();
-            }
-        };
-        deploymentInformer.addEventHandler(wake);
-        podInformer.addEventHandler(wake);
     }
 
     void start() {
-        deploymentInformer.start().whenComplete((v, t) -> failed(t));
-        podInformer.start().whenComplete((v, t) -> failed(t));
-    }
-
-    private void failed(Throwable t) {
-        if (t != null) {
-            watchFailure = t;
-            wake();
-        }
+        watch.listen(wakeUp);
+        informers = watch.namespace(namespace);
     }
 
     void wake() {
@@ -136,19 +118,37 @@ final class RolloutTracker implements AutoCloseable {
         }
     }
 
-    /** Why the tracker cannot see the cluster, if the watches failed to start. */
+    /** Why the tracker cannot see the cluster, if its informers are not running. */
     String watchProblem() {
-        Throwable t = watchFailure;
-        return t == null ? null : ApiCaller.rootMessage(t);
+        RolloutWatch.Namespace n = informers;
+        if (n == null || !n.stopped()) {
+            return n != null && !n.synced() ? "the informers never finished their initial list" : null;
+        }
+        return "the informers stopped (API server unreachable?)";
     }
 
     private Outcome evaluate() {
-        if (!deploymentInformer.hasSynced() || !podInformer.hasSynced()) {
+        RolloutWatch.Namespace n = informers;
+        if (n == null || n.stopped()) {
+            informers = n = watch.namespace(namespace); // restart after an outage; the timeout still runs
+        }
+        if (!n.synced()) {
             return null;
         }
-        Deployment d = deploymentInformer.getStore().getByKey(namespace + "/" + name);
+        long now = System.nanoTime();
+        Deployment d = n.deployments().getStore().getByKey(namespace + "/" + name);
         if (d == null) {
-            return new Outcome(Kind.DELETED, "Deployment " + namespace + "/" + name + " was deleted during the move");
+            // the shared cache may lag a moment behind: only a lasting absence means it was deleted
+            if (firstMissingNanos < 0) {
+                firstMissingNanos = now;
+            }
+            return now - firstMissingNanos >= MISSING_MEANS_DELETED.toNanos()
+                    ? new Outcome(Kind.DELETED, "Deployment " + namespace + "/" + name + " was deleted during the move")
+                    : null;
+        }
+        firstMissingNanos = -1;
+        if (d.getMetadata().getGeneration() != null && d.getMetadata().getGeneration() < generation) {
+            return null; // the cache has not seen our patch yet
         }
         Map<String, String> ann = d.getSpec().getTemplate().getMetadata() == null ? null
                 : d.getSpec().getTemplate().getMetadata().getAnnotations();
@@ -157,6 +157,13 @@ final class RolloutTracker implements AutoCloseable {
             return new Outcome(Kind.TEMPLATE_REPLACED,
                     "the pod template was changed by someone else during the move (" + moveIdKey + " is now "
                             + moveId + ")");
+        }
+        if (d.getMetadata().getGeneration() != null && d.getMetadata().getGeneration() > generation
+                && !d.getSpec().getTemplate().equals(expectedTemplate)) {
+            // a later spec change that left the template alone (scaling, our strategy) is fine
+            return new Outcome(Kind.TEMPLATE_REPLACED,
+                    "the pod template was changed by someone else during the move (generation "
+                            + d.getMetadata().getGeneration() + ")");
         }
         int desired = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
         DeploymentStatus st = d.getStatus();
@@ -173,9 +180,9 @@ final class RolloutTracker implements AutoCloseable {
                 }
             }
         }
-        long now = System.nanoTime();
-        for (Pod p : podInformer.getStore().list()) {
-            if (p.getMetadata().getDeletionTimestamp() != null) {
+        for (Pod p : n.pods().getStore().list()) {
+            if (p.getMetadata().getDeletionTimestamp() != null
+                    || !Selectors.labelSelectorMatches(podSelector, p.getMetadata().getLabels())) {
                 continue;
             }
             Map<String, String> pa = p.getMetadata().getAnnotations();
@@ -225,9 +232,9 @@ final class RolloutTracker implements AutoCloseable {
         return v == null ? 0 : v;
     }
 
+    /** Stops listening; the shared informers keep running for the next move. */
     @Override
     public void close() {
-        deploymentInformer.close();
-        podInformer.close();
+        watch.unlisten(wakeUp);
     }
 }

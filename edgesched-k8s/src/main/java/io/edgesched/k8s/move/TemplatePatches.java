@@ -77,14 +77,20 @@ final class TemplatePatches {
         }
     }
 
+    /**
+     * @param deploymentAnnotations annotations to set on the Deployment itself (not the template):
+     *                              they do not start a rollout
+     * @param strategyOverride      strategy to run the move with, or null to leave it
+     */
     String move(Deployment d, NodeSelector required, Map<String, String> templateAnnotations,
-                DeploymentStrategy strategyOverride, String savedStrategyKey, String savedStrategyValue) {
+                Map<String, String> deploymentAnnotations, DeploymentStrategy strategyOverride) {
         Ops ops = new Ops();
         ops.precondition(d);
         if (strategyOverride != null) {
             ops.add("/spec/strategy", tree(strategyOverride));
-            ops.putAll("/metadata/annotations", d.getMetadata().getAnnotations() != null,
-                    Map.of(savedStrategyKey, savedStrategyValue));
+        }
+        if (!deploymentAnnotations.isEmpty()) {
+            ops.putAll("/metadata/annotations", d.getMetadata().getAnnotations() != null, deploymentAnnotations);
         }
         PodTemplateSpec t = d.getSpec().getTemplate();
         if (t.getMetadata() == null) {
@@ -104,10 +110,14 @@ final class TemplatePatches {
         return json.asJson(ops.list);
     }
 
-    /** Undo a move on {@code current} (freshly read): put back the affinity and our annotations as before. */
-    String undo(Deployment current, TemplateState before) {
+    /**
+     * Undo a move on {@code current} (freshly read): put back the affinity and our template
+     * annotations as before, and drop the Deployment annotations {@code dropKeys} where present.
+     */
+    String undo(Deployment current, TemplateState before, List<String> dropKeys) {
         Ops ops = new Ops();
         ops.precondition(current);
+        ops.removeAnnotations(current, dropKeys);
         PodTemplateSpec t = current.getSpec().getTemplate();
         Map<String, String> now = t.getMetadata() == null || t.getMetadata().getAnnotations() == null ? Map.of()
                 : t.getMetadata().getAnnotations();
@@ -140,16 +150,16 @@ final class TemplatePatches {
         return json.asJson(ops.list);
     }
 
-    /** Put back the user's strategy on {@code current} (freshly read) and drop the saved copy. */
-    String restoreStrategy(Deployment current, DeploymentStrategy original, String savedStrategyKey) {
+    /**
+     * After a move: put back the user's strategy ({@code original}; null leaves the strategy alone)
+     * and drop the Deployment annotations {@code dropKeys} where present. Null when nothing to do.
+     */
+    String finish(Deployment current, DeploymentStrategy original, List<String> dropKeys) {
         Ops ops = new Ops();
         if (original != null) {
             ops.add("/spec/strategy", tree(original));
         }
-        Map<String, String> ann = current.getMetadata().getAnnotations();
-        if (ann != null && ann.containsKey(savedStrategyKey)) {
-            ops.remove("/metadata/annotations/" + escape(savedStrategyKey));
-        }
+        ops.removeAnnotations(current, dropKeys);
         return ops.list.isEmpty() ? null : json.asJson(ops.list);
     }
 
@@ -175,6 +185,15 @@ final class TemplatePatches {
 
         void precondition(Deployment d) {
             op("replace", "/metadata/resourceVersion", d.getMetadata().getResourceVersion());
+        }
+
+        void removeAnnotations(Deployment d, List<String> keys) {
+            Map<String, String> ann = d.getMetadata().getAnnotations();
+            for (String k : keys) {
+                if (ann != null && ann.containsKey(k)) {
+                    remove("/metadata/annotations/" + escape(k));
+                }
+            }
         }
 
         void add(String path, Object value) {

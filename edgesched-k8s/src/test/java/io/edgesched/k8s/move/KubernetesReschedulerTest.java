@@ -43,6 +43,13 @@ class KubernetesReschedulerTest {
     KubernetesClient client;
     ClusterEmulator emulator;
     KubernetesRescheduler rescheduler;
+    /** Reschedulers with special settings; closed after the emulator (see stop()). */
+    final List<KubernetesRescheduler> extras = new CopyOnWriteArrayList<>();
+
+    private KubernetesRescheduler extra(KubernetesRescheduler r) {
+        extras.add(r);
+        return r;
+    }
 
     @BeforeEach
     void cluster() {
@@ -55,8 +62,11 @@ class KubernetesReschedulerTest {
 
     @AfterEach
     void stop() {
-        rescheduler.close();
+        // The emulator first, reschedulers (and their watches) after: the CRUD mock can stall its event
+        // loop for 30 s when a watch closes while it is still sending to it.
         emulator.close();
+        rescheduler.close();
+        extras.forEach(KubernetesRescheduler::close);
         assertThat(emulator.errors()).as("emulator errors").isEmpty();
     }
 
@@ -93,6 +103,7 @@ class KubernetesReschedulerTest {
                 .filter(e -> reason.equals(e.getReason())).toList();
     }
 
+    @SuppressWarnings("try") // resources held open for their side effect
     @Test
     void moveLandsOnTargetWithoutDroppingReadyReplicas() throws Exception {
         deploy(deployment("web", 3, "edge-a").build());
@@ -139,6 +150,22 @@ class KubernetesReschedulerTest {
             assertThat(e.getInvolvedObject().getName()).isEqualTo("web");
         });
         assertThat(events("EdgeschedMoved")).hasSize(1);
+        assertThat(d.getMetadata().getAnnotations()).as("in-progress marker dropped when done")
+                .doesNotContainKey(KubernetesRescheduler.ANNOTATION_MOVE_GENERATION);
+    }
+
+    @Test
+    void aRolloutSomeoneElseStartedIsNotInterrupted() throws Exception {
+        deploy(deployment("web", 1, "edge-a").build());
+        assertThat(move("web", "edge-a", "edge-b")).isInstanceOf(MoveResult.Done.class);
+        emulator.pause(); // the user's image update below stays in progress
+        client.apps().deployments().inNamespace(NS).withName("web").edit(x -> {
+            x.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("nginx:1.28");
+            return x;
+        });
+        assertThat(move("web", "edge-b", "edge-c")).isInstanceOfSatisfying(MoveResult.Refused.class,
+                f -> assertThat(f.reason()).contains("still rolling out"));
+        emulator.resume();
     }
 
     @Test
@@ -154,12 +181,11 @@ class KubernetesReschedulerTest {
                 .containsExactlyInAnyOrder("edge-b", "edge-c");
         assertThat(hostnames(get("api"))).containsExactly("edge-b", "edge-c");
         // moving again to the same targets changes nothing
-        String rv = get("api").getMetadata().getResourceVersion();
+        Deployment before = get("api");
         assertThat(move("api", "edge-b", "edge-b", "edge-c")).isInstanceOf(MoveResult.Done.class);
-        assertThat(get("api").getMetadata().getGeneration()).isEqualTo(
-                client.apps().deployments().inNamespace(NS).withName("api").get().getMetadata().getGeneration());
+        assertThat(get("api").getMetadata().getGeneration()).isEqualTo(before.getMetadata().getGeneration());
+        assertThat(get("api").getSpec().getTemplate()).isEqualTo(before.getSpec().getTemplate());
         assertThat(events("EdgeschedMove")).hasSize(1);
-        assertThat(rv).isNotNull();
     }
 
     @Test
@@ -221,22 +247,41 @@ class KubernetesReschedulerTest {
     void targetDeletedAfterTheChecksIsRolledBack() throws Exception {
         client.nodes().resource(node("edge-gone")).create();
         deploy(deployment("web", 1, "edge-a").build());
-        KubernetesRescheduler r2 = Fixtures.rescheduler(client)
-                .onPatched((req, t) -> client.nodes().withName("edge-gone").delete()).build();
-        try {
-            MoveResult r = r2.move(request("web", "edge-a", "edge-gone")).toCompletableFuture().get(20, TimeUnit.SECONDS);
-            assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> assertThat(f.rolledBack()).isTrue());
-        } finally {
-            r2.close();
-        }
+        KubernetesRescheduler r2 = extra(Fixtures.rescheduler(client)
+                .onPatched((req, t) -> client.nodes().withName("edge-gone").delete()).build());
+        MoveResult r = r2.move(request("web", "edge-a", "edge-gone")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+        assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> assertThat(f.rolledBack()).isTrue());
         assertThat(hostnames(get("web"))).containsExactly("edge-a");
+    }
+
+    @Test
+    void templateChangedBySomeoneElseDuringTheMoveIsLeftAlone() throws Exception {
+        deploy(deployment("web", 1, "edge-a").build());
+        emulator.pause(); // keep our rollout unfinished while the user edits the image
+        KubernetesRescheduler r2 = extra(Fixtures.rescheduler(client).onPatched((req, t) -> client.apps().deployments()
+                .inNamespace(NS).withName("web").edit(x -> {
+                    x.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("nginx:1.28");
+                    return x;
+                })).build());
+        try {
+            MoveResult r = r2.move(request("web", "edge-a", "edge-b")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+            assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> {
+                assertThat(f.reason()).contains("changed by someone else");
+                assertThat(f.rolledBack()).isFalse();
+            });
+        } finally {
+            emulator.resume();
+        }
+        Deployment d = get("web");
+        assertThat(d.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo("nginx:1.28");
+        assertThat(hostnames(d)).as("our affinity was not touched again").containsExactly("edge-b");
     }
 
     @Test
     void rolloutTimeoutRollsBack() throws Exception {
         deploy(deployment("web", 1, "edge-a").build());
         emulator.pause();
-        KubernetesRescheduler quick = Fixtures.rescheduler(client).rolloutTimeout(Duration.ofMillis(300)).build();
+        KubernetesRescheduler quick = extra(Fixtures.rescheduler(client).rolloutTimeout(Duration.ofMillis(300)).build());
         try {
             MoveResult r = quick.move(request("web", "edge-a", "edge-b")).toCompletableFuture().get(20, TimeUnit.SECONDS);
             assertThat(r).isInstanceOfSatisfying(MoveResult.Failed.class, f -> {
@@ -244,7 +289,6 @@ class KubernetesReschedulerTest {
                 assertThat(f.reason()).contains("did not finish within 300 ms");
             });
         } finally {
-            quick.close();
             emulator.resume();
         }
         assertThat(hostnames(get("web"))).containsExactly("edge-a");

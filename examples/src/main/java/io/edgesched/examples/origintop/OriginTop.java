@@ -114,7 +114,7 @@ public final class OriginTop implements Callable<Integer> {
                     if (top != null) {
                         top.requestStop();
                     } else {
-                        Runtime.getRuntime().halt(130);
+                        Runtime.getRuntime().halt(130); // nothing attached yet
                     }
                 });
             } catch (IllegalArgumentException e) {
@@ -152,6 +152,7 @@ public final class OriginTop implements Callable<Integer> {
         List<Integer> portList = List.copyOf(new TreeSet<>(ports));
         String nodeName = node != null ? node : hostName();
         node = nodeName;
+        running = this; // from here a signal stops the loop (also one arriving while attaching)
         RequestOriginSource source;
         try {
             source = opener.open(this);
@@ -162,7 +163,6 @@ public final class OriginTop implements Callable<Integer> {
         }
         Thread hook = Thread.ofPlatform().unstarted(this::requestStop);
         Runtime.getRuntime().addShutdownHook(hook);
-        running = this;
         long started = System.nanoTime();
         int intervals = 0;
         OriginSnapshot last = null;
@@ -197,8 +197,7 @@ public final class OriginTop implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return EXIT_FAILED;
         } finally {
-            running = null;
-            finished.countDown();
+            finished.countDown(); // a late signal then finds nothing to wait for, and exit stays 0
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {

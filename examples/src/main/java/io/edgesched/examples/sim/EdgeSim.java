@@ -22,12 +22,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "edgesched-sim", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Simulates an edge cloud (nodes in regions on a plane, clients that drift and jump between regions,",
-                "workloads with 1-3 replicas) and drives the real edgesched policy, stability gate and controller.",
-                "A simulated rescheduler completes moves after a delay and sometimes fails or refuses them (seeded).",
-                "",
-                "Per step prints: step, decideMillis, moves, meanLatencyMs (demand-weighted, after the step) and",
-                "optimalMeanLatencyMs (see --optimal); then a summary. With --json: one JSON object per line."},
+                "Drives the real edgesched policy, stability gate and controller against a simulated edge cloud.",
+                "Nodes sit in regions on a plane; clients drift and jump between regions; workloads have 1-3 replicas.",
+                "A simulated rescheduler finishes moves after a delay and sometimes fails or refuses them (seeded).",
+                "Per step: step, decideMillis, moves, meanLatencyMs (demand-weighted, after the step) and",
+                "optimalMeanLatencyMs (see --optimal), then a summary; with --json one JSON object per line.",
+                "Exit codes: 0 done, 2 bad arguments."},
         exitCodeOnInvalidInput = 2)
 public final class EdgeSim implements Callable<Integer> {
 
@@ -46,28 +46,28 @@ public final class EdgeSim implements Callable<Integer> {
     @Option(names = "--steps", required = true, paramLabel = "S", description = "steps to simulate (>= 1)")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "1", description = "random seed; the same seed gives the same run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1", description = "random seed; the same seed gives the same run (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--json", description = "one JSON object per line instead of a table")
     boolean json;
 
-    @Option(names = "--step-seconds", defaultValue = "10", description = "simulated seconds per step (default: ${DEFAULT-VALUE})")
+    @Option(names = "--step-seconds", paramLabel = "SECONDS", defaultValue = "10", description = "simulated seconds per step (default: ${DEFAULT-VALUE})")
     double stepSeconds;
 
-    @Option(names = "--jump-rate", defaultValue = "0.002", description = "chance per step that a client jumps to another region (default: ${DEFAULT-VALUE})")
+    @Option(names = "--jump-rate", paramLabel = "P", defaultValue = "0.002", description = "chance per step that a client jumps to another region (default: ${DEFAULT-VALUE})")
     double jumpRate;
 
-    @Option(names = "--drift-km", defaultValue = "2", description = "std deviation of a client's drift per step, km (default: ${DEFAULT-VALUE})")
+    @Option(names = "--drift-km", paramLabel = "KM", defaultValue = "2", description = "std deviation of a client's drift per step, km (default: ${DEFAULT-VALUE})")
     double driftKm;
 
-    @Option(names = "--max-replicas", defaultValue = "3", description = "workloads get 1..this many replicas (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-replicas", paramLabel = "K", defaultValue = "3", description = "workloads get 1..this many replicas (default: ${DEFAULT-VALUE})")
     int maxReplicas;
 
-    @Option(names = "--fail-rate", defaultValue = "0.05", description = "chance a move fails after its delay (default: ${DEFAULT-VALUE})")
+    @Option(names = "--fail-rate", paramLabel = "P", defaultValue = "0.05", description = "chance a move fails after its delay (default: ${DEFAULT-VALUE})")
     double failRate;
 
-    @Option(names = "--refuse-rate", defaultValue = "0.02", description = "chance a move is refused at once (default: ${DEFAULT-VALUE})")
+    @Option(names = "--refuse-rate", paramLabel = "P", defaultValue = "0.02", description = "chance a move is refused at once (default: ${DEFAULT-VALUE})")
     double refuseRate;
 
     @Option(names = "--move-delay-seconds", defaultValue = "5..40", paramLabel = "MIN..MAX",
@@ -77,7 +77,7 @@ public final class EdgeSim implements Callable<Integer> {
     @Option(names = "--dry-run", description = "the controller only decides; nothing moves")
     boolean dryRun;
 
-    @Option(names = "--optimal", defaultValue = "auto",
+    @Option(names = "--optimal", paramLabel = "MODE", defaultValue = "auto",
             description = "reference optimum: exact (enumerate node sets; small instances only), policy (the policy on "
                     + "the true demand without the stability gate), none, or auto (exact when small, else policy) "
                     + "(default: ${DEFAULT-VALUE})")
@@ -87,14 +87,27 @@ public final class EdgeSim implements Callable<Integer> {
             description = "global move rate limit of the stability gate (default: max(6, workloads))")
     Double movesPerMinute;
 
-    @Option(names = "--relative-gain", defaultValue = "0.10", description = "hysteresis: minimum relative gain of a move (default: ${DEFAULT-VALUE})")
+    @Option(names = "--relative-gain", paramLabel = "FRACTION", defaultValue = "0.10", description = "hysteresis: minimum relative gain of a move (default: ${DEFAULT-VALUE})")
     double relativeGain;
 
-    @Option(names = "--absolute-gain-us", defaultValue = "500", description = "hysteresis: minimum gain of a move, us (default: ${DEFAULT-VALUE})")
+    @Option(names = "--absolute-gain-us", paramLabel = "MICROS", defaultValue = "500", description = "hysteresis: minimum gain of a move, us (default: ${DEFAULT-VALUE})")
     double absoluteGainMicros;
 
-    @Option(names = "--dwell-seconds", defaultValue = "300", description = "minimum time between two moves of a workload (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dwell-seconds", paramLabel = "SECONDS", defaultValue = "300", description = "minimum time between two moves of a workload (default: ${DEFAULT-VALUE})")
     double dwellSeconds;
+
+    @Option(names = "--pull", description = "the round reads and ingests every node's snapshot itself (default: nodes push "
+            + "them as they arrive, before the round; see ingestMillis)")
+    boolean pull;
+
+    @Option(names = "--replan-every-round", description = "plan every workload every round (default: incremental "
+            + "planning skips held workloads whose inputs did not change)")
+    boolean replanEveryRound;
+
+    @Option(names = "--replan-tolerance", defaultValue = "0.05", paramLabel = "L1",
+            description = "incremental planning: re-plan a held workload when its demand shape moved by more than this "
+                    + "(L1 distance of rate shares, 0..2; 0 = only when unchanged) (default: ${DEFAULT-VALUE})")
+    double replanTolerance;
 
     @Option(names = "--verbose", description = "log every move and retry (controller info logs) to stderr")
     boolean verbose;
@@ -146,12 +159,14 @@ public final class EdgeSim implements Callable<Integer> {
         }
         StepResult last = null;
         double sumDecide = 0;
+        double sumIngest = 0;
         double maxDecide = 0;
         long movesTotal = 0;
         for (int i = 0; i < steps; i++) {
             StepResult r = simulation.step();
             last = r;
             sumDecide += r.decideMillis();
+            sumIngest += r.ingestMillis();
             maxDecide = Math.max(maxDecide, r.decideMillis());
             movesTotal += r.moves();
             if (json) {
@@ -185,7 +200,8 @@ public final class EdgeSim implements Callable<Integer> {
             field(sb, "movesRefused", stats.movesRefused()).append(',');
             field(sb, "movesInFlight", stats.movesInFlight()).append(',');
             field(sb, "meanDecideMillis", sumDecide / steps).append(',');
-            field(sb, "maxDecideMillis", maxDecide);
+            field(sb, "maxDecideMillis", maxDecide).append(',');
+            field(sb, "meanIngestMillis", sumIngest / steps);
             out.println(sb.append("}}"));
         } else {
             out.printf(Locale.ROOT, "summary: latency %.3f -> %.3f ms%s; moves %d (done %d, failed %d, refused %d, in flight %d);"
@@ -214,6 +230,7 @@ public final class EdgeSim implements Callable<Integer> {
         require(refuseRate >= 0 && refuseRate <= 1, "--refuse-rate must be in [0, 1], got " + refuseRate);
         require(relativeGain >= 0, "--relative-gain must be >= 0, got " + relativeGain);
         require(absoluteGainMicros >= 0, "--absolute-gain-us must be >= 0, got " + absoluteGainMicros);
+        require(replanTolerance >= 0 && replanTolerance <= 2, "--replan-tolerance must be in [0, 2], got " + replanTolerance);
         require(dwellSeconds >= 0, "--dwell-seconds must be >= 0, got " + dwellSeconds);
         double rate = movesPerMinute != null ? movesPerMinute : Math.max(6, workloads);
         require(rate >= 0, "--moves-per-minute must be >= 0, got " + rate);
@@ -236,7 +253,7 @@ public final class EdgeSim implements Callable<Integer> {
         }
         SimConfig config = new SimConfig(nodes, workloads, clients, steps, seed, seconds(stepSeconds), jumpRate, driftKm,
                 maxReplicas, failRate, refuseRate, seconds(minDelay), seconds(maxDelay), dryRun, mode, rate,
-                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential);
+                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential, !pull, replanEveryRound ? -1 : replanTolerance);
         if (mode == SimConfig.Optimal.EXACT) {
             require(Simulation.exactFeasible(nodes, workloads, clients, Math.min(nodes, maxReplicas)),
                     "--optimal exact is too costly here (more than " + Simulation.EXACT_BUDGET
@@ -266,7 +283,9 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "movesDone", r.movesDone()).append(',');
         field(sb, "movesFailed", r.movesFailed()).append(',');
         field(sb, "movesRefused", r.movesRefused()).append(',');
-        field(sb, "movesInFlight", r.movesInFlight());
+        field(sb, "movesInFlight", r.movesInFlight()).append(',');
+        field(sb, "planned", r.planned()).append(',');
+        field(sb, "ingestMillis", r.ingestMillis());
         return sb.append('}').toString();
     }
 

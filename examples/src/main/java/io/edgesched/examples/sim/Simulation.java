@@ -97,9 +97,9 @@ final class Simulation {
         DemandConfig demandConfig = DemandConfig.defaults().withMetric(DemandMetric.CONNECTIONS)
                 .withMaxAggregates(Math.max(2_000_000, config.clients() * 2));
         refreshTopology();
-        controller = PlacementController.builder()
+        PlacementController.Builder builder = PlacementController.builder()
                 .clock(clock)
-                .demand(DemandInput.of(() -> latestSnapshots), catalog)
+                .demand(config.pushSnapshots() ? DemandInput.PUSH_ONLY : DemandInput.of(() -> latestSnapshots), catalog)
                 .demandConfig(demandConfig)
                 .topology(() -> topology)
                 .workloads(specs)
@@ -109,8 +109,13 @@ final class Simulation {
                 .dryRun(config.dryRun())
                 .retryPolicy(new RetryPolicy(config.step(), config.step().multipliedBy(32), 2, 0.2,
                         config.step().multipliedBy(30)))
-                .seed(config.seed() + 2)
-                .build();
+                .seed(config.seed() + 2);
+        if (config.replanTolerance() < 0) {
+            builder.replanEveryRound();
+        } else {
+            builder.incrementalPlanning(config.replanTolerance(), Duration.ofMinutes(5));
+        }
+        controller = builder.build();
         optimal = resolveOptimal(config);
     }
 
@@ -146,6 +151,18 @@ final class Simulation {
         return c;
     }
 
+    /**
+     * Puts every workload where the policy, knowing the true demand and ignoring the gate, would: a converged
+     * cluster, for measuring steady-state rounds.
+     */
+    void placeAtPolicyOptimum() {
+        int[][] best = unconstrainedPolicyOptimum();
+        for (int w = 0; w < world.workloadCount; w++) {
+            world.place(w, best[w]);
+        }
+        refreshTopology();
+    }
+
     double initialMeanLatencyMs() {
         return world.meanLatencyMicros() / 1000;
     }
@@ -159,6 +176,14 @@ final class Simulation {
         latestSnapshots = world.snapshots(clock.instant());
         refreshTopology();
 
+        long ingestNanos = 0;
+        if (config.pushSnapshots()) {
+            long t0 = System.nanoTime();
+            for (OriginSnapshot s : latestSnapshots) {
+                controller.ingest(s);
+            }
+            ingestNanos = System.nanoTime() - t0;
+        }
         long cpuBefore = PROCESS.getProcessCpuTime();
         RoundReport report = controller.reconcileOnce();
         lastRoundCpuNanos = PROCESS.getProcessCpuTime() - cpuBefore;
@@ -181,7 +206,7 @@ final class Simulation {
         }
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
-                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight());
+                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6);
     }
 
     /** The controller's report of the last step's round (timings per phase, decisions). */

@@ -12,7 +12,11 @@ package io.edgesched.examples.sim;
  * @param movesFailed          moves failed so far
  * @param movesRefused         moves refused so far
  * @param movesInFlight        moves running at the end of the step
+ * @param planned              workloads the policy planned this step (the others were held unchanged or blocked)
+ * @param ingestMillis         wall time of pushing the nodes' snapshots into the controller before the round
+ *                             (0 with --pull, where the round ingests them and decideMillis includes it)
  */
 record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
-                  String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight) {
+                  String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight,
+                  int planned, double ingestMillis) {
 }

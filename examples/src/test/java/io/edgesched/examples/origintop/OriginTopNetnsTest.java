@@ -34,14 +34,20 @@ class OriginTopNetnsTest {
     @Test
     void reportsEveryClientOfRealTrafficAsJsonAndDetachesAtTheEnd() throws Exception {
         try (NetnsLab lab = NetnsLab.create(3, 1);
-             TcpSinkServer.Handle server = TcpSinkServer.Handle.start(lab, 9090)) {
+             TcpSinkServer.Handle _ = TcpSinkServer.Handle.start(lab, 9090)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
+            CompletableFuture<OriginTop> instance = new CompletableFuture<>();
+            // --duration is long enough for a slow machine; the test stops it as Ctrl-C would once traffic is done
+            // (the loop then prints one last snapshot and the final report).
             CompletableFuture<Integer> top = CompletableFuture.supplyAsync(() -> OriginTop.run(new String[] {
                     "--interface", lab.serverInterface(), "--netns", lab.serverNs(), "--port", "9090",
-                    "--port", "9091", "--interval", "0.5", "--duration", "6", "--json", "--node", "lab-1"},
+                    "--port", "9091", "--interval", "0.5", "--duration", "120", "--json", "--node", "lab-1"},
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                    OriginTop::openEbpf));
+                    options -> {
+                        instance.complete(options);
+                        return OriginTop.openEbpf(options);
+                    }));
             // Traffic starts once the programs are attached.
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (!lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress")
@@ -54,7 +60,8 @@ class OriginTopNetnsTest {
                     TcpLoadClient.run(lab, lab.serverV4(), 9090, 4, 2000, lab.clientV4()));
             sent.putAll(TcpLoadClient.run(lab, lab.serverV6(), 9090, 2, 100, lab.clientV6()));
 
-            assertThat(top.get()).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            instance.get().requestStop();
+            assertThat(top.get(30, TimeUnit.SECONDS)).as(err.toString(StandardCharsets.UTF_8)).isZero();
             assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress"))
                     .doesNotContain("origin");
             assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "egress"))
