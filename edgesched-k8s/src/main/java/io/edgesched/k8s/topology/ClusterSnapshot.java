@@ -106,6 +106,14 @@ public final class ClusterSnapshot implements ServiceResolver {
         return exact.isPresent() ? exact : resolve(node, localPort);
     }
 
+    /**
+     * The engine's {@link io.edgesched.api.demand.ServiceCatalog} over node-wide ports (NodePorts, hostPorts), for
+     * feeding raw {@link io.edgesched.api.OriginSnapshot}s of watched node ports into a DemandStore.
+     */
+    public io.edgesched.api.demand.ServiceCatalog serviceCatalog() {
+        return (node, serviceId, localPort) -> resolve(node, localPort);
+    }
+
     /** Builds a snapshot from API objects; {@code deployments} may include unmanaged ones (they are skipped). */
     public static ClusterSnapshot of(Collection<Node> nodeObjects, Collection<Deployment> deployments,
                                      Collection<Pod> pods, Collection<Service> serviceObjects,
@@ -179,9 +187,9 @@ public final class ClusterSnapshot implements ServiceResolver {
         for (Service s : serviceObjects) {
             String ns = s.getMetadata().getNamespace();
             Map<String, String> selector = s.getSpec() == null ? Map.of() : nullToEmpty(s.getSpec().getSelector());
-            List<WorkloadId> fronted = selector.isEmpty() ? List.of()
-                    : workloadsByLabel.getOrDefault(labelKey(ns, selector.keySet().iterator().next(),
-                            selector.values().iterator().next()), List.of()).stream()
+            Map.Entry<String, String> anyPair = selector.isEmpty() ? null : selector.entrySet().iterator().next();
+            List<WorkloadId> fronted = anyPair == null ? List.of()
+                    : workloadsByLabel.getOrDefault(labelKey(ns, anyPair.getKey(), anyPair.getValue()), List.of()).stream()
                     .filter(w -> Selectors.serviceSelects(selector, w.templateLabels()))
                     .map(ClusterWorkload::id).sorted().toList();
             List<Integer> ports = new ArrayList<>();

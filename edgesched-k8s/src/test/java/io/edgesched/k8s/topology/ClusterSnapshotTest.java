@@ -91,5 +91,7 @@ class ClusterSnapshotTest {
                         org.assertj.core.groups.Tuple.tuple(PortBinding.Kind.NODE_PORT, Optional.empty(), 30080),
                         org.assertj.core.groups.Tuple.tuple(PortBinding.Kind.POD_PORT, Optional.of(ClientAddress.parse("10.244.1.5")), 8080));
         assertThat(s.bindingsOn(EDGE2)).extracting(PortBinding::port).containsExactlyInAnyOrder(30080, 9443);
+        assertThat(s.serviceCatalog().workloadFor(EDGE1, 7, 30080)).contains(WEB);
+        assertThat(s.serviceCatalog().workloadFor(EDGE1, 7, 30090)).isEmpty();
     }
 }
