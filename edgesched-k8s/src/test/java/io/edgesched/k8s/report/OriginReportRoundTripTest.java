@@ -91,6 +91,17 @@ class OriginReportRoundTripTest {
         publisher.publishOnce().orElseThrow();
         assertThat(client.resources(OriginReport.class).inNamespace("edgesched").list().getItems()).hasSize(1);
 
+        // someone deleted the report: the next publish writes it again
+        client.resources(OriginReport.class).inNamespace("edgesched").withName("edge-1").delete();
+        waitFor(() -> client.resources(OriginReport.class).inNamespace("edgesched").withName("edge-1").get() == null);
+        source.advanceSeconds(10);
+        source.records.set(0, new OriginRecord(serviceId, 30080, client1, 30, 500, 50_000, 1400, 4, 0, 0, false));
+        publisher.publishOnce().orElseThrow();
+        OriginReport recreated = client.resources(OriginReport.class).inNamespace("edgesched").withName("edge-1").get();
+        assertThat(recreated.getSpec().workloads().getFirst().clients().getFirst().packetsPerSecond()).isEqualTo(20);
+        assertThat(publisher.published()).isEqualTo(3);
+        stored = recreated;
+
         MutableClock clock = new MutableClock();
         clock.now.set(Instant.parse(stored.getSpec().generatedAt()).plusSeconds(5));
         // Informers stay open until the mock server shuts down: closing a watch from the client side can
