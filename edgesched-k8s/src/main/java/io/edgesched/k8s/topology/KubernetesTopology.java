@@ -35,19 +35,28 @@ public final class KubernetesTopology implements AutoCloseable {
      *
      * @param namespaces empty for every namespace
      * @param podsOnNode only pods of this node (an agent needs no more); empty for all pods
+     * @param endpointSlices watch EndpointSlices (pod-port bindings: the agent needs them, the controller does not)
      */
-    public record Options(Set<String> namespaces, Optional<NodeId> podsOnNode) {
+    public record Options(Set<String> namespaces, Optional<NodeId> podsOnNode, boolean endpointSlices) {
         public Options {
             namespaces = Set.copyOf(namespaces);
             Objects.requireNonNull(podsOnNode, "podsOnNode");
         }
 
+        public Options(Set<String> namespaces, Optional<NodeId> podsOnNode) {
+            this(namespaces, podsOnNode, true);
+        }
+
         public static Options allNamespaces() {
-            return new Options(Set.of(), Optional.empty());
+            return new Options(Set.of(), Optional.empty(), true);
         }
 
         public Options onNode(NodeId node) {
-            return new Options(namespaces, Optional.of(node));
+            return new Options(namespaces, Optional.of(node), endpointSlices);
+        }
+
+        public Options withoutEndpointSlices() {
+            return new Options(namespaces, podsOnNode, false);
         }
     }
 
@@ -79,6 +88,9 @@ public final class KubernetesTopology implements AutoCloseable {
                         : pod.inform(t.handler(), 0));
                 var svc = ns.isPresent() ? client.services().inNamespace(ns.get()) : client.services().inAnyNamespace();
                 t.services.add(svc.inform(t.handler(), 0));
+                if (!options.endpointSlices()) {
+                    continue;
+                }
                 var eps = ns.isPresent() ? client.discovery().v1().endpointSlices().inNamespace(ns.get())
                         : client.discovery().v1().endpointSlices().inAnyNamespace();
                 t.slices.add(eps.inform(t.handler(), 0));

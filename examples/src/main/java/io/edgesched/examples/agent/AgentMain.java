@@ -124,7 +124,13 @@ public final class AgentMain implements Callable<Integer> {
                         + "; check --node / NODE_NAME");
                 return 2;
             }
-            String uplink = interfaceName != null ? interfaceName : uplinkOf(me);
+            String uplink;
+            try {
+                uplink = interfaceName != null ? interfaceName : uplinkOf(me);
+            } catch (IllegalStateException e) {
+                System.err.println("agent: " + e.getMessage());
+                return 2;
+            }
             List<ClientAddress> otherNodes = cluster.nodeByAddress().entrySet().stream()
                     .filter(e -> !e.getValue().equals(self)).map(java.util.Map.Entry::getKey).toList();
             EbpfRequestOriginSource.Builder sb = EbpfRequestOriginSource.builder().node(self).interfaceName(uplink)
@@ -192,7 +198,7 @@ public final class AgentMain implements Callable<Integer> {
                 return nic.getName();
             }
         }
-        throw new CommandLine.ParameterException(new CommandLine(new AgentMain()), "none of node " + node.id()
+        throw new IllegalStateException("none of node " + node.id()
                 + "'s addresses " + node.addresses() + " is on a local interface; is the agent running with hostNetwork?"
                 + " Pass --interface explicitly");
     }

@@ -124,7 +124,7 @@ public final class ControllerMain implements Callable<Integer> {
             }
             KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
             KubernetesTopology topology = shutdown.add(KubernetesTopology.start(client,
-                    new KubernetesTopology.Options(workloadNamespaces, Optional.empty())));
+                    new KubernetesTopology.Options(workloadNamespaces, Optional.empty()).withoutEndpointSlices()));
             OriginReportWatcher reports = shutdown.add(OriginReportWatcher.start(client, namespace, reportTtl, Clock.systemUTC()));
             try {
                 topology.awaitSynced(syncTimeout);
