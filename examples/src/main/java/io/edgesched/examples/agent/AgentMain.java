@@ -79,6 +79,10 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--max-report-bytes", defaultValue = "524288", description = "Report size budget (default: ${DEFAULT-VALUE}).")
     int maxReportBytes;
 
+    @Option(names = "--netns", description = "Named network namespace (ip netns) the interface lives in; for labs, "
+            + "a DaemonSet uses the host's (hostNetwork).")
+    String networkNamespace;
+
     @Option(names = "--pin-dir", description = "Pin the BPF maps under this bpffs directory, e.g. /sys/fs/bpf/edgesched.")
     Path pinDir;
 
@@ -126,6 +130,9 @@ public final class AgentMain implements Callable<Integer> {
             }
             String uplink;
             try {
+                if (interfaceName == null && networkNamespace != null) {
+                    throw new IllegalStateException("--netns needs --interface (the node's addresses are looked up in this namespace only)");
+                }
                 uplink = interfaceName != null ? interfaceName : uplinkOf(me);
             } catch (IllegalStateException e) {
                 System.err.println("agent: " + e.getMessage());
@@ -134,7 +141,7 @@ public final class AgentMain implements Callable<Integer> {
             List<ClientAddress> otherNodes = cluster.nodeByAddress().entrySet().stream()
                     .filter(e -> !e.getValue().equals(self)).map(java.util.Map.Entry::getKey).toList();
             EbpfRequestOriginSource.Builder sb = EbpfRequestOriginSource.builder().node(self).interfaceName(uplink)
-                    .clusterNodes(otherNodes);
+                    .clusterNodes(otherNodes).networkNamespace(networkNamespace);
             if (pinDir != null) {
                 sb.pinDirectory(pinDir);
             }
