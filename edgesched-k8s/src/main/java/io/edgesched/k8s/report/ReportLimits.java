@@ -17,9 +17,21 @@ public record ReportLimits(int topClients, int prefixV4, int prefixV6, int maxWo
 
     public static final ReportLimits DEFAULT = new ReportLimits(64, 24, 48, 512, 2048, 512 * 1024);
 
+    /** The CRD's maxItems: clients (top-N addresses plus N prefixes), workloads, nodeRtts. */
+    public static final int CRD_MAX_CLIENT_ENTRIES = 10_000;
+    public static final int CRD_MAX_WORKLOADS = 4096;
+    public static final int CRD_MAX_NODE_RTTS = 10_000;
+    /** Largest top-N whose addresses and tail prefixes fit the CRD's list limit. */
+    public static final int MAX_TOP_CLIENTS = CRD_MAX_CLIENT_ENTRIES / 2;
+
     public ReportLimits {
-        if (topClients < 0) {
-            throw new IllegalArgumentException("topClients must be >= 0, got " + topClients);
+        if (topClients < 0 || topClients > MAX_TOP_CLIENTS) {
+            throw new IllegalArgumentException("topClients must be in 0.." + MAX_TOP_CLIENTS
+                    + " (the CRD allows " + CRD_MAX_CLIENT_ENTRIES + " client entries: N addresses + N prefixes), got " + topClients);
+        }
+        if (maxWorkloads > CRD_MAX_WORKLOADS || maxNodeRtts > CRD_MAX_NODE_RTTS) {
+            throw new IllegalArgumentException("maxWorkloads must be <= " + CRD_MAX_WORKLOADS + " and maxNodeRtts <= "
+                    + CRD_MAX_NODE_RTTS + " (the CRD's list limits)");
         }
         if (prefixV4 < 0 || prefixV4 > 32) {
             throw new IllegalArgumentException("prefixV4 must be in 0..32, got " + prefixV4);

@@ -64,6 +64,12 @@ class OriginReportBuilderTest {
     }
 
     @Test
+    void limitsBeyondTheCrdListSizesAreRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReportLimits.DEFAULT.withTopClients(ReportLimits.MAX_TOP_CLIENTS + 1))
+                .hasMessageContaining("CRD allows");
+    }
+
+    @Test
     void capsWorkloadsKeepingTheHeaviest() {
         Map<WorkloadPort, List<ClientRate>> demand = new HashMap<>();
         for (int i = 0; i < 10; i++) {
@@ -88,14 +94,14 @@ class OriginReportBuilderTest {
             clients.add(new ClientRate(v4(random.nextInt(1 << 24)), 1, packets, packets * 100, 100 + random.nextInt(50_000)));
         }
         // Ask for far more than fits: the builder must halve N until the JSON is within 512 KiB.
-        ReportLimits limits = ReportLimits.DEFAULT.withTopClients(200_000);
+        ReportLimits limits = ReportLimits.DEFAULT.withTopClients(ReportLimits.MAX_TOP_CLIENTS);
         OriginReportBuilder builder = new OriginReportBuilder(limits);
         OriginReport report = builder.build(NODE, "edgesched", AT, 10, Map.of(WEB, clients), Map.of(), 0, OriginStats.EMPTY);
 
         long size = builder.sizeOf(report);
         assertThat(size).isLessThanOrEqualTo(limits.maxBytes()).isEqualTo(report.getStatus().serializedBytes());
         int usedN = report.getStatus().clientsPerWorkload();
-        assertThat(usedN).isLessThan(200_000).isGreaterThan(1000);
+        assertThat(usedN).isLessThan(ReportLimits.MAX_TOP_CLIENTS).isGreaterThan(500);
         WorkloadOrigins w = report.getSpec().workloads().getFirst();
         long represented = w.otherClients().count() + w.clients().stream().mapToLong(ClientDemand::clients).sum();
         assertThat(represented).isEqualTo(n);

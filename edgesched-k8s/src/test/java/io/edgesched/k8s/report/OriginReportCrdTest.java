@@ -57,6 +57,17 @@ class OriginReportCrdTest {
     }
 
     @Test
+    void listLimitsInTheSchemaMatchTheBuildersBounds() throws Exception {
+        JSONSchemaProps spec = loadCrd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
+                .getProperties().get("spec");
+        JSONSchemaProps workloads = spec.getProperties().get("workloads");
+        assertThat(workloads.getMaxItems()).isEqualTo(ReportLimits.CRD_MAX_WORKLOADS);
+        assertThat(workloads.getItems().getSchema().getProperties().get("clients").getMaxItems())
+                .isEqualTo(ReportLimits.CRD_MAX_CLIENT_ENTRIES);
+        assertThat(spec.getProperties().get("nodeRtts").getMaxItems()).isEqualTo(ReportLimits.CRD_MAX_NODE_RTTS);
+    }
+
+    @Test
     void schemaIsStructural() throws Exception {
         JSONSchemaProps root = loadCrd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
         assertEveryNodeTyped("", root);
