@@ -42,6 +42,8 @@ public final class ClusterSnapshot implements ServiceResolver {
     /** The opt-in label a Deployment must carry (value "true") to be placed by edgesched. */
     public static final String MANAGED_LABEL = "edgesched.io/managed";
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+    /** Services already warned about (snapshots are rebuilt on every change; warn once, bounded). */
+    private static final java.util.Set<String> AMBIGUOUS_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final SortedMap<NodeId, ClusterNode> nodes;
     private final SortedMap<WorkloadId, ClusterWorkload> workloads;
@@ -210,7 +212,7 @@ public final class ClusterSnapshot implements ServiceResolver {
             if (fronted.isEmpty()) {
                 continue;
             }
-            if (fronted.size() > 1) {
+            if (fronted.size() > 1 && AMBIGUOUS_WARNED.size() < 10_000 && AMBIGUOUS_WARNED.add(ns + "/" + service.name())) {
                 LOG.warn("service {}/{} fronts {} managed deployments {}; its NodePorts are attributed to {}",
                         ns, service.name(), fronted.size(), fronted, fronted.getFirst());
             }
