@@ -144,6 +144,7 @@ public final class ReportDrivenController implements AutoCloseable {
                 .listener(new DecisionListener() {
                     @Override
                     public void onDecision(Decision d) {
+                        metrics.decision(d);
                         if (d.outcome().isMove()) {
                             LOG.info("{}", d);
                         } else {

@@ -31,6 +31,10 @@ public final class EdgeschedMetrics {
     private final Counter reportsPublished;
     private final DistributionSummary reportBytes;
     private final Counter reportPublishFailures;
+    private final Map<io.edgesched.api.control.Decision.Outcome, Counter> decisions =
+            new EnumMap<>(io.edgesched.api.control.Decision.Outcome.class);
+    private final Map<io.edgesched.api.policy.DecisionReason, Counter> policyReasons =
+            new EnumMap<>(io.edgesched.api.policy.DecisionReason.class);
 
     public EdgeschedMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -52,6 +56,15 @@ public final class EdgeschedMetrics {
                 .register(registry);
         reportPublishFailures = Counter.builder("edgesched.reports.publish.failures")
                 .description("OriginReport writes that failed").register(registry);
+        for (io.edgesched.api.control.Decision.Outcome o : io.edgesched.api.control.Decision.Outcome.values()) {
+            decisions.put(o, Counter.builder("edgesched.decisions").description("Per-workload decisions by outcome")
+                    .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
+        }
+        for (io.edgesched.api.policy.DecisionReason r : io.edgesched.api.policy.DecisionReason.values()) {
+            policyReasons.put(r, Counter.builder("edgesched.policy.verdicts")
+                    .description("Policy and stability-gate verdicts by reason (why a workload moved or held)")
+                    .tag("reason", r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
+        }
         reportBytes = DistributionSummary.builder("edgesched.report.size").baseUnit("bytes")
                 .description("Serialized size of published OriginReports").register(registry);
     }
@@ -88,6 +101,12 @@ public final class EdgeschedMetrics {
                 moves.get(MoveOutcome.FAILED).increment();
             }
         });
+    }
+
+    /** Counts one per-workload decision by outcome and, when the policy ran, by its reason. */
+    public void decision(io.edgesched.api.control.Decision d) {
+        decisions.get(d.outcome()).increment();
+        d.policy().ifPresent(p -> policyReasons.get(p.reason()).increment());
     }
 
     public Timer decisionTime() {

@@ -92,6 +92,8 @@ class ReportDrivenControllerTest {
         });
         assertThat(registry.get("edgesched.moves").tag("outcome", "started").counter().count()).isEqualTo(1);
         assertThat(registry.get("edgesched.decision.time").timer().count()).isGreaterThanOrEqualTo(1);
+        assertThat(registry.get("edgesched.decisions").tag("outcome", "move-started").counter().count()).isEqualTo(1);
+        assertThat(registry.get("edgesched.policy.verdicts").tag("reason", "move").counter().count()).isEqualTo(1);
         assertThat(registry.get("edgesched.reports").tag("state", "fresh").gauge().value()).isEqualTo(2);
     }
 
