@@ -122,8 +122,8 @@ public final class OriginReportBuilder {
         List<ClientDemand> clients = new ArrayList<>(listed * 2);
         for (int i = 0; i < listed; i++) {
             ClientRate c = sorted.get(i);
-            clients.add(new ClientDemand(c.client().toString(), 1, c.connectionsPerSecond(), c.packetsPerSecond(),
-                    c.bytesPerSecond(), c.rttMicros()));
+            clients.add(new ClientDemand(c.client().toString(), 1, round(c.connectionsPerSecond()), round(c.packetsPerSecond()),
+                    round(c.bytesPerSecond()), c.rttMicros()));
         }
         long otherCount = 0;
         double otherConn = 0;
@@ -152,7 +152,12 @@ public final class OriginReportBuilder {
             }
         }
         return new WorkloadOrigins(workload.key().workload().name(), workload.key().workload().namespace(),
-                workload.key().port(), clients, new OtherClients(otherCount, otherConn, otherPackets, otherBytes));
+                workload.key().port(), clients, new OtherClients(otherCount, round(otherConn), round(otherPackets), round(otherBytes)));
+    }
+
+    /** Three decimals are plenty for a rate and keep the JSON short (a double prints up to 17 digits). */
+    static double round(double rate) {
+        return Math.round(rate * 1000.0) / 1000.0;
     }
 
     private record RankedWorkload(WorkloadPort key, List<ClientRate> clients, double total) {
@@ -190,7 +195,7 @@ public final class OriginReportBuilder {
 
         ClientDemand toDemand() {
             long rtt = rttWeight > 0 ? Math.round(rttWeighted / rttWeight) : 0;
-            return new ClientDemand(prefix.toString(), clients, connections, packets, bytes, rtt);
+            return new ClientDemand(prefix.toString(), clients, round(connections), round(packets), round(bytes), rtt);
         }
     }
 }
