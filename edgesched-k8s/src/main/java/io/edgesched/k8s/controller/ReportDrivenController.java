@@ -122,6 +122,7 @@ public final class ReportDrivenController implements AutoCloseable {
         };
         InstantHolder round = new InstantHolder();
         LatencyMatrixCache latency = new LatencyMatrixCache(settings.latencyRefresh(), MissingLatency.SYMMETRIC_THEN_TRIANGLE);
+        StabilityGate gate = new StabilityGate(settings.stability(), clock);
         PlacementController.Builder b = PlacementController.builder()
                 .clock(clock)
                 .demandView(now -> {
@@ -130,6 +131,7 @@ public final class ReportDrivenController implements AutoCloseable {
                 })
                 .topology(() -> {
                     ClusterSnapshot snapshot = cluster.get();
+                    rememberEarlierMoves(gate, snapshot, settings.stability().minDwell(), clock.instant());
                     Instant at = round.now != null ? round.now : clock.instant();
                     ReportedDemand d = round.now != null ? demandAt.apply(round.now)
                             : ReportedDemand.from(freshReports.get(), settings.rate());
@@ -138,7 +140,7 @@ public final class ReportDrivenController implements AutoCloseable {
                 })
                 .workloads(() -> EngineTopology.workloadSpecs(cluster.get()))
                 .policy(new LatencyAwarePolicy(settings.policy()))
-                .gate(new StabilityGate(settings.stability(), clock))
+                .gate(gate)
                 .interval(settings.interval())
                 .dryRun(settings.dryRun())
                 .listener(new DecisionListener() {
@@ -162,6 +164,23 @@ public final class ReportDrivenController implements AutoCloseable {
             b.rescheduler(request -> metrics.track(rescheduler.move(request)));
         }
         return b.build();
+    }
+
+    /**
+     * Moves made before this controller led (a previous leader, or before a restart) still count for the dwell:
+     * the mover writes {@code edgesched.io/moved-at} on the pod template, and a workload this gate has no move
+     * for gets that one, oldest first, if it is younger than the dwell.
+     */
+    static void rememberEarlierMoves(StabilityGate gate, ClusterSnapshot snapshot, Duration dwell, Instant now) {
+        snapshot.workloads().values().stream()
+                .filter(w -> w.lastMovedAt().isPresent() && gate.lastMove(w.id()).isEmpty())
+                .filter(w -> w.lastMovedAt().get().isAfter(now.minus(dwell)) && !w.lastMovedAt().get().isAfter(now))
+                .sorted(java.util.Comparator.comparing(w -> w.lastMovedAt().get()))
+                .forEach(w -> {
+                    gate.recordMove(w.id(), w.lastMovedAt().get());
+                    LOG.info("{} was moved at {} (before this controller led): dwell counts from then", w.id(),
+                            w.lastMovedAt().get());
+                });
     }
 
     private static final class InstantHolder {

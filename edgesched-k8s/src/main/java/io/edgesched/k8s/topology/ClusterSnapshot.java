@@ -178,7 +178,7 @@ public final class ClusterSnapshot implements ServiceResolver {
             }
             ClusterWorkload w = new ClusterWorkload(id, template, replicas,
                     running.getOrDefault(id, new TreeMap<>()), ready.getOrDefault(id, new TreeMap<>()),
-                    nodeSelector, tolerated, toleratesAll);
+                    nodeSelector, tolerated, toleratesAll, movedAt(d));
             workloads.put(id, w);
             template.forEach((k, v) -> workloadsByLabel.computeIfAbsent(labelKey(id.namespace(), k, v), x -> new ArrayList<>()).add(w));
         }
@@ -287,6 +287,21 @@ public final class ClusterSnapshot implements ServiceResolver {
         Map<NodeId, List<PortBinding>> bindings = new HashMap<>();
         perNode.forEach((n, m) -> bindings.put(n, List.copyOf(m.values())));
         return new ClusterSnapshot(nodes, workloads, services, bindings, clusterWide);
+    }
+
+    /** The time the mover wrote on the pod template, if any and if it parses. */
+    private static Optional<java.time.Instant> movedAt(Deployment d) {
+        if (d.getSpec().getTemplate() == null || d.getSpec().getTemplate().getMetadata() == null
+                || d.getSpec().getTemplate().getMetadata().getAnnotations() == null) {
+            return Optional.empty();
+        }
+        String text = d.getSpec().getTemplate().getMetadata().getAnnotations()
+                .get(io.edgesched.k8s.move.KubernetesRescheduler.ANNOTATION_MOVED_AT);
+        try {
+            return text == null ? Optional.empty() : Optional.of(java.time.Instant.parse(text));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     public static boolean isManaged(Deployment d) {

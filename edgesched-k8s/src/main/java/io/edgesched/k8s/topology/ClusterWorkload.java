@@ -17,16 +17,18 @@ import java.util.TreeMap;
  * @param nodeSelector       the pod template's nodeSelector
  * @param toleratedTaintKeys taint keys the pod template tolerates
  * @param toleratesAllTaints a toleration with no key and operator Exists (tolerates every taint)
+ * @param lastMovedAt        when edgesched last moved it (pod-template annotation {@code edgesched.io/moved-at})
  */
 public record ClusterWorkload(WorkloadId id, Map<String, String> templateLabels, int desiredReplicas,
                               SortedMap<NodeId, Integer> runningPerNode, SortedMap<NodeId, Integer> readyPerNode,
                               Map<String, String> nodeSelector, java.util.Set<String> toleratedTaintKeys,
-                              boolean toleratesAllTaints) {
+                              boolean toleratesAllTaints, java.util.Optional<java.time.Instant> lastMovedAt) {
     public ClusterWorkload {
         Objects.requireNonNull(id, "id");
         templateLabels = Map.copyOf(templateLabels);
         nodeSelector = Map.copyOf(nodeSelector);
         toleratedTaintKeys = java.util.Set.copyOf(toleratedTaintKeys);
+        Objects.requireNonNull(lastMovedAt, "lastMovedAt");
         runningPerNode = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(runningPerNode));
         readyPerNode = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(readyPerNode));
     }

@@ -98,6 +98,38 @@ class ReportDrivenControllerTest {
     }
 
     @Test
+    void aMoveByAPreviousLeaderStillCountsForTheDwell() throws Exception {
+        for (String n : List.of("edge-1", "edge-2")) {
+            client.nodes().resource(node(n, "10.0.0." + n.charAt(5), true)).create();
+        }
+        createStableDeployment(client);
+        Deployment d = client.apps().deployments().inNamespace("shop").withName("web").get();
+        d.getSpec().getTemplate().getMetadata().setAnnotations(Map.of(KubernetesRescheduler.ANNOTATION_MOVED_AT,
+                Instant.now().minusSeconds(60).toString()));
+        client.apps().deployments().inNamespace("shop").resource(d).update();
+        client.pods().inNamespace("shop").resource(pod("shop", "web", "a", "edge-1", "10.244.1.5")).create();
+        KubernetesTopology topology = KubernetesTopology.start(client, KubernetesTopology.Options.allNamespaces());
+        topology.awaitSynced(Duration.ofSeconds(10));
+        OriginReportWatcher watcher = OriginReportWatcher.start(client, "edgesched", Duration.ofMinutes(5), Clock.systemUTC());
+        watcher.awaitSynced(Duration.ofSeconds(10));
+        var reports = client.resources(OriginReport.class).inNamespace("edgesched");
+        reports.resource(report("edge-1", Instant.now(), 1, 2000, Map.of("edge-2", 8000L))).create();
+        reports.resource(report("edge-2", Instant.now(), 500, 2000, Map.of("edge-1", 8000L))).create();
+        await(() -> watcher.fresh().size() == 2);
+
+        ReportDrivenController.Settings settings = new ReportDrivenController.Settings(Duration.ofHours(1), Duration.ofHours(1),
+                ReportedDemand.Rate.PACKETS, PolicyConfig.defaults(),
+                StabilityConfig.defaults().withMinDwell(Duration.ofMinutes(5)).withThresholds(0.05, 100), true);
+        ReportDrivenController controller = ReportDrivenController.start(topology, watcher, null, () -> true,
+                new EdgeschedMetrics(new SimpleMeterRegistry()), settings, Clock.systemUTC());
+        RoundReport round = controller.runOnce().orElseThrow();
+        assertThat(round.decisions()).singleElement().satisfies(dec -> {
+            assertThat(dec.outcome()).isEqualTo(Decision.Outcome.HOLD);
+            assertThat(dec.policy().orElseThrow().reason()).isEqualTo(io.edgesched.api.policy.DecisionReason.HOLD_DWELL);
+        });
+    }
+
+    @Test
     void staleReportsAndNonLeadersDecideNothing() throws Exception {
         client.nodes().resource(node("edge-1", "10.0.0.1", true)).create();
         client.apps().deployments().inNamespace("shop").resource(deployment("shop", "web", true, 1)).create();
