@@ -89,6 +89,11 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "0", description = "Serve /metrics and /healthz on this port (0 = off).")
     int metricsPort;
 
+    @Option(names = "--watch-sync-delay", converter = DurationConverter.class, defaultValue = "5s",
+            description = "After a cluster change, update the watch list this much later; changes within it are"
+                    + " batched (default: ${DEFAULT-VALUE}).")
+    Duration watchSyncDelay;
+
     @Option(names = "--sync-timeout", converter = DurationConverter.class, defaultValue = "60s",
             description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
     Duration syncTimeout;
@@ -165,7 +170,8 @@ public final class AgentMain implements Callable<Integer> {
             ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("edgesched-agent").factory());
             shutdown.add(loop::shutdownNow);
-            // Watch-list changes (a new NodePort, a pod landing here) apply within a second, not an interval.
+            // Watch-list changes (a new NodePort, a pod landing here) apply within the sync delay, not an interval;
+            // changes arriving meanwhile share one rebuild (a busy cluster changes all the time).
             AtomicBoolean syncPending = new AtomicBoolean();
             topology.addListener(() -> {
                 if (syncPending.compareAndSet(false, true)) {
@@ -176,7 +182,7 @@ public final class AgentMain implements Callable<Integer> {
                         } catch (RuntimeException e) {
                             LOG.warn("updating the watch list failed; retrying at the next report: {}", e.getMessage());
                         }
-                    }, 1, TimeUnit.SECONDS);
+                    }, watchSyncDelay.toMillis(), TimeUnit.MILLISECONDS);
                 }
             });
             loop.scheduleWithFixedDelay(() -> {
