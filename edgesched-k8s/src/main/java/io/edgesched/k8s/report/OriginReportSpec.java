@@ -1,5 +1,6 @@
 package io.edgesched.k8s.report;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -13,6 +14,7 @@ import java.util.List;
  * @param nodeRtts      this node's RTT to other nodes, where the kernel measured one (forwarded traffic)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true) // reports from newer agents stay readable
 public record OriginReportSpec(String node, String generatedAt, double windowSeconds,
                                List<WorkloadOrigins> workloads, List<NodeRtt> nodeRtts) {
     public OriginReportSpec {
@@ -30,6 +32,7 @@ public record OriginReportSpec(String node, String generatedAt, double windowSec
      * @param otherClients everything not listed in {@code clients}, summed
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record WorkloadOrigins(String workload, String namespace, int port, List<ClientDemand> clients,
                                   OtherClients otherClients) {
         public WorkloadOrigins {
@@ -50,16 +53,19 @@ public record OriginReportSpec(String node, String generatedAt, double windowSec
      * @param bytesPerSecond   bytes per second, client to node
      * @param rttMicros        kernel-measured RTT node to client; for a prefix, the rate-weighted mean; 0 = unknown
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record ClientDemand(String prefix, long clients, double ratePerSecond, double packetsPerSecond,
                                double bytesPerSecond, long rttMicros) {
     }
 
     /** The tail not listed, as one sum. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record OtherClients(long count, double ratePerSecond, double packetsPerSecond, double bytesPerSecond) {
         public static final OtherClients NONE = new OtherClients(0, 0, 0, 0);
     }
 
     /** This node's measured RTT to another node. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record NodeRtt(String node, long rttMicros) {
     }
 }

@@ -1,5 +1,7 @@
 package io.edgesched.k8s.report;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
 /**
  * The publisher's own health, written together with the spec (the CRD has no status subresource:
  * the agent is the only writer). Nothing is dropped without being counted here.
@@ -14,6 +16,7 @@ package io.edgesched.k8s.report;
  * @param rttTableFull          source counter: handshakes not timed, table full
  * @param forwardedPackets      source counter: packets from other cluster nodes
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record OriginReportStatus(int clientsPerWorkload, int workloadsOmitted, long unmappedRecords,
                                  long serializedBytes, long packetsSeen, long unparsed, long clientTableFull,
                                  long rttTableFull, long forwardedPackets) {

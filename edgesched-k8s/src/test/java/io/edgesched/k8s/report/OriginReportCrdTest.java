@@ -68,6 +68,21 @@ class OriginReportCrdTest {
     }
 
     @Test
+    void readsReportsWithUnknownAndMissingFields() {
+        String json = """
+                {"apiVersion":"edgesched.io/v1alpha1","kind":"OriginReport","metadata":{"name":"n1"},
+                 "spec":{"node":"n1","generatedAt":"2026-01-01T00:00:00Z","windowSeconds":10,"futureField":1,
+                  "workloads":[{"workload":"w","namespace":"ns","port":80,
+                    "clients":[{"prefix":"192.0.2.1","ratePerSecond":2.5,"newMetric":7}]}]}}
+                """;
+        OriginReport r = new KubernetesSerialization().unmarshal(json, OriginReport.class);
+        assertThat(r.getSpec().workloads().getFirst().clients().getFirst().ratePerSecond()).isEqualTo(2.5);
+        assertThat(r.getSpec().workloads().getFirst().clients().getFirst().packetsPerSecond()).isZero();
+        assertThat(r.getSpec().workloads().getFirst().otherClients()).isEqualTo(OriginReportSpec.OtherClients.NONE);
+        assertThat(r.getSpec().nodeRtts()).isEmpty();
+    }
+
+    @Test
     void schemaIsStructural() throws Exception {
         JSONSchemaProps root = loadCrd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
         assertEveryNodeTyped("", root);
