@@ -27,6 +27,10 @@
  *                     has ORIGIN_PORT_CHECK_NODES; the ORIGIN_CLIENT_FORWARDED flag of that entry then
  *                     marks all of its traffic. Fill it before attaching (entries created earlier keep
  *                     their flag until they are evicted or deleted).
+ *  origin_node_filter ARRAY[1] of origin_node_filter: one bit per origin_node_bit() of every address in
+ *                     origin_nodes (user space sets the bit before adding the node). A new client whose bit
+ *                     is clear is not a node, without the origin_nodes hash lookup; a set bit (a node, or a
+ *                     rare collision) leads to the exact lookup. Bits are never cleared.
  *  origin_clients     LRU_HASH origin_client_key -> origin_client_value, one entry per
  *                     (service, local port, client address). Bounded: when full the kernel evicts
  *                     the least recently used entry to admit a new client (never drops the new one).
@@ -64,10 +68,21 @@
 #define ORIGIN_PORT_ANY_IPV4 (1u << 0) /* wildcard_service_id[0] watches this port on every IPv4 address */
 #define ORIGIN_PORT_ANY_IPV6 (1u << 1) /* wildcard_service_id[1] watches this port on every IPv6 address */
 #define ORIGIN_PORT_EXACT    (1u << 2) /* origin_services has keys with a specific local address for it */
-#define ORIGIN_PORT_CHECK_NODES (1u << 3) /* new clients on this port are looked up in origin_nodes (costs
-					   * 25-60 ns per new client): set it on every watched port while
+#define ORIGIN_PORT_CHECK_NODES (1u << 3) /* new clients on this port are checked against origin_nodes
+					   * (~2 ns per new client that is not a node, thanks to
+					   * origin_node_filter): set it on every watched port while
 					   * origin_nodes is not empty, or only on ports that receive relayed
 					   * traffic (NodePorts) */
+
+/* Bits of the origin_nodes pre-filter (a power of two; 512 bytes). */
+#define ORIGIN_NODE_FILTER_BITS 4096
+#define ORIGIN_NODE_FILTER_SHIFT 20 /* 32 - log2(ORIGIN_NODE_FILTER_BITS) */
+
+/*
+ * The filter bit of an address: the XOR of its four 32-bit words (as stored, native order) and the family,
+ * multiplied by 0x9E3779B1 (32-bit, wrapping), top 12 bits. Mirrored by OriginMapLayouts.nodeFilterBit.
+ */
+#define ORIGIN_NODE_HASH_MULTIPLIER 0x9E3779B1u
 
 /* origin_client_value.flags bits */
 #define ORIGIN_CLIENT_FORWARDED (1u << 0) /* the client address is in origin_nodes */
@@ -108,6 +123,10 @@ struct origin_node_key {
 	__u8 addr[16];
 };                       /* 20 bytes; value: __u32 flags, non-zero */
 
+struct origin_node_filter {
+	__u64 bits[ORIGIN_NODE_FILTER_BITS / 64];
+};                       /* 512 bytes; the single value of origin_node_filter (key __u32 0) */
+
 struct origin_client_key {
 	__u32 service_id;
 	__u16 port;      /* local TCP port the client reached */
@@ -132,6 +151,15 @@ struct origin_client_value {
 	__u32 seen_tick;     /* internal: low 32 bits of jiffies when last_seen_ns was last written; the
 			      * coarse clock only moves once a tick, so it is read at most once a tick */
 };                           /* 80 bytes */
+
+/* One packed entry of origin_clients_copy (origin_snapshot.bpf.c): a client table row as user space reads it. */
+struct origin_client_entry {
+	struct origin_client_key key;
+	struct origin_client_value value;
+};                           /* 104 bytes */
+
+/* origin_snapshot's return value when origin_clients_copy had no room for every entry. */
+#define ORIGIN_SNAPSHOT_OVERFLOW (-1)
 
 struct origin_flow_key {
 	__u8 family;
@@ -181,8 +209,10 @@ _Static_assert(sizeof(struct origin_port) == 16, "origin_port layout");
 _Static_assert(sizeof(struct origin_service_key) == 20, "origin_service_key layout");
 _Static_assert(sizeof(struct origin_service_value) == 8, "origin_service_value layout");
 _Static_assert(sizeof(struct origin_node_key) == 20, "origin_node_key layout");
+_Static_assert(sizeof(struct origin_node_filter) == 512, "origin_node_filter layout");
 _Static_assert(sizeof(struct origin_client_key) == 24, "origin_client_key layout");
 _Static_assert(sizeof(struct origin_client_value) == 80, "origin_client_value layout");
+_Static_assert(sizeof(struct origin_client_entry) == 104, "origin_client_entry layout");
 _Static_assert(sizeof(struct origin_flow_key) == 40, "origin_flow_key layout");
 _Static_assert(sizeof(struct origin_handshake) == 24, "origin_handshake layout");
 _Static_assert(__builtin_offsetof(struct origin_client_value, srtt_ns) == 48, "srtt_ns offset");

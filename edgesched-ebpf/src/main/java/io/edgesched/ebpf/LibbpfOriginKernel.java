@@ -28,7 +28,7 @@ final class LibbpfOriginKernel implements OriginKernel {
             OriginMapLayouts.HANDSHAKES_MAP);
 
     record Config(String interfaceName, Optional<String> networkNamespace, int clientTableSize, int handshakeTableSize,
-                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory) {
+                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory, boolean perCpuClientLru) {
         String description() {
             return interfaceName + networkNamespace.map(ns -> " in netns " + ns).orElse("");
         }
@@ -39,6 +39,7 @@ final class LibbpfOriginKernel implements OriginKernel {
     private final BpfMap services;
     private final BpfMap ports;
     private final BpfMap nodes;
+    private final BpfMap nodeFilter;
     private final OriginMapReader reader;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment serviceKey = arena.allocate(OriginMapLayouts.SERVICE_KEY);
@@ -58,6 +59,8 @@ final class LibbpfOriginKernel implements OriginKernel {
                 .requireLayouts(OriginMapLayouts.PORT_KEY, OriginMapLayouts.PORT_VALUE);
         this.nodes = object.map(OriginMapLayouts.NODES_MAP)
                 .requireLayouts(OriginMapLayouts.NODE_KEY, OriginMapLayouts.NODE_VALUE);
+        this.nodeFilter = object.map(OriginMapLayouts.NODE_FILTER_MAP)
+                .requireLayouts(ValueLayout.JAVA_INT, OriginMapLayouts.NODE_FILTER_VALUE);
         this.reader = new OriginMapReader(object.map(OriginMapLayouts.CLIENTS_MAP),
                 object.map(OriginMapLayouts.STATS_MAP));
     }
@@ -74,7 +77,10 @@ final class LibbpfOriginKernel implements OriginKernel {
         BpfObject object = BpfObject.openResource(LibbpfOriginKernel.class, OriginMapLayouts.OBJECT_RESOURCE);
         LibbpfOriginKernel kernel = null;
         try {
-            object.map(OriginMapLayouts.CLIENTS_MAP).setMaxEntries(config.clientTableSize());
+            BpfMap clients = object.map(OriginMapLayouts.CLIENTS_MAP).setMaxEntries(config.clientTableSize());
+            if (config.perCpuClientLru()) {
+                clients.setMapFlags(clients.mapFlags() | BpfMap.NO_COMMON_LRU);
+            }
             object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(config.handshakeTableSize());
             object.load();
             kernel = new LibbpfOriginKernel(config, object);
@@ -170,6 +176,14 @@ final class LibbpfOriginKernel implements OriginKernel {
     @Override
     public void putNode(byte[] address) {
         try (Arena call = Arena.ofConfined()) {
+            // The filter bit first: a node whose bit is clear would never be looked up.
+            MemorySegment zero = call.allocate(ValueLayout.JAVA_INT);
+            MemorySegment filter = call.allocate(OriginMapLayouts.NODE_FILTER_VALUE);
+            if (!nodeFilter.lookup(zero, filter)) {
+                filter.fill((byte) 0);
+            }
+            OriginMapLayouts.setNodeFilterBit(filter, address);
+            nodeFilter.update(zero, filter, UpdateFlag.ANY);
             MemorySegment key = call.allocate(OriginMapLayouts.NODE_KEY);
             byte family = OriginMapLayouts.writeAddress(key, OriginMapLayouts.NODE_KEY_ADDR_OFFSET, address);
             OriginMapLayouts.NODE_KEY_FAMILY.set(key, 0L, family);

@@ -6,6 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Java mirror of {@code bpf/origin.h}: the key/value layouts, map names and statistics indices of the
@@ -28,9 +31,17 @@ public final class OriginMapLayouts {
     public static final String INGRESS_PROGRAM = "origin_ingress";
     public static final String EGRESS_PROGRAM = "origin_egress";
 
+    /** Jar resource of the optional whole-table copier (bpf/origin_snapshot.bpf.c), see {@link OriginClientCopier}. */
+    public static final String SNAPSHOT_OBJECT_RESOURCE = "/io/edgesched/ebpf/bpf/origin_snapshot.bpf.o";
+    public static final String SNAPSHOT_PROGRAM = "origin_snapshot";
+    public static final String CLIENTS_COPY_MAP = "origin_clients_copy";
+    /** origin_snapshot's return value when the copy array had no room for every entry. */
+    public static final int SNAPSHOT_OVERFLOW = -1;
+
     public static final String PORTS_MAP = "origin_ports";
     public static final String SERVICES_MAP = "origin_services";
     public static final String NODES_MAP = "origin_nodes";
+    public static final String NODE_FILTER_MAP = "origin_node_filter";
     public static final String CLIENTS_MAP = "origin_clients";
     public static final String HANDSHAKES_MAP = "origin_handshakes";
     public static final String STATS_MAP = "origin_stats";
@@ -116,6 +127,33 @@ public final class OriginMapLayouts {
 
     public static final ValueLayout.OfInt NODE_VALUE = U32;
 
+    /** Bits of the origin_nodes pre-filter (ORIGIN_NODE_FILTER_BITS). */
+    public static final int NODE_FILTER_BITS = 4096;
+
+    /** struct origin_node_filter (512 bytes), the single value of origin_node_filter. */
+    public static final StructLayout NODE_FILTER_VALUE = MemoryLayout.structLayout(
+            MemoryLayout.sequenceLayout(NODE_FILTER_BITS / 64, U64).withName("bits")).withName("origin_node_filter");
+
+    /**
+     * The pre-filter bit of a node address (origin.h, node_filter_bit in origin.bpf.c): XOR of the address's
+     * four 32-bit words as the kernel loads them (little-endian here, as on every supported host) and the family,
+     * times 0x9E3779B1 (wrapping), top 12 bits.
+     */
+    public static int nodeFilterBit(byte[] address) {
+        byte[] padded = Arrays.copyOf(address, 16);
+        ByteBuffer words = ByteBuffer.wrap(padded).order(ByteOrder.nativeOrder());
+        int family = address.length == 4 ? FAMILY_IPV4 : FAMILY_IPV6;
+        int h = (words.getInt(0) ^ words.getInt(4) ^ words.getInt(8) ^ words.getInt(12) ^ family) * 0x9E3779B1;
+        return h >>> (32 - Integer.numberOfTrailingZeros(NODE_FILTER_BITS));
+    }
+
+    /** Sets the filter bit of {@code address} in a {@link #NODE_FILTER_VALUE} segment. */
+    public static void setNodeFilterBit(MemorySegment filter, byte[] address) {
+        int bit = nodeFilterBit(address);
+        long offset = (long) (bit / 64) * Long.BYTES;
+        filter.set(ValueLayout.JAVA_LONG, offset, filter.get(ValueLayout.JAVA_LONG, offset) | (1L << (bit % 64)));
+    }
+
     /** struct origin_client_key (24 bytes). */
     public static final StructLayout CLIENT_KEY = MemoryLayout.structLayout(
             U32.withName("service_id"),
@@ -137,6 +175,11 @@ public final class OriginMapLayouts {
             U64.withName("rtt_samples"),
             U32.withName("flags"),
             U32.withName("seen_tick")).withName("origin_client_value");
+
+    /** struct origin_client_entry (104 bytes): one packed row of origin_clients_copy. */
+    public static final StructLayout CLIENT_ENTRY = MemoryLayout.structLayout(
+            CLIENT_KEY.withName("key"),
+            CLIENT_VALUE.withName("value")).withName("origin_client_entry");
 
     /** struct origin_flow_key (40 bytes). */
     public static final StructLayout FLOW_KEY = MemoryLayout.structLayout(

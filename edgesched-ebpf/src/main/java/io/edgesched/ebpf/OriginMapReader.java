@@ -11,13 +11,24 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reads origin_clients (batched, into buffers reused across reads) and origin_stats (summed over CPUs).
- * Shared by the attached source and by {@link PinnedOriginReader}. Not thread-safe; callers serialize.
+ * Reads origin_clients and origin_stats (summed over CPUs). The client table is read with the
+ * {@link OriginClientCopier} where the kernel accepts it (one program run, rows read through mmap), otherwise
+ * batched into buffers reused across reads. Shared by the attached source and by {@link PinnedOriginReader}.
+ * Not thread-safe; callers serialize.
  */
 final class OriginMapReader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OriginMapReader.class);
+    /** System property: "false" reads the client table with batch lookups only (no copier program). */
+    static final String COPIER_PROPERTY = "io.edgesched.ebpf.tableCopier";
+
     private final BpfMap clients;
+    private final OriginClientCopier copier;
+    private final DuplicateKeyFilter duplicateKeys = new DuplicateKeyFilter();
     private final BpfMap stats;
     private final MapSnapshotReader clientReader;
     private final Arena arena = Arena.ofShared();
@@ -43,17 +54,70 @@ final class OriginMapReader implements AutoCloseable {
             arena.close();
             throw e;
         }
+        this.copier = openCopier(clients);
+    }
+
+    private static OriginClientCopier openCopier(BpfMap clients) {
+        if (!Boolean.parseBoolean(System.getProperty(COPIER_PROPERTY, "true"))) {
+            LOG.debug("{}=false: reading {} with batch lookups", COPIER_PROPERTY, clients.name());
+            return null;
+        }
+        try {
+            return OriginClientCopier.open(clients);
+        } catch (BpfException e) {
+            LOG.info("whole-table copier unavailable ({}); reading {} with batch lookups", e.getMessage(),
+                    clients.name());
+            return null;
+        }
+    }
+
+    /** True if reads use the copier program rather than batch lookups. */
+    boolean usesCopier() {
+        return copier != null;
     }
 
     List<OriginKernel.RawClient> readClients() {
+        if (copier != null) {
+            long insertedBefore = statSum(Stat.CLIENTS_NEW);
+            int n = copier.copy();
+            if (n == 0) {
+                return new ArrayList<>();
+            }
+            if (n != OriginMapLayouts.SNAPSHOT_OVERFLOW) {
+                long entrySize = OriginMapLayouts.CLIENT_ENTRY.byteSize();
+                MemorySegment rows = copier.entries();
+                // The walk can list an entry twice only if an entry was reused meanwhile, which only an insert
+                // does (and every insert counts CLIENTS_NEW): otherwise skip the duplicate check (~30 ns/row).
+                boolean inserted = statSum(Stat.CLIENTS_NEW) != insertedBefore;
+                long before = duplicateKeys.duplicates();
+                IntPredicate skip = row -> false;
+                if (inserted) {
+                    duplicateKeys.reset(rows, entrySize, n);
+                    skip = duplicateKeys::seenBefore;
+                }
+                List<OriginKernel.RawClient> result = decode(n, rows, entrySize, rows.asSlice(CLIENT_KEY.byteSize()),
+                        entrySize, skip);
+                if (duplicateKeys.duplicates() != before) {
+                    LOG.debug("{}: skipped {} entries the copier listed twice (LRU churn during the walk)",
+                            clients.name(), duplicateKeys.duplicates() - before);
+                }
+                return result;
+            }
+            LOG.debug("{} outgrew its copy; reading it with batch lookups", clients.name());
+        }
         int n = clientReader.read();
+        return decode(n, clientReader.keys(), CLIENT_KEY.byteSize(), clientReader.values(),
+                clientReader.valueStride(), row -> false); // batch reads lock each bucket: no duplicates
+    }
+
+    private static List<OriginKernel.RawClient> decode(int n, MemorySegment keys, long keyStride,
+            MemorySegment values, long valueStride, IntPredicate skip) {
         List<OriginKernel.RawClient> result = new ArrayList<>(n);
-        MemorySegment keys = clientReader.keys();
-        MemorySegment values = clientReader.values();
-        long keySize = CLIENT_KEY.byteSize();
-        long valueStride = clientReader.valueStride();
         for (int i = 0; i < n; i++) {
-            long k = i * keySize;
+            if (skip.test(i)) {
+                continue;
+            }
+            long k = i * keyStride;
             long v = i * valueStride;
             byte family = (byte) OriginMapLayouts.CLIENT_KEY_FAMILY.get(keys, k);
             if (family != OriginMapLayouts.FAMILY_IPV4 && family != OriginMapLayouts.FAMILY_IPV6) {
@@ -91,6 +155,19 @@ final class OriginMapReader implements AutoCloseable {
         return clients.delete(clientKey);
     }
 
+    /** One origin_stats counter summed over CPUs. */
+    private long statSum(Stat stat) {
+        statKey.set(ValueLayout.JAVA_INT, 0, stat.index());
+        if (!stats.lookup(statKey, statValues)) {
+            return 0;
+        }
+        long sum = 0;
+        for (long offset = 0; offset < statValues.byteSize(); offset += Long.BYTES) {
+            sum += statValues.get(ValueLayout.JAVA_LONG, offset);
+        }
+        return sum;
+    }
+
     long[] readStats() {
         long[] sums = new long[Stat.COUNT];
         int cpus = (int) (statValues.byteSize() / Long.BYTES);
@@ -115,6 +192,9 @@ final class OriginMapReader implements AutoCloseable {
 
     @Override
     public void close() {
+        if (copier != null) {
+            copier.close();
+        }
         clientReader.close();
         if (arena.scope().isAlive()) {
             arena.close();

@@ -6,6 +6,7 @@ import io.edgesched.api.OriginRecord;
 import io.edgesched.api.OriginSnapshot;
 import io.edgesched.api.OriginStats;
 import io.edgesched.ebpf.OriginMapLayouts.Stat;
+import io.edgesched.ebpf.libbpf.KernelClock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,12 +18,11 @@ final class OriginSnapshots {
     }
 
     /**
-     * The kernel's monotonic clock (bpf_ktime_get_ns = CLOCK_MONOTONIC). HotSpot on Linux implements
-     * {@link System#nanoTime()} with clock_gettime(CLOCK_MONOTONIC), so the two share an origin; the root
-     * tests check that kernel timestamps of fresh traffic fall between two nanoTime readings.
+     * The kernel's monotonic clock, read with clock_gettime(CLOCK_MONOTONIC): the clock of bpf_ktime_get_ns, and
+     * (advanced once per tick) of the coarse first/last-seen times, which therefore are never ahead of it.
      */
     static long kernelMonotonicNanos() {
-        return System.nanoTime();
+        return KernelClock.monotonicNanos();
     }
 
     static OriginSnapshot build(NodeId node, long generation, List<OriginKernel.RawClient> clients, long[] stats,

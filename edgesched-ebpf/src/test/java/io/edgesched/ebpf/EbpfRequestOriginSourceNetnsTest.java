@@ -228,6 +228,22 @@ class EbpfRequestOriginSourceNetnsTest {
     }
 
     @Test
+    void perCpuClientLruCreatesTheClientTableWithPerCpuListsAndStillCounts() throws IOException {
+        Path pins = Path.of("/sys/fs/bpf", NetnsLab.PREFIX + ProcessHandle.current().pid() + "-percpu");
+        try (EbpfRequestOriginSource source = builder().pinDirectory(pins).perCpuClientLru(true).open()) {
+            source.watch(WatchedService.port(PORT));
+            TcpLoadClient.run(lab, lab.serverV4(), PORT, 2, 10, List.of(lab.clientV4().get(2)));
+            assertThat(source.snapshot().records()).singleElement()
+                    .satisfies(r -> assertThat(r.connections()).isEqualTo(2));
+            try (io.edgesched.ebpf.libbpf.BpfMap clients = io.edgesched.ebpf.libbpf.BpfMap.openPinned(
+                    pins.resolve(OriginMapLayouts.CLIENTS_MAP).toString())) {
+                assertThat(Files.readAllLines(Path.of("/proc/self/fdinfo/" + clients.fd())))
+                        .anySatisfy(line -> assertThat(line).matches("map_flags:\\s+0x2"));
+            }
+        }
+    }
+
+    @Test
     void aMissingInterfaceIsATypedErrorThatNamesIt() {
         assertThatThrownBy(() -> builder().interfaceName("esTnope0").open())
                 .isInstanceOf(OriginSourceException.class)

@@ -25,14 +25,19 @@ class OriginBtfLayoutTest {
     static void readObject() throws Exception {
         try (InputStream in = OriginMapLayouts.class.getResourceAsStream(OriginMapLayouts.OBJECT_RESOURCE)) {
             assertThat(in).as("compiled object on the class path").isNotNull();
-            btf = BtfStructs.read(in.readAllBytes());
+            btf = new java.util.HashMap<>(BtfStructs.read(in.readAllBytes()));
+        }
+        try (InputStream in = OriginMapLayouts.class.getResourceAsStream(OriginMapLayouts.SNAPSHOT_OBJECT_RESOURCE)) {
+            assertThat(in).as("compiled snapshot object on the class path").isNotNull();
+            btf.putAll(BtfStructs.read(in.readAllBytes())); // origin_client_entry lives only there
         }
     }
 
     static List<StructLayout> mirroredStructs() {
         return List.of(OriginMapLayouts.PORT_VALUE, OriginMapLayouts.SERVICE_KEY, OriginMapLayouts.SERVICE_VALUE,
                 OriginMapLayouts.NODE_KEY, OriginMapLayouts.CLIENT_KEY, OriginMapLayouts.CLIENT_VALUE,
-                OriginMapLayouts.FLOW_KEY, OriginMapLayouts.HANDSHAKE_VALUE);
+                OriginMapLayouts.FLOW_KEY, OriginMapLayouts.HANDSHAKE_VALUE, OriginMapLayouts.CLIENT_ENTRY,
+                OriginMapLayouts.NODE_FILTER_VALUE);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -134,6 +134,26 @@ final class OriginHarness implements AutoCloseable {
     }
 
     void addNode(String address) {
+        setNodeFilterBit(address);
+        addNodeWithoutFilterBit(address);
+    }
+
+    /** Sets the pre-filter bit of {@code address} (as the agent does before adding a node). */
+    void setNodeFilterBit(String address) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zero = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment filter = arena.allocate(OriginMapLayouts.NODE_FILTER_VALUE);
+            BpfMap nodeFilter = object.map(OriginMapLayouts.NODE_FILTER_MAP);
+            if (!nodeFilter.lookup(zero, filter)) {
+                filter.fill((byte) 0);
+            }
+            OriginMapLayouts.setNodeFilterBit(filter, ClientAddress.parse(address).toBytes());
+            nodeFilter.update(zero, filter, UpdateFlag.ANY);
+        }
+    }
+
+    /** Only the origin_nodes entry: the programs must not find the node (its filter bit is clear). */
+    void addNodeWithoutFilterBit(String address) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(OriginMapLayouts.NODE_KEY);
             byte family = OriginMapLayouts.writeAddress(key, OriginMapLayouts.NODE_KEY_ADDR_OFFSET,

@@ -80,4 +80,17 @@ class OriginMapLayoutsTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("family 2");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void nodeFilterBitsSpreadOverTheWholeFilter() {
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int i = 0; i < 20000; i++) {
+            int bit = OriginMapLayouts.nodeFilterBit(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i});
+            assertThat(bit).isBetween(0, OriginMapLayouts.NODE_FILTER_BITS - 1);
+            seen.set(bit);
+        }
+        // consecutive addresses (a node subnet) must not crowd into a few bits
+        assertThat(seen.cardinality()).isGreaterThan(OriginMapLayouts.NODE_FILTER_BITS * 9 / 10);
+        assertThat(OriginMapLayouts.NODE_FILTER_VALUE.byteSize()).isEqualTo(512);
+    }
 }

@@ -6,8 +6,10 @@ import static io.edgesched.ebpf.TcpFrames.PSH;
 import static io.edgesched.ebpf.TcpFrames.SYN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgesched.api.ClientAddress;
 import io.edgesched.ebpf.OriginHarness.Client;
 import io.edgesched.ebpf.OriginMapLayouts.Stat;
+import io.edgesched.ebpf.libbpf.KernelClock;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -269,6 +271,27 @@ class OriginProgramTest {
                 Stat.FORWARDED_PACKETS, 2L));
     }
 
+    /**
+     * The programs consult origin_nodes only when the address's pre-filter bit is set: proves the filter gates
+     * the lookup and that Java and C compute the same bit for IPv6 (the test above covers IPv4).
+     */
+    @Test
+    void nodeLookupIsGatedByTheFilterBit() {
+        String hidden = "198.51.100.98";
+        String node6 = "2001:db8:1::99";
+        h.addNode(node6, PORT);
+        h.addNodeWithoutFilterBit(hidden);
+        h.ingress(TcpFrames.tcp(node6, 30000, LOCAL6, PORT).flags(SYN).build());
+        h.ingress(TcpFrames.tcp(hidden, 30000, LOCAL4, PORT).flags(SYN).build());
+
+        assertThat(h.client(SERVICE, PORT, node6).orElseThrow().forwarded()).isTrue();
+        assertThat(h.client(SERVICE, PORT, hidden).orElseThrow().forwarded())
+                .as("bit clear (unless it collides with the IPv6 node's)")
+                .isEqualTo(OriginMapLayouts.nodeFilterBit(ClientAddress.parse(hidden).toBytes())
+                        == OriginMapLayouts.nodeFilterBit(ClientAddress.parse(node6).toBytes()));
+        assertThat(h.stat(Stat.FORWARDED_PACKETS)).isEqualTo(1);
+    }
+
     @Test
     void nodeCheckIsSkippedOnPortsWithoutTheFlag() {
         String node = "198.51.100.99";
@@ -313,6 +336,28 @@ class OriginProgramTest {
         long smoothedLow = (7 * 8_000_000L + synAckAgo) / 8;
         assertThat(c.srttNs()).isBetween(smoothedLow, smoothedLow + elapsed / 8 + 1);
         assertThat(c.rttMinNs()).isEqualTo(8_000_000L);
+    }
+
+    /**
+     * KernelClock reads the programs' clocks: bpf_ktime_get_ns (RTT) is CLOCK_MONOTONIC exactly, and the
+     * seen-times (coarse clock, read at most once per jiffy) trail it by at most two ticks.
+     */
+    @Test
+    void programTimestampsAreOnTheClocksKernelClockReads() {
+        long tick = KernelClock.coarseResolutionNanos();
+        long synAckAgo = 50_000_000L;
+        long before = KernelClock.monotonicNanos();
+        h.ingress(toService(true).flags(SYN).seq(1000).build());
+        h.putHandshake(LOCAL4, PORT, CLIENT4, 40000, before - synAckAgo, 5001, SERVICE);
+        h.ingress(toService(true).flags(ACK).seq(1001).ack(5001).build());
+        long after = KernelClock.monotonicNanos();
+
+        Client c = h.client(SERVICE, PORT, CLIENT4).orElseThrow();
+        // rtt = bpf_ktime_get_ns() - (before - synAckAgo), taken between the two readings
+        assertThat(c.srttNs()).isBetween(synAckAgo, synAckAgo + (after - before));
+        assertThat(c.firstSeenNs()).isBetween(before - 2 * tick, after);
+        assertThat(c.lastSeenNs()).isBetween(c.firstSeenNs(), after);
+        assertThat(tick).isBetween(100_000L, 100_000_000L); // HZ between 10 and 10000
     }
 
     @Test

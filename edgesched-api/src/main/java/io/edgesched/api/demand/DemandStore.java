@@ -43,6 +43,12 @@ import java.util.Optional;
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
  */
 public final class DemandStore {
+    /**
+     * Kernel first-seen times come from the coarse clock and may lag the packet by up to two ticks
+     * (HZ=100: 20 ms); a record first seen that shortly before the previous read is still new.
+     */
+    static final long FIRST_SEEN_SLACK_NANOS = 20_000_000L;
+
     private static final Logger LOG = LoggerFactory.getLogger(DemandStore.class);
     private static final long NANOS_PER_TICK = 100_000_000L; // a tick is 0.1 s
 
@@ -201,9 +207,9 @@ public final class DemandStore {
                     delta = counter - before;
                 } else {
                     counterResets++;
-                    delta = r.firstSeenNanos() >= state.monoOf(baseSequence) ? counter : 0;
+                    delta = r.firstSeenNanos() >= state.monoOf(baseSequence) - FIRST_SEEN_SLACK_NANOS ? counter : 0;
                 }
-            } else if (sameBoot && r.firstSeenNanos() >= previousMono) {
+            } else if (sameBoot && r.firstSeenNanos() >= previousMono - FIRST_SEEN_SLACK_NANOS) {
                 delta = counter;
             } else {
                 baselineOnly++;

@@ -35,6 +35,11 @@ public final class BpfMap implements AutoCloseable {
     private static final long INFO_MAX_ENTRIES = 16;
     private static final long INFO_NAME = 24;
 
+    /** BPF_F_NO_COMMON_LRU: an LRU hash map keeps one LRU list per CPU instead of one shared list. */
+    public static final int NO_COMMON_LRU = 1 << 1;
+    /** BPF_F_MMAPABLE: an array map whose values user space can {@link #mapValuesReadOnly mmap}. */
+    public static final int MMAPABLE = 1 << 10;
+
     private final BpfObject owner;
     private final MemorySegment handle;
     private final String name;
@@ -267,6 +272,30 @@ public final class BpfMap implements AutoCloseable {
         callPreLoad("set max_entries of map '" + name + "' to " + entries, () ->
                 (int) Libbpf.MAP_SET_MAX_ENTRIES.invokeExact(handle, entries));
         return this;
+    }
+
+    /**
+     * Replaces the map's BPF_F_* creation flags before load (e.g. {@link #NO_COMMON_LRU} for an LRU hash).
+     * The flags declared in the object are in {@link #mapFlags()}.
+     */
+    public BpfMap setMapFlags(int flags) {
+        preLoad("set map flags of map '" + name + "'");
+        callPreLoad("set map flags of map '" + name + "' to 0x" + Integer.toHexString(flags), () ->
+                (int) Libbpf.MAP_SET_MAP_FLAGS.invokeExact(handle, flags));
+        return this;
+    }
+
+    /** Replaces the map's type before load (e.g. to compare an LRU hash with a plain hash in a benchmark). */
+    public BpfMap setType(MapType newType) {
+        preLoad("set type of map '" + name + "'");
+        callPreLoad("set type of map '" + name + "' to " + newType, () ->
+                (int) Libbpf.MAP_SET_TYPE.invokeExact(handle, newType.id()));
+        return this;
+    }
+
+    /** BPF_F_* creation flags of an object's map (as declared, or as set before load). */
+    public int mapFlags() {
+        return intGetter(Libbpf.MAP_MAP_FLAGS);
     }
 
     /** Pins the map at {@code path} on load, or reuses the map already pinned there. */
@@ -645,6 +674,33 @@ public final class BpfMap implements AutoCloseable {
     /** A reader with room for {@code capacity} entries. */
     public MapSnapshotReader snapshotReader(int capacity) {
         return new MapSnapshotReader(this, capacity);
+    }
+
+    // ---- memory-mapped arrays ----
+
+    /**
+     * Maps the values of a {@code BPF_F_MMAPABLE} array read-only into this process: element {@code i} is at
+     * {@code i * round_up(valueSize, 8)}, always current (no system call per read). The mapping lives until
+     * {@code arena} closes; keep the map open at least as long.
+     *
+     * @throws BpfException EINVAL if the map is not an array created with BPF_F_MMAPABLE
+     */
+    @SuppressWarnings("restricted") // this package is where native access is meant to happen
+    public MemorySegment mapValuesReadOnly(Arena arena) {
+        int mapFd = fd();
+        long length = (long) ((valueSize() + 7) & ~7) * maxEntries();
+        long mapped = (length + LibC.PAGE_SIZE - 1) & ~(LibC.PAGE_SIZE - 1);
+        long address = LibC.mapReadOnly(mapFd, mapped);
+        if (address < 0) {
+            throw Errors.of("mmap map '" + name + "' (" + mapped + " bytes)", (int) address,
+                    address == -Errors.EINVAL ? " (only arrays created with BPF_F_MMAPABLE can be mapped)" : "");
+        }
+        return MemorySegment.ofAddress(address).reinterpret(length, arena, segment -> {
+            int rc = LibC.unmap(address, mapped);
+            if (rc < 0) {
+                LOG.warn("munmap of map {}: {}", name, Errors.describe(rc));
+            }
+        });
     }
 
     // ---- pinning and lifetime ----

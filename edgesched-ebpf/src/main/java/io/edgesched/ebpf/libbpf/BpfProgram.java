@@ -118,6 +118,26 @@ public final class BpfProgram {
         }
     }
 
+    /**
+     * Runs a syscall program ({@code SEC("syscall")}) once without a context (BPF_PROG_TEST_RUN) and returns its
+     * return value. Such programs run in process context and may be sleepable.
+     */
+    public int run() {
+        int programFd = fd();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment opts = arena.allocate(TEST_RUN_OPTS_SIZE, 8);
+            opts.set(JAVA_LONG, 0, TEST_RUN_OPTS_SIZE);
+            int rc = (int) Libbpf.PROG_TEST_RUN_OPTS.invokeExact(programFd, opts);
+            if (rc < 0) {
+                throw Errors.of("run program '" + name + "'", rc,
+                        rc == -Errors.EINVAL ? " (only syscall programs run without input; kernel >= 5.14)" : "");
+            }
+            return opts.get(JAVA_INT, TR_RETVAL);
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+    }
+
     /** Pins the program in bpffs. */
     public void pin(String path) {
         Pins.pin(fd(), path, "pin program '" + name + "'");

@@ -32,6 +32,12 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
     static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
     static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    static final MethodHandle MMAP = handle("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    static final MethodHandle MUNMAP = handle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    static final int PROT_READ = 1;
+    static final int MAP_SHARED = 1;
+    static final long PAGE_SIZE = 4096;
     /** va_list decays to a pointer in a call (x86-64 and aarch64 Linux), which is what libbpf hands us. */
     static final MethodHandle VSNPRINTF = handle("vsnprintf",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
@@ -40,7 +46,7 @@ final class LibC {
     }
 
     @SuppressWarnings("restricted") // this package is where native access is meant to happen
-    private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new IllegalStateException("libc has no " + name));
         return LINKER.downcallHandle(symbol, descriptor, options);
@@ -81,6 +87,29 @@ final class LibC {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
             int rc = (int) CLOSE.invokeExact(capture, fd);
+            return rc == 0 ? 0 : -errno(capture);
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+    }
+
+    /** mmap(NULL, length, PROT_READ, MAP_SHARED, fd, 0): the address, or -errno as a negative long. */
+    static long mapReadOnly(int fd, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            MemorySegment address = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length, PROT_READ,
+                    MAP_SHARED, fd, 0L);
+            return address.address() == -1L ? -errno(capture) : address.address();
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+    }
+
+    /** munmap(address, length): 0 or -errno. */
+    static int unmap(long address, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int rc = (int) MUNMAP.invokeExact(capture, MemorySegment.ofAddress(address), length);
             return rc == 0 ? 0 : -errno(capture);
         } catch (Throwable t) {
             throw Errors.rethrow(t);

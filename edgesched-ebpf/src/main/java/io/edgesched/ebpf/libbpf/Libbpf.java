@@ -67,6 +67,11 @@ final class Libbpf {
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_SET_MAX_ENTRIES = handle("bpf_map__set_max_entries",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle MAP_SET_TYPE = handle("bpf_map__set_type",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle MAP_MAP_FLAGS = handle("bpf_map__map_flags", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle MAP_SET_MAP_FLAGS = handle("bpf_map__set_map_flags",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     static final MethodHandle MAP_SET_PIN_PATH = handle("bpf_map__set_pin_path",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle MAP_REUSE_FD = handle("bpf_map__reuse_fd",

@@ -89,6 +89,51 @@ class BpfMapTest {
     }
 
     @Test
+    void mapFlagsAndTypeSetBeforeLoadReachTheKernel() throws IOException {
+        try (BpfObject object = TestObjects.open("maps")) {
+            BpfMap lru = object.map("lru_map");
+            assertThat(lru.mapFlags() & BpfMap.NO_COMMON_LRU).isZero();
+            lru.setMapFlags(lru.mapFlags() | BpfMap.NO_COMMON_LRU);
+            assertThat(lru.mapFlags() & BpfMap.NO_COMMON_LRU).isEqualTo(BpfMap.NO_COMMON_LRU);
+            object.map("hash_map").setType(MapType.LRU_HASH);
+            object.load();
+            assertThat(fdinfo(lru.fd())).containsEntry("map_flags", "0x2");
+            assertThat(object.map("hash_map").info().type()).isEqualTo(MapType.LRU_HASH);
+            assertThatThrownBy(() -> lru.setMapFlags(0)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void mmapableArrayIsReadThroughTheMapping() {
+        int entries = 1000; // 1000 x 64 bytes: not a whole number of pages
+        try (BpfMap array = BpfMap.create(MapType.ARRAY, "mmap_test", 4, VALUE, entries, BpfMap.MMAPABLE);
+             BpfMap plain = BpfMap.create(MapType.ARRAY, "plain_test", 4, VALUE, 4, 0);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment values = array.mapValuesReadOnly(arena);
+            assertThat(values.byteSize()).isEqualTo((long) VALUE * entries);
+            array.update(ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(0, 999).array(),
+                    value(7), UpdateFlag.ANY);
+            // written after mapping, seen without any further call
+            assertThat(values.asSlice((long) 999 * VALUE, VALUE).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(value(7));
+            assertThat(values.get(JAVA_LONG, 0)).isZero();
+            assertThatThrownBy(() -> plain.mapValuesReadOnly(arena))
+                    .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(22))
+                    .hasMessageContaining("BPF_F_MMAPABLE");
+        }
+    }
+
+    private static Map<String, String> fdinfo(int fd) throws IOException {
+        Map<String, String> fields = new HashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            String[] parts = line.split(":\\s*", 2);
+            if (parts.length == 2) {
+                fields.put(parts[0], parts[1].trim());
+            }
+        }
+        return fields;
+    }
+
+    @Test
     void batchAndSnapshotEqualGetNextKeyFor64kEntries() {
         int entries = 65536;
         for (String mapName : new String[] {"hash_map", "lru_map"}) {
