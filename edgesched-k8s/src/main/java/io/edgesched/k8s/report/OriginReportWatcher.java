@@ -46,7 +46,7 @@ public final class OriginReportWatcher implements AutoCloseable {
     private final Duration ttl;
     private final Clock clock;
     private final SharedIndexInformer<OriginReport> informer;
-    private volatile long rejected;
+    private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
 
     private OriginReportWatcher(KubernetesClient client, String namespace, Duration ttl, Clock clock) {
         this.ttl = Objects.requireNonNull(ttl, "ttl");
@@ -118,7 +118,7 @@ public final class OriginReportWatcher implements AutoCloseable {
 
     /** Reports that were malformed (no spec, node not matching the name, bad time) and ignored. */
     public long rejected() {
-        return rejected;
+        return rejected.get();
     }
 
     void accept(OriginReport r) {
@@ -126,7 +126,7 @@ public final class OriginReportWatcher implements AutoCloseable {
         OriginReportSpec spec = r.getSpec();
         String name = r.getMetadata().getName();
         if (spec == null || spec.node() == null || !spec.node().equals(name) || spec.generatedAt() == null) {
-            rejected++;
+            rejected.incrementAndGet();
             LOG.warn("ignoring OriginReport {}: spec.node must equal the object name and generatedAt must be set", name);
             return;
         }
@@ -134,7 +134,7 @@ public final class OriginReportWatcher implements AutoCloseable {
         try {
             generated = Instant.parse(spec.generatedAt());
         } catch (DateTimeParseException e) {
-            rejected++;
+            rejected.incrementAndGet();
             LOG.warn("ignoring OriginReport {}: generatedAt '{}' is not an RFC 3339 time", name, spec.generatedAt());
             return;
         }
