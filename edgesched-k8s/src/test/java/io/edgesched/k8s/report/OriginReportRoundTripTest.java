@@ -114,6 +114,14 @@ class OriginReportRoundTripTest {
             // the third window had no new packets: the workload is absent, only the link remains
             assertThat(demand.links()).containsExactly(new ReportedDemand.Link(NodeId.of("edge-1"), NodeId.of("edge-2"), 240));
 
+            // a report whose spec names another node than its object name is ignored and counted
+            OriginReport forged = new OriginReport();
+            forged.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("edge-9").withNamespace("edgesched").build());
+            forged.setSpec(new OriginReportSpec("edge-1", stored.getSpec().generatedAt(), 10, List.of(), List.of()));
+            client.resources(OriginReport.class).inNamespace("edgesched").resource(forged).create();
+            waitFor(() -> watcher.rejected() == 1);
+            assertThat(watcher.all()).hasSize(1);
+
             clock.now.set(clock.now.get().plusSeconds(120));
             assertThat(watcher.fresh()).isEmpty();
             assertThat(watcher.all()).hasSize(1);
