@@ -341,19 +341,31 @@ final class KMedian {
     /**
      * Starts from {@code seed} (distinct, domain-feasible candidate positions), adds greedily over {@code pool}
      * (a first pick over all candidates), then improves by best-improvement swaps within {@code pool}.
+     * Swaps are evaluated with each entry's nearest and second-nearest chosen node (the classic fast interchange):
+     * one entries x pool pass prices every (slot out, candidate in) pair at once.
      */
     static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed) {
         int nc = in.nc;
         int entries = in.entries();
         int size = pool.length;
-        // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
-        double[] poolLat = new double[entries * size];
-        for (int e = 0; e < entries; e++) {
-            int base = in.rowBase[e];
-            for (int q = 0; q < size; q++) {
-                poolLat[e * size + q] = in.sub[base + pool[q]];
+        double[] lat;
+        int[] base;
+        if (size == nc) { // pool is every candidate in order: use the instance's rows as they are
+            lat = in.sub;
+            base = in.rowBase;
+        } else { // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
+            lat = new double[entries * size];
+            base = new int[entries];
+            for (int e = 0; e < entries; e++) {
+                int from = in.rowBase[e];
+                int to = e * size;
+                base[e] = to;
+                for (int q = 0; q < size; q++) {
+                    lat[to + q] = in.sub[from + pool[q]];
+                }
             }
         }
+        double[] w = in.w;
         int[] domainUse = new int[domainCounts(in).length];
         boolean[] inSet = new boolean[nc];
         int[] chosen = new int[m];
@@ -373,11 +385,11 @@ final class KMedian {
             } else {
                 Arrays.fill(score, 0);
                 for (int e = 0; e < entries; e++) {
-                    int base = e * size;
-                    double w = in.w[e];
+                    int rb = base[e];
+                    double we = w[e];
                     double b = best[e];
                     for (int q = 0; q < size; q++) {
-                        score[q] += w * Math.min(b, poolLat[base + q]);
+                        score[q] += we * Math.min(b, lat[rb + q]);
                     }
                 }
                 int pickQ = -1;
@@ -411,41 +423,43 @@ final class KMedian {
                 best[e] = Math.min(best[e], in.at(e, pick));
             }
         }
-        double current = cost(in, chosen);
-        double[] alt = new double[entries];
-        double[] swapCost = new double[size];
+        double[] near = new double[entries];     // latency to the nearest chosen node
+        double[] second = new double[entries];   // ... and to the second nearest (+inf when m = 1)
+        int[] nearSlot = new int[entries];
+        double current = nearest(in, chosen, near, second, nearSlot);
+        double[] total = new double[size];       // cost with q added, every chosen node kept
+        double[] extra = new double[m * size];   // extra cost when slot s also leaves: row s
         for (int round = 0; round < swapRounds; round++) {
+            Arrays.fill(total, 0);
+            Arrays.fill(extra, 0);
+            for (int e = 0; e < entries; e++) {
+                int rb = base[e];
+                double we = w[e];
+                double a = near[e];
+                double b = second[e];
+                int off = nearSlot[e] * size;
+                for (int q = 0; q < size; q++) {
+                    double l = lat[rb + q];
+                    double kept = Math.min(l, a);
+                    total[q] += we * kept;
+                    extra[off + q] += we * (Math.min(l, b) - kept);
+                }
+            }
             double bestSwap = current;
             int bestOut = -1;
             int bestIn = -1;
+            double margin = 1e-9 * Math.max(1, Math.abs(current));
             for (int slot = 0; slot < m; slot++) {
-                // alt[e]: best latency for e over the chosen set without chosen[slot]
-                Arrays.fill(alt, Double.POSITIVE_INFINITY);
-                for (int other = 0; other < m; other++) {
-                    if (other != slot) {
-                        for (int e = 0; e < entries; e++) {
-                            alt[e] = Math.min(alt[e], in.at(e, chosen[other]));
-                        }
-                    }
-                }
-                Arrays.fill(swapCost, 0);
-                for (int e = 0; e < entries; e++) {
-                    int base = e * size;
-                    double w = in.w[e];
-                    double a = alt[e];
-                    for (int q = 0; q < size; q++) {
-                        swapCost[q] += w * Math.min(a, poolLat[base + q]);
-                    }
-                }
+                int off = slot * size;
                 for (int q = 0; q < size; q++) {
-                    int p = pool[q];
-                    if (inSet[p] || !domainAllows(in, domainUse, p, chosen[slot])) {
-                        continue;
-                    }
-                    if (swapCost[q] < bestSwap - 1e-9 * Math.max(1, Math.abs(bestSwap))) {
-                        bestSwap = swapCost[q];
-                        bestOut = slot;
-                        bestIn = p;
+                    double c = total[q] + extra[off + q];
+                    if (c < bestSwap - margin) {
+                        int p = pool[q];
+                        if (!inSet[p] && domainAllows(in, domainUse, p, chosen[slot])) {
+                            bestSwap = c;
+                            bestOut = slot;
+                            bestIn = p;
+                        }
                     }
                 }
             }
@@ -464,11 +478,41 @@ final class KMedian {
                 domainUse[dIn]++;
             }
             chosen[bestOut] = bestIn;
-            current = cost(in, chosen);
+            double next = nearest(in, chosen, near, second, nearSlot);
+            if (!(next < current)) { // rounding in the priced swap: stop rather than cycle
+                current = next;
+                break;
+            }
+            current = next;
         }
         int[] sorted = chosen.clone();
         Arrays.sort(sorted);
         return new Result(sorted, current, false);
+    }
+
+    /** Fills each entry's nearest and second-nearest chosen latency and the nearest's slot; returns the cost. */
+    private static double nearest(Instance in, int[] chosen, double[] near, double[] second, int[] nearSlot) {
+        double sum = 0;
+        for (int e = 0; e < near.length; e++) {
+            double a = Double.POSITIVE_INFINITY;
+            double b = Double.POSITIVE_INFINITY;
+            int s = 0;
+            for (int slot = 0; slot < chosen.length; slot++) {
+                double l = in.at(e, chosen[slot]);
+                if (l < a) {
+                    b = a;
+                    a = l;
+                    s = slot;
+                } else if (l < b) {
+                    b = l;
+                }
+            }
+            near[e] = a;
+            second[e] = b;
+            nearSlot[e] = s;
+            sum += in.w[e] * a;
+        }
+        return sum;
     }
 
     /** Whether adding candidate p (after removing candidate position {@code leaving}, or -1) respects the domain limit. */
