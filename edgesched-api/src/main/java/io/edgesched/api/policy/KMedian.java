@@ -96,34 +96,125 @@ final class KMedian {
 
     /** Number of distinct nodes that can be chosen at most, given the domain limit. */
     static int maxDistinct(Instance in, int k) {
-        if (in.maxPerDomain >= k) {
-            return Math.min(k, in.nc);
+        return maxDistinct(in.domainOf, in.maxPerDomain, k);
+    }
+
+    /** The same for candidates with domains {@code domainOf} (-1: none) and at most {@code maxPerDomain} per domain. */
+    static int maxDistinct(int[] domainOf, int maxPerDomain, int k) {
+        if (maxPerDomain >= k) {
+            return Math.min(k, domainOf.length);
         }
-        int[] perDomain = domainCounts(in);
+        int[] perDomain = domainCounts(domainOf);
         long total = 0;
-        for (int d : in.domainOf) {
+        for (int d : domainOf) {
             if (d < 0) {
                 total++;
             }
         }
         for (int c : perDomain) {
-            total += Math.min(c, in.maxPerDomain);
+            total += Math.min(c, maxPerDomain);
         }
         return (int) Math.min(k, total);
     }
 
     private static int[] domainCounts(Instance in) {
+        return domainCounts(in.domainOf);
+    }
+
+    private static int[] domainCounts(int[] domainOf) {
         int max = -1;
-        for (int d : in.domainOf) {
+        for (int d : domainOf) {
             max = Math.max(max, d);
         }
         int[] counts = new int[max + 1];
-        for (int d : in.domainOf) {
+        for (int d : domainOf) {
             if (d >= 0) {
                 counts[d]++;
             }
         }
         return counts;
+    }
+
+    // ---- candidate shortlist for large instances ----
+
+    /**
+     * The nodes a large instance searches, as sorted node indices taken from {@code usable}: every entry node, the
+     * topology's hubs (nodes spread over the whole matrix, so a central node serving far-apart entries is not
+     * missed), the {@code perEntry} nearest nodes of the busiest entries until about {@code 2 * perEntry} nodes
+     * were added that way, and {@code extra} (the current nodes). The work per workload is then entries x a
+     * bounded number of candidates, whatever the number of nodes.
+     *
+     * @param expanded out: set to true for each entry whose {@code perEntry} nearest were added
+     */
+    static int[] nearCandidates(NodeGeometry g, int[] rows, double[] w, int perEntry, int[] usable, int[] extra,
+                                boolean[] expanded) {
+        int k = Math.min(perEntry, g.near);
+        boolean[] mark = new boolean[g.n];
+        for (int r : rows) {
+            mark[r] = true;
+        }
+        for (int h : g.hubs) {
+            mark[h] = true;
+        }
+        for (int x : extra) {
+            if (x >= 0) {
+                mark[x] = true;
+            }
+        }
+        Integer[] order = new Integer[rows.length];
+        for (int e = 0; e < order.length; e++) {
+            order[e] = e;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(w[b], w[a]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        int budget = 2 * k;
+        int added = 0;
+        for (int e : order) {
+            if (added >= budget) {
+                break;
+            }
+            int base = rows[e] * g.near;
+            for (int j = 0; j < k; j++) {
+                int v = g.neighbours[base + j];
+                if (!mark[v]) {
+                    mark[v] = true;
+                    added++;
+                }
+            }
+            expanded[e] = true;
+        }
+        int count = 0;
+        for (int u : usable) {
+            if (mark[u]) {
+                count++;
+            }
+        }
+        int[] out = new int[count];
+        int i = 0;
+        for (int u : usable) {
+            if (mark[u]) {
+                out[i++] = u;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A lower bound on the single-node cost of every node NOT returned by {@link #nearCandidates}: such a node is
+     * outside each expanded entry's {@code perEntry} nearest, so at least as far as the last of them (0 for an
+     * entry that was not expanded).
+     */
+    static double outsideLowerBound(NodeGeometry g, int[] rows, double[] w, int perEntry, boolean[] expanded) {
+        int k = Math.min(perEntry, g.near);
+        double sum = 0;
+        for (int e = 0; e < rows.length; e++) {
+            if (expanded[e] && k > 0) {
+                sum += w[e] * g.radius(rows[e], k - 1);
+            }
+        }
+        return sum;
     }
 
     static double combinations(int n, int m) {
@@ -383,13 +474,15 @@ final class KMedian {
                     }
                 }
             } else {
+                // score[q]: change of the cost when q is added (only entries closer to q than to the set gain)
                 Arrays.fill(score, 0);
                 for (int e = 0; e < entries; e++) {
                     int rb = base[e];
                     double we = w[e];
                     double b = best[e];
                     for (int q = 0; q < size; q++) {
-                        score[q] += we * Math.min(b, lat[rb + q]);
+                        double l = lat[rb + q];
+                        score[q] += we * (Math.min(l, b) - b);
                     }
                 }
                 int pickQ = -1;
@@ -427,8 +520,11 @@ final class KMedian {
         double[] second = new double[entries];   // ... and to the second nearest (+inf when m = 1)
         int[] nearSlot = new int[entries];
         double current = nearest(in, chosen, near, second, nearSlot);
-        double[] total = new double[size];       // cost with q added, every chosen node kept
-        double[] extra = new double[m * size];   // extra cost when slot s also leaves: row s
+        // Cost after swapping slot s out and pool[q] in = total[q] + extra[s * size + q]: total = every entry at
+        // min(its nearest, q); extra = what s's entries pay more when their nearest is gone (second-nearest or q).
+        // One entries x pool pass prices every pair.
+        double[] total = new double[size];
+        double[] extra = new double[m * size];
         for (int round = 0; round < swapRounds; round++) {
             Arrays.fill(total, 0);
             Arrays.fill(extra, 0);
@@ -440,9 +536,10 @@ final class KMedian {
                 int off = nearSlot[e] * size;
                 for (int q = 0; q < size; q++) {
                     double l = lat[rb + q];
-                    double kept = Math.min(l, a);
+                    double kept = Math.min(l, a); // Math.min is branch-free; these comparisons are unpredictable
+                    double fallback = Math.min(l, b);
                     total[q] += we * kept;
-                    extra[off + q] += we * (Math.min(l, b) - kept);
+                    extra[off + q] += we * (fallback - kept);
                 }
             }
             double bestSwap = current;
