@@ -246,8 +246,9 @@ final class KMedian {
             return exact(in, m);
         }
         int[] pool = shortlist(in, single, swapShortlist);
-        Result fromGreedy = heuristic(in, single, m, swapRounds, pool, new int[0]);
-        Result fromTraffic = heuristic(in, single, m, swapRounds, pool, busiestEntries(in, m));
+        Result fromGreedy = heuristic(in, single, m, swapRounds, pool, new int[0], null);
+        Result fromTraffic = heuristic(in, single, m, swapRounds, pool, busiestEntries(in, m),
+                fromGreedy == null ? null : fromGreedy.chosen());
         if (fromGreedy == null) {
             return fromTraffic;
         }
@@ -436,6 +437,15 @@ final class KMedian {
      * one entries x pool pass prices every (slot out, candidate in) pair at once.
      */
     static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed) {
+        return heuristic(in, single, m, swapRounds, pool, seed, null);
+    }
+
+    /**
+     * @param localOptimum a set (sorted) another start already ended in, or null: reaching it ends the search at
+     *                     once (it is a local optimum, so the remaining passes could only confirm it)
+     */
+    static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed,
+                            int[] localOptimum) {
         int nc = in.nc;
         int entries = in.entries();
         int size = pool.length;
@@ -526,6 +536,9 @@ final class KMedian {
         double[] total = new double[size];
         double[] extra = new double[m * size];
         for (int round = 0; round < swapRounds; round++) {
+            if (localOptimum != null && sameSet(chosen, localOptimum)) {
+                break;
+            }
             Arrays.fill(total, 0);
             Arrays.fill(extra, 0);
             for (int e = 0; e < entries; e++) {
@@ -585,6 +598,19 @@ final class KMedian {
         int[] sorted = chosen.clone();
         Arrays.sort(sorted);
         return new Result(sorted, current, false);
+    }
+
+    /** Whether {@code chosen} (any order) holds exactly the nodes of {@code sorted}. */
+    private static boolean sameSet(int[] chosen, int[] sorted) {
+        if (chosen.length != sorted.length) {
+            return false;
+        }
+        for (int c : chosen) {
+            if (Arrays.binarySearch(sorted, c) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Fills each entry's nearest and second-nearest chosen latency and the nearest's slot; returns the cost. */
