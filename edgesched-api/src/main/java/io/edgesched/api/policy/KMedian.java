@@ -141,7 +141,7 @@ final class KMedian {
      * The nodes a large instance searches, as sorted node indices taken from {@code usable}: every entry node, the
      * topology's hubs (nodes spread over the whole matrix, so a central node serving far-apart entries is not
      * missed), the {@code perEntry} nearest nodes of the busiest entries until about {@code 2 * perEntry} nodes
-     * were added that way, and {@code extra} (the current nodes). The work per workload is then entries x a
+     * were added that way (or that many entries expanded), and {@code extra} (the current nodes). The work per workload is then entries x a
      * bounded number of candidates, whatever the number of nodes.
      *
      * @param expanded out: set to true for each entry whose {@code perEntry} nearest were added
@@ -161,18 +161,18 @@ final class KMedian {
                 mark[x] = true;
             }
         }
-        Integer[] order = new Integer[rows.length];
-        for (int e = 0; e < order.length; e++) {
-            order[e] = e;
-        }
-        Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(w[b], w[a]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
         int budget = 2 * k;
         int added = 0;
-        for (int e : order) {
-            if (added >= budget) {
+        // busiest entry first (ties: lowest position); a few entries usually fill the budget, so pick, not sort;
+        // at most `budget` entries, so entries that are all each other's neighbours cannot make this quadratic
+        for (int picks = 0; picks < budget && added < budget; picks++) {
+            int e = -1;
+            for (int i = 0; i < rows.length; i++) {
+                if (!expanded[i] && (e < 0 || w[i] > w[e])) {
+                    e = i;
+                }
+            }
+            if (e < 0) {
                 break;
             }
             int base = rows[e] * g.near;
