@@ -96,34 +96,125 @@ final class KMedian {
 
     /** Number of distinct nodes that can be chosen at most, given the domain limit. */
     static int maxDistinct(Instance in, int k) {
-        if (in.maxPerDomain >= k) {
-            return Math.min(k, in.nc);
+        return maxDistinct(in.domainOf, in.maxPerDomain, k);
+    }
+
+    /** The same for candidates with domains {@code domainOf} (-1: none) and at most {@code maxPerDomain} per domain. */
+    static int maxDistinct(int[] domainOf, int maxPerDomain, int k) {
+        if (maxPerDomain >= k) {
+            return Math.min(k, domainOf.length);
         }
-        int[] perDomain = domainCounts(in);
+        int[] perDomain = domainCounts(domainOf);
         long total = 0;
-        for (int d : in.domainOf) {
+        for (int d : domainOf) {
             if (d < 0) {
                 total++;
             }
         }
         for (int c : perDomain) {
-            total += Math.min(c, in.maxPerDomain);
+            total += Math.min(c, maxPerDomain);
         }
         return (int) Math.min(k, total);
     }
 
     private static int[] domainCounts(Instance in) {
+        return domainCounts(in.domainOf);
+    }
+
+    private static int[] domainCounts(int[] domainOf) {
         int max = -1;
-        for (int d : in.domainOf) {
+        for (int d : domainOf) {
             max = Math.max(max, d);
         }
         int[] counts = new int[max + 1];
-        for (int d : in.domainOf) {
+        for (int d : domainOf) {
             if (d >= 0) {
                 counts[d]++;
             }
         }
         return counts;
+    }
+
+    // ---- candidate shortlist for large instances ----
+
+    /**
+     * The nodes a large instance searches, as sorted node indices taken from {@code usable}: every entry node, the
+     * topology's hubs (nodes spread over the whole matrix, so a central node serving far-apart entries is not
+     * missed), the {@code perEntry} nearest nodes of the busiest entries until about {@code 2 * perEntry} nodes
+     * were added that way (or that many entries expanded), and {@code extra} (the current nodes). The work per workload is then entries x a
+     * bounded number of candidates, whatever the number of nodes.
+     *
+     * @param expanded out: set to true for each entry whose {@code perEntry} nearest were added
+     */
+    static int[] nearCandidates(NodeGeometry g, int[] rows, double[] w, int perEntry, int[] usable, int[] extra,
+                                boolean[] expanded) {
+        int k = Math.min(perEntry, g.near);
+        boolean[] mark = new boolean[g.n];
+        for (int r : rows) {
+            mark[r] = true;
+        }
+        for (int h : g.hubs) {
+            mark[h] = true;
+        }
+        for (int x : extra) {
+            if (x >= 0) {
+                mark[x] = true;
+            }
+        }
+        int budget = 2 * k;
+        int added = 0;
+        // busiest entry first (ties: lowest position); a few entries usually fill the budget, so pick, not sort;
+        // at most `budget` entries, so entries that are all each other's neighbours cannot make this quadratic
+        for (int picks = 0; picks < budget && added < budget; picks++) {
+            int e = -1;
+            for (int i = 0; i < rows.length; i++) {
+                if (!expanded[i] && (e < 0 || w[i] > w[e])) {
+                    e = i;
+                }
+            }
+            if (e < 0) {
+                break;
+            }
+            int base = rows[e] * g.near;
+            for (int j = 0; j < k; j++) {
+                int v = g.neighbours[base + j];
+                if (!mark[v]) {
+                    mark[v] = true;
+                    added++;
+                }
+            }
+            expanded[e] = true;
+        }
+        int count = 0;
+        for (int u : usable) {
+            if (mark[u]) {
+                count++;
+            }
+        }
+        int[] out = new int[count];
+        int i = 0;
+        for (int u : usable) {
+            if (mark[u]) {
+                out[i++] = u;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A lower bound on the single-node cost of every node NOT returned by {@link #nearCandidates}: such a node is
+     * outside each expanded entry's {@code perEntry} nearest, so at least as far as the last of them (0 for an
+     * entry that was not expanded).
+     */
+    static double outsideLowerBound(NodeGeometry g, int[] rows, double[] w, int perEntry, boolean[] expanded) {
+        int k = Math.min(perEntry, g.near);
+        double sum = 0;
+        for (int e = 0; e < rows.length; e++) {
+            if (expanded[e] && k > 0) {
+                sum += w[e] * g.radius(rows[e], k - 1);
+            }
+        }
+        return sum;
     }
 
     static double combinations(int n, int m) {
@@ -155,8 +246,9 @@ final class KMedian {
             return exact(in, m);
         }
         int[] pool = shortlist(in, single, swapShortlist);
-        Result fromGreedy = heuristic(in, single, m, swapRounds, pool, new int[0]);
-        Result fromTraffic = heuristic(in, single, m, swapRounds, pool, busiestEntries(in, m));
+        Result fromGreedy = heuristic(in, single, m, swapRounds, pool, new int[0], null);
+        Result fromTraffic = heuristic(in, single, m, swapRounds, pool, busiestEntries(in, m),
+                fromGreedy == null ? null : fromGreedy.chosen());
         if (fromGreedy == null) {
             return fromTraffic;
         }
@@ -341,19 +433,40 @@ final class KMedian {
     /**
      * Starts from {@code seed} (distinct, domain-feasible candidate positions), adds greedily over {@code pool}
      * (a first pick over all candidates), then improves by best-improvement swaps within {@code pool}.
+     * Swaps are evaluated with each entry's nearest and second-nearest chosen node (the classic fast interchange):
+     * one entries x pool pass prices every (slot out, candidate in) pair at once.
      */
     static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed) {
+        return heuristic(in, single, m, swapRounds, pool, seed, null);
+    }
+
+    /**
+     * @param localOptimum a set (sorted) another start already ended in, or null: reaching it ends the search at
+     *                     once (it is a local optimum, so the remaining passes could only confirm it)
+     */
+    static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed,
+                            int[] localOptimum) {
         int nc = in.nc;
         int entries = in.entries();
         int size = pool.length;
-        // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
-        double[] poolLat = new double[entries * size];
-        for (int e = 0; e < entries; e++) {
-            int base = in.rowBase[e];
-            for (int q = 0; q < size; q++) {
-                poolLat[e * size + q] = in.sub[base + pool[q]];
+        double[] lat;
+        int[] base;
+        if (size == nc) { // pool is every candidate in order: use the instance's rows as they are
+            lat = in.sub;
+            base = in.rowBase;
+        } else { // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
+            lat = new double[entries * size];
+            base = new int[entries];
+            for (int e = 0; e < entries; e++) {
+                int from = in.rowBase[e];
+                int to = e * size;
+                base[e] = to;
+                for (int q = 0; q < size; q++) {
+                    lat[to + q] = in.sub[from + pool[q]];
+                }
             }
         }
+        double[] w = in.w;
         int[] domainUse = new int[domainCounts(in).length];
         boolean[] inSet = new boolean[nc];
         int[] chosen = new int[m];
@@ -371,13 +484,15 @@ final class KMedian {
                     }
                 }
             } else {
+                // score[q]: change of the cost when q is added (only entries closer to q than to the set gain)
                 Arrays.fill(score, 0);
                 for (int e = 0; e < entries; e++) {
-                    int base = e * size;
-                    double w = in.w[e];
+                    int rb = base[e];
+                    double we = w[e];
                     double b = best[e];
                     for (int q = 0; q < size; q++) {
-                        score[q] += w * Math.min(b, poolLat[base + q]);
+                        double l = lat[rb + q];
+                        score[q] += we * (Math.min(l, b) - b);
                     }
                 }
                 int pickQ = -1;
@@ -411,41 +526,50 @@ final class KMedian {
                 best[e] = Math.min(best[e], in.at(e, pick));
             }
         }
-        double current = cost(in, chosen);
-        double[] alt = new double[entries];
-        double[] swapCost = new double[size];
+        double[] near = new double[entries];     // latency to the nearest chosen node
+        double[] second = new double[entries];   // ... and to the second nearest (+inf when m = 1)
+        int[] nearSlot = new int[entries];
+        double current = nearest(in, chosen, near, second, nearSlot);
+        // Cost after swapping slot s out and pool[q] in = total[q] + extra[s * size + q]: total = every entry at
+        // min(its nearest, q); extra = what s's entries pay more when their nearest is gone (second-nearest or q).
+        // One entries x pool pass prices every pair.
+        double[] total = new double[size];
+        double[] extra = new double[m * size];
         for (int round = 0; round < swapRounds; round++) {
+            if (localOptimum != null && sameSet(chosen, localOptimum)) {
+                break;
+            }
+            Arrays.fill(total, 0);
+            Arrays.fill(extra, 0);
+            for (int e = 0; e < entries; e++) {
+                int rb = base[e];
+                double we = w[e];
+                double a = near[e];
+                double b = second[e];
+                int off = nearSlot[e] * size;
+                for (int q = 0; q < size; q++) {
+                    double l = lat[rb + q];
+                    double kept = Math.min(l, a); // Math.min is branch-free; these comparisons are unpredictable
+                    double fallback = Math.min(l, b);
+                    total[q] += we * kept;
+                    extra[off + q] += we * (fallback - kept);
+                }
+            }
             double bestSwap = current;
             int bestOut = -1;
             int bestIn = -1;
+            double margin = 1e-9 * Math.max(1, Math.abs(current));
             for (int slot = 0; slot < m; slot++) {
-                // alt[e]: best latency for e over the chosen set without chosen[slot]
-                Arrays.fill(alt, Double.POSITIVE_INFINITY);
-                for (int other = 0; other < m; other++) {
-                    if (other != slot) {
-                        for (int e = 0; e < entries; e++) {
-                            alt[e] = Math.min(alt[e], in.at(e, chosen[other]));
-                        }
-                    }
-                }
-                Arrays.fill(swapCost, 0);
-                for (int e = 0; e < entries; e++) {
-                    int base = e * size;
-                    double w = in.w[e];
-                    double a = alt[e];
-                    for (int q = 0; q < size; q++) {
-                        swapCost[q] += w * Math.min(a, poolLat[base + q]);
-                    }
-                }
+                int off = slot * size;
                 for (int q = 0; q < size; q++) {
-                    int p = pool[q];
-                    if (inSet[p] || !domainAllows(in, domainUse, p, chosen[slot])) {
-                        continue;
-                    }
-                    if (swapCost[q] < bestSwap - 1e-9 * Math.max(1, Math.abs(bestSwap))) {
-                        bestSwap = swapCost[q];
-                        bestOut = slot;
-                        bestIn = p;
+                    double c = total[q] + extra[off + q];
+                    if (c < bestSwap - margin) {
+                        int p = pool[q];
+                        if (!inSet[p] && domainAllows(in, domainUse, p, chosen[slot])) {
+                            bestSwap = c;
+                            bestOut = slot;
+                            bestIn = p;
+                        }
                     }
                 }
             }
@@ -464,11 +588,54 @@ final class KMedian {
                 domainUse[dIn]++;
             }
             chosen[bestOut] = bestIn;
-            current = cost(in, chosen);
+            double next = nearest(in, chosen, near, second, nearSlot);
+            if (!(next < current)) { // rounding in the priced swap: stop rather than cycle
+                current = next;
+                break;
+            }
+            current = next;
         }
         int[] sorted = chosen.clone();
         Arrays.sort(sorted);
         return new Result(sorted, current, false);
+    }
+
+    /** Whether {@code chosen} (any order) holds exactly the nodes of {@code sorted}. */
+    private static boolean sameSet(int[] chosen, int[] sorted) {
+        if (chosen.length != sorted.length) {
+            return false;
+        }
+        for (int c : chosen) {
+            if (Arrays.binarySearch(sorted, c) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Fills each entry's nearest and second-nearest chosen latency and the nearest's slot; returns the cost. */
+    private static double nearest(Instance in, int[] chosen, double[] near, double[] second, int[] nearSlot) {
+        double sum = 0;
+        for (int e = 0; e < near.length; e++) {
+            double a = Double.POSITIVE_INFINITY;
+            double b = Double.POSITIVE_INFINITY;
+            int s = 0;
+            for (int slot = 0; slot < chosen.length; slot++) {
+                double l = in.at(e, chosen[slot]);
+                if (l < a) {
+                    b = a;
+                    a = l;
+                    s = slot;
+                } else if (l < b) {
+                    b = l;
+                }
+            }
+            near[e] = a;
+            second[e] = b;
+            nearSlot[e] = s;
+            sum += in.w[e] * a;
+        }
+        return sum;
     }
 
     /** Whether adding candidate p (after removing candidate position {@code leaving}, or -1) respects the domain limit. */

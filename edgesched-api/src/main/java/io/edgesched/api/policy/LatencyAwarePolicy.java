@@ -43,8 +43,12 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
     private static final long UNLIMITED = Long.MAX_VALUE / 4;
     /** Local search swaps in only this many cheapest single candidates (plus entry nodes): keeps 1k-node rounds fast. */
     static final int SWAP_SHORTLIST = 128;
+    /** Instances with at most this many times {@link PolicyConfig#nearestCandidates()} usable nodes search all of them. */
+    static final int SMALL_FACTOR = 4;
 
     private final PolicyConfig config;
+    /** Dense latencies and neighbour lists of the last topology: rebuilt only when nodes or the matrix change. */
+    private volatile NodeGeometry cachedGeometry;
 
     public LatencyAwarePolicy(PolicyConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -85,6 +89,15 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
         return new PlacementPlan(input.now(), decisions);
     }
 
+    private NodeGeometry geometryFor(List<NodeId> ids, LatencyMatrix matrix, double penalty) {
+        NodeGeometry g = cachedGeometry;
+        if (g == null || !g.matches(ids, matrix, config.forwarding(), penalty, config.nearestCandidates())) {
+            g = NodeGeometry.of(ids, matrix, config.forwarding(), penalty, config.nearestCandidates());
+            cachedGeometry = g;
+        }
+        return g;
+    }
+
     /** Everything shared by the workloads of one plan. */
     private final class Round {
         final Topology topology;
@@ -93,6 +106,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
         final Map<NodeId, Integer> index = new HashMap<>();
         final double penalty;
         final double[] lat;
+        final NodeGeometry geometry;
         final long[] remaining;
         final NodeInfo[] nodes;
         final Map<Feasibility, int[]> feasibleCache = new ConcurrentHashMap<>();
@@ -117,27 +131,8 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                 unknown = matrix.maxKnownMicros() > 0 ? matrix.maxKnownMicros() : config.uniformHopMicros();
             }
             this.penalty = config.forwarding() == ForwardingCost.UNIFORM ? config.uniformHopMicros() : unknown;
-            this.lat = new double[n * n];
-            int[] matrixIndex = new int[n];
-            for (int i = 0; i < n; i++) {
-                matrixIndex[i] = matrix.indexOf(ids.get(i));
-            }
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    double v;
-                    if (i == j) {
-                        v = 0;
-                    } else if (config.forwarding() == ForwardingCost.UNIFORM || matrixIndex[i] < 0 || matrixIndex[j] < 0) {
-                        v = penalty;
-                    } else {
-                        v = matrix.latencyMicros(matrixIndex[i], matrixIndex[j]);
-                        if (Double.isNaN(v)) {
-                            v = penalty;
-                        }
-                    }
-                    lat[i * n + j] = v;
-                }
-            }
+            this.geometry = geometryFor(ids, matrix, penalty);
+            this.lat = geometry.lat;
             this.remaining = new long[n];
             for (int i = 0; i < n; i++) {
                 int cap = nodes[i].capacityUnits();
@@ -255,18 +250,8 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
         }
 
         KMedian.Instance instance(Prepared p, int[] cands, WorkloadSpec spec) {
-            int[] domainOf = new int[cands.length];
-            int maxPerDomain = Integer.MAX_VALUE;
-            if (spec.spreadLabel().isPresent()) {
-                int[] d = domains(spec.spreadLabel().get());
-                for (int i = 0; i < cands.length; i++) {
-                    domainOf[i] = d[cands[i]];
-                }
-                maxPerDomain = spec.maxReplicasPerDomain();
-            } else {
-                Arrays.fill(domainOf, -1);
-            }
-            return KMedian.Instance.of(lat, n, p.rows, p.w, cands, domainOf, maxPerDomain);
+            int maxPerDomain = spec.spreadLabel().isPresent() ? spec.maxReplicasPerDomain() : Integer.MAX_VALUE;
+            return KMedian.Instance.of(lat, n, p.rows, p.w, cands, domainsOf(cands, spec), maxPerDomain);
         }
 
         List<CandidateCost> topCandidates(Prepared p, KMedian.Instance in, double[] single) {
@@ -303,22 +288,48 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                 }
                 return null;
             }
-            KMedian.Instance in = instance(p, usable, spec);
-            double[] single = KMedian.singleCosts(in);
+            KMedian.Instance in = null;
+            double[] single = null;
+            KMedian.Result result = null;
+            boolean[] expanded = new boolean[p.rows.length];
+            int[] near = nearShortlist(p, usable, spec, expanded);
+            if (near != null) {
+                in = instance(p, near, spec);
+                single = KMedian.singleCosts(in);
+                int m = KMedian.maxDistinct(in, spec.replicas());
+                if (m == 1) {
+                    int best = 0;
+                    for (int q = 1; q < single.length; q++) {
+                        if (single[q] < single[best]) {
+                            best = q;
+                        }
+                    }
+                    // proven optimal only if no node outside the shortlist can be as cheap
+                    boolean proven = single[best]
+                            < KMedian.outsideLowerBound(geometry, p.rows, p.w, config.nearestCandidates(), expanded);
+                    result = new KMedian.Result(new int[] {best}, single[best], proven);
+                } else {
+                    KMedian.Result r = KMedian.solve(in, single, m, 0, config.localSearchRounds(), in.nc);
+                    result = r == null ? null : new KMedian.Result(r.chosen(), r.cost(), false);
+                }
+            }
+            if (result == null) {
+                in = instance(p, usable, spec);
+                single = KMedian.singleCosts(in);
+                int m = KMedian.maxDistinct(in, spec.replicas());
+                if (p.rows.length == 0) {
+                    int[] firstM = new int[m];
+                    for (int i = 0; i < m; i++) {
+                        firstM[i] = i;
+                    }
+                    result = m == 0 ? null : new KMedian.Result(firstM, 0, true);
+                } else {
+                    result = KMedian.solve(in, single, m, config.exactCombinationLimit(), config.localSearchRounds(),
+                            SWAP_SHORTLIST);
+                }
+            }
             if (explain) {
                 p.bestCandidates = topCandidates(p, in, single);
-            }
-            int m = KMedian.maxDistinct(in, spec.replicas());
-            KMedian.Result result;
-            if (p.rows.length == 0) {
-                int[] firstM = new int[m];
-                for (int i = 0; i < m; i++) {
-                    firstM[i] = i;
-                }
-                result = m == 0 ? null : new KMedian.Result(firstM, 0, true);
-            } else {
-                result = KMedian.solve(in, single, m, config.exactCombinationLimit(), config.localSearchRounds(),
-                        SWAP_SHORTLIST);
             }
             if (result == null) {
                 return null;
@@ -329,10 +340,55 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             }
             TreeMap<NodeId, Integer> replicas = new TreeMap<>();
             for (int i = 0; i < result.chosen().length; i++) {
-                replicas.put(ids.get(usable[result.chosen()[i]]), counts[i]);
+                replicas.put(ids.get(in.cands[result.chosen()[i]]), counts[i]);
             }
             Placement placement = new Placement(spec.workload(), replicas);
             return new Candidate(placement, p.offset + result.cost(), result.exact());
+        }
+
+        /**
+         * The nodes a large instance searches (entries, their nearest nodes, current nodes), or null to search every
+         * usable node: when the shortlist is off or saves little, when the workload has no demand, when the instance
+         * is small enough to solve exactly, or when the shortlist allows fewer distinct nodes than the full set.
+         */
+        int[] nearShortlist(Prepared p, int[] usable, WorkloadSpec spec, boolean[] expanded) {
+            int perEntry = config.nearestCandidates();
+            if (perEntry == 0 || usable.length <= SMALL_FACTOR * perEntry || p.rows.length == 0) {
+                return null;
+            }
+            int[] domainOf = domainsOf(usable, spec);
+            int maxPerDomain = spec.spreadLabel().isPresent() ? spec.maxReplicasPerDomain() : Integer.MAX_VALUE;
+            int m = KMedian.maxDistinct(domainOf, maxPerDomain, spec.replicas());
+            if (m > 1 && KMedian.combinations(usable.length, m) <= config.exactCombinationLimit()) {
+                return null;
+            }
+            int[] current = new int[p.current.replicasPerNode().size()];
+            int i = 0;
+            for (NodeId node : p.current.replicasPerNode().keySet()) {
+                Integer idx = index.get(node);
+                current[i++] = idx == null ? -1 : idx;
+            }
+            int[] near = KMedian.nearCandidates(geometry, p.rows, p.w, perEntry, usable, current, expanded);
+            if (near.length == 0 || 2 * near.length > usable.length) {
+                return null;
+            }
+            if (m > 1 && KMedian.maxDistinct(domainsOf(near, spec), maxPerDomain, spec.replicas()) < m) {
+                return null;
+            }
+            return near;
+        }
+
+        int[] domainsOf(int[] cands, WorkloadSpec spec) {
+            int[] domainOf = new int[cands.length];
+            if (spec.spreadLabel().isPresent()) {
+                int[] d = domains(spec.spreadLabel().get());
+                for (int i = 0; i < cands.length; i++) {
+                    domainOf[i] = d[cands[i]];
+                }
+            } else {
+                Arrays.fill(domainOf, -1);
+            }
+            return domainOf;
         }
 
         /**

@@ -12,11 +12,28 @@ package io.edgesched.api.policy;
  * @param parallel              solve workloads on the common fork-join pool (results stay deterministic)
  * @param forwarding            matrix latencies, or a uniform hop (follow-the-traffic)
  * @param uniformHopMicros      the hop cost when {@code forwarding} is UNIFORM
+ * @param nearestCandidates     large instances (beyond the exact limit, and k = 1) search only the entry nodes, each
+ *                              entry's this many nearest nodes and the current nodes; 0 searches every feasible node.
+ *                              k = 1 stays exact: it falls back to every node unless a lower bound proves the
+ *                              shortlist's best optimal
  */
 public record PolicyConfig(int exactCombinationLimit, int localSearchRounds, double unknownLatencyMicros,
                            double minDemandRate, int explainedCandidates, boolean parallel,
-                           ForwardingCost forwarding, double uniformHopMicros) {
+                           ForwardingCost forwarding, double uniformHopMicros, int nearestCandidates) {
+    /** Nearest nodes per entry searched by default on large instances. */
+    public static final int DEFAULT_NEAREST_CANDIDATES = 16;
+
+    public PolicyConfig(int exactCombinationLimit, int localSearchRounds, double unknownLatencyMicros,
+                        double minDemandRate, int explainedCandidates, boolean parallel,
+                        ForwardingCost forwarding, double uniformHopMicros) {
+        this(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel,
+                forwarding, uniformHopMicros, DEFAULT_NEAREST_CANDIDATES);
+    }
+
     public PolicyConfig {
+        if (nearestCandidates < 0) {
+            throw new IllegalArgumentException("nearestCandidates must be >= 0 (0 = search every feasible node)");
+        }
         if (exactCombinationLimit < 1 || localSearchRounds < 0 || explainedCandidates < 0) {
             throw new IllegalArgumentException("exactCombinationLimit >= 1, localSearchRounds >= 0, explainedCandidates >= 0");
         }
@@ -37,30 +54,34 @@ public record PolicyConfig(int exactCombinationLimit, int localSearchRounds, dou
     }
 
     public PolicyConfig withExactCombinationLimit(int limit) {
-        return new PolicyConfig(limit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel, forwarding, uniformHopMicros);
+        return new PolicyConfig(limit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel, forwarding, uniformHopMicros, nearestCandidates);
     }
 
     public PolicyConfig withLocalSearchRounds(int rounds) {
-        return new PolicyConfig(exactCombinationLimit, rounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel, forwarding, uniformHopMicros);
+        return new PolicyConfig(exactCombinationLimit, rounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel, forwarding, uniformHopMicros, nearestCandidates);
     }
 
     public PolicyConfig withUnknownLatencyMicros(double micros) {
-        return new PolicyConfig(exactCombinationLimit, localSearchRounds, micros, minDemandRate, explainedCandidates, parallel, forwarding, uniformHopMicros);
+        return new PolicyConfig(exactCombinationLimit, localSearchRounds, micros, minDemandRate, explainedCandidates, parallel, forwarding, uniformHopMicros, nearestCandidates);
     }
 
     public PolicyConfig withMinDemandRate(double rate) {
-        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, rate, explainedCandidates, parallel, forwarding, uniformHopMicros);
+        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, rate, explainedCandidates, parallel, forwarding, uniformHopMicros, nearestCandidates);
     }
 
     public PolicyConfig withExplainedCandidates(int n) {
-        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, n, parallel, forwarding, uniformHopMicros);
+        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, n, parallel, forwarding, uniformHopMicros, nearestCandidates);
     }
 
     public PolicyConfig withParallel(boolean p) {
-        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, p, forwarding, uniformHopMicros);
+        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, p, forwarding, uniformHopMicros, nearestCandidates);
     }
 
     public PolicyConfig withUniformForwarding(double hopMicros) {
-        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel, ForwardingCost.UNIFORM, hopMicros);
+        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel, ForwardingCost.UNIFORM, hopMicros, nearestCandidates);
+    }
+
+    public PolicyConfig withNearestCandidates(int perEntry) {
+        return new PolicyConfig(exactCombinationLimit, localSearchRounds, unknownLatencyMicros, minDemandRate, explainedCandidates, parallel, forwarding, uniformHopMicros, perEntry);
     }
 }

@@ -1,0 +1,251 @@
+package io.edgesched.k8s.controller;
+
+import io.edgesched.api.Rescheduler;
+import io.edgesched.api.control.Decision;
+import io.edgesched.api.control.DecisionListener;
+import io.edgesched.api.control.PlacementController;
+import io.edgesched.api.control.RoundReport;
+import io.edgesched.api.MoveResult;
+import io.edgesched.api.policy.LatencyAwarePolicy;
+import io.edgesched.api.policy.PolicyConfig;
+import io.edgesched.api.policy.StabilityConfig;
+import io.edgesched.api.policy.StabilityGate;
+import io.edgesched.k8s.metrics.EdgeschedMetrics;
+import io.edgesched.k8s.report.OriginReportWatcher;
+import io.edgesched.k8s.report.ReportDemandView;
+import io.edgesched.k8s.report.ReportedDemand;
+import io.edgesched.k8s.topology.ClusterSnapshot;
+import io.edgesched.k8s.topology.EngineTopology;
+import io.edgesched.k8s.topology.KubernetesTopology;
+import io.edgesched.k8s.topology.LatencyMatrixCache;
+import io.edgesched.api.topology.MissingLatency;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes controller: fresh OriginReports become the demand, the informer topology (plus the node RTTs
+ * the agents measured) the topology, opted-in Deployments the workloads; the engine's {@link PlacementController}
+ * decides with the latency-aware policy behind a {@link StabilityGate}, and moves go to the given rescheduler.
+ * Rounds run every interval and shortly after a new report arrives, only while {@code isLeader} says so.
+ */
+public final class ReportDrivenController implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReportDrivenController.class);
+
+    /**
+     * @param interval      time between scheduled rounds
+     * @param reportDelay   a round runs this long after a new report (reports of one period arrive together)
+     * @param rate          which reported rate counts as demand
+     * @param latencyRefresh the node latency matrix is rebuilt at most this often (at once when nodes change)
+     */
+    public record Settings(Duration interval, Duration reportDelay, ReportedDemand.Rate rate, PolicyConfig policy,
+                           StabilityConfig stability, boolean dryRun, Duration latencyRefresh) {
+        public Settings {
+            Objects.requireNonNull(latencyRefresh, "latencyRefresh");
+            Objects.requireNonNull(interval, "interval");
+            Objects.requireNonNull(reportDelay, "reportDelay");
+            Objects.requireNonNull(rate, "rate");
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(stability, "stability");
+        }
+
+        /** With the latency matrix refreshed every 60 s. */
+        public Settings(Duration interval, Duration reportDelay, ReportedDemand.Rate rate, PolicyConfig policy,
+                        StabilityConfig stability, boolean dryRun) {
+            this(interval, reportDelay, rate, policy, stability, dryRun, Duration.ofSeconds(60));
+        }
+
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(15), Duration.ofSeconds(1), ReportedDemand.Rate.PACKETS,
+                    PolicyConfig.defaults(), StabilityConfig.defaults(), false);
+        }
+    }
+
+    private final KubernetesTopology topology;
+    private final OriginReportWatcher reports;
+    private final BooleanSupplier isLeader;
+    private final EdgeschedMetrics metrics;
+    private final Settings settings;
+    private final PlacementController controller;
+    private final ScheduledExecutorService executor;
+    private final AtomicBoolean roundPending = new AtomicBoolean();
+    private volatile RoundReport lastRound;
+
+    private ReportDrivenController(KubernetesTopology topology, OriginReportWatcher reports, Rescheduler rescheduler,
+                                   BooleanSupplier isLeader, EdgeschedMetrics metrics, Settings settings, Clock clock) {
+        this.topology = topology;
+        this.reports = reports;
+        this.isLeader = isLeader;
+        this.metrics = metrics;
+        this.settings = settings;
+        this.controller = placementController(topology::snapshot, reports::fresh, rescheduler, metrics, settings, clock);
+        this.executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("edgesched-controller").factory());
+        metrics.reportAges(() -> {
+            Instant now = clock.instant();
+            return reports.all().stream().map(r -> r.age(now)).toList();
+        }, reports.ttl());
+    }
+
+    /**
+     * The engine's controller wired to Kubernetes inputs: demand from the fresh reports, topology from the cluster
+     * snapshot plus the RTTs the reports carry, one workload spec per opted-in Deployment. Exposed so that
+     * benchmarks and simulators can drive it with inputs that do not come from informers.
+     */
+    public static PlacementController placementController(Supplier<ClusterSnapshot> cluster,
+                                                          Supplier<List<OriginReportWatcher.ReceivedReport>> freshReports,
+                                                          Rescheduler rescheduler, EdgeschedMetrics metrics,
+                                                          Settings settings, Clock clock) {
+        // one ReportedDemand per round: the demand view and the topology's latencies come from the same reports
+        Map<Instant, ReportedDemand> perRound = new java.util.concurrent.ConcurrentHashMap<>();
+        Function<Instant, ReportedDemand> demandAt = now -> {
+            ReportedDemand d = perRound.get(now);
+            if (d == null) {
+                perRound.clear();
+                d = ReportedDemand.from(freshReports.get(), settings.rate());
+                perRound.put(now, d);
+            }
+            return d;
+        };
+        InstantHolder round = new InstantHolder();
+        LatencyMatrixCache latency = new LatencyMatrixCache(settings.latencyRefresh(), MissingLatency.SYMMETRIC_THEN_TRIANGLE);
+        StabilityGate gate = new StabilityGate(settings.stability(), clock);
+        PlacementController.Builder b = PlacementController.builder()
+                .clock(clock)
+                .demandView(now -> {
+                    round.now = now;
+                    return ReportDemandView.demandView(demandAt.apply(now), now);
+                })
+                .topology(() -> {
+                    ClusterSnapshot snapshot = cluster.get();
+                    rememberEarlierMoves(gate, snapshot, settings.stability().minDwell(), clock.instant());
+                    Instant at = round.now != null ? round.now : clock.instant();
+                    ReportedDemand d = round.now != null ? demandAt.apply(round.now)
+                            : ReportedDemand.from(freshReports.get(), settings.rate());
+                    return EngineTopology.topology(snapshot,
+                            latency.get(snapshot.nodes().keySet(), ReportDemandView.latencies(d), at));
+                })
+                .workloads(() -> EngineTopology.workloadSpecs(cluster.get()))
+                .policy(new LatencyAwarePolicy(settings.policy()))
+                .gate(gate)
+                .interval(settings.interval())
+                .dryRun(settings.dryRun())
+                .listener(new DecisionListener() {
+                    @Override
+                    public void onDecision(Decision d) {
+                        metrics.decision(d);
+                        if (d.outcome().isMove()) {
+                            LOG.info("{}", d);
+                        } else {
+                            LOG.debug("{}", d);
+                        }
+                    }
+
+                    @Override
+                    public void onMoveResult(MoveResult result) {
+                        LOG.info("move of {} ended: {}", result.request().workload(), result);
+                    }
+                });
+        if (!settings.dryRun()) {
+            Objects.requireNonNull(rescheduler, "a rescheduler is required unless dry-run");
+            b.rescheduler(request -> metrics.track(rescheduler.move(request)));
+        }
+        return b.build();
+    }
+
+    /**
+     * Moves made before this controller led (a previous leader, or before a restart) still count for the dwell:
+     * the mover writes {@code edgesched.io/moved-at} on the pod template, and a workload this gate has no move
+     * for gets that one, oldest first, if it is younger than the dwell.
+     */
+    static void rememberEarlierMoves(StabilityGate gate, ClusterSnapshot snapshot, Duration dwell, Instant now) {
+        snapshot.workloads().values().stream()
+                .filter(w -> w.lastMovedAt().isPresent() && gate.lastMove(w.id()).isEmpty())
+                .filter(w -> w.lastMovedAt().get().isAfter(now.minus(dwell)) && !w.lastMovedAt().get().isAfter(now))
+                .sorted(java.util.Comparator.comparing(w -> w.lastMovedAt().get()))
+                .forEach(w -> {
+                    gate.recordMove(w.id(), w.lastMovedAt().get());
+                    LOG.info("{} was moved at {} (before this controller led): dwell counts from then", w.id(),
+                            w.lastMovedAt().get());
+                });
+    }
+
+    private static final class InstantHolder {
+        volatile Instant now;
+    }
+
+    /** Builds the controller and starts its schedule; reports arriving trigger a round after {@code reportDelay}. */
+    public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
+                                               Rescheduler rescheduler, BooleanSupplier isLeader,
+                                               EdgeschedMetrics metrics, Settings settings, Clock clock) {
+        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings, clock);
+        reports.addListener(r -> c.requestRound(settings.reportDelay()));
+        c.executor.scheduleWithFixedDelay(c::roundSafely, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+        return c;
+    }
+
+    /** Runs one round now in the caller's thread (when leader); empty when not leader. */
+    public Optional<RoundReport> runOnce() {
+        if (!isLeader.getAsBoolean()) {
+            return Optional.empty();
+        }
+        RoundReport report = controller.reconcileOnce();
+        metrics.decisionTime().record(report.took());
+        report.inputError().ifPresent(e -> LOG.warn("round {} decided nothing: {}", report.round(), e));
+        lastRound = report;
+        return Optional.of(report);
+    }
+
+    public Optional<RoundReport> lastRound() {
+        return Optional.ofNullable(lastRound);
+    }
+
+    public PlacementController placementController() {
+        return controller;
+    }
+
+    /** The cluster as this controller sees it now. */
+    public ClusterSnapshot cluster() {
+        return topology.snapshot();
+    }
+
+    private void requestRound(Duration delay) {
+        if (roundPending.compareAndSet(false, true)) {
+            try {
+                executor.schedule(() -> {
+                    roundPending.set(false);
+                    roundSafely();
+                }, delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                roundPending.set(false);
+            }
+        }
+    }
+
+    private void roundSafely() {
+        try {
+            runOnce();
+        } catch (RuntimeException e) {
+            LOG.error("placement round failed; the next one runs in {}", settings.interval(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        controller.close();
+    }
+}

@@ -1,0 +1,143 @@
+package io.edgesched.k8s.metrics;
+
+import io.edgesched.api.MoveResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * The controller's and agent's meters. Label cardinality is bounded by design: outcomes and refusal
+ * reasons are enums, report ages are summarised (max/min gauges, counts), and no label ever carries
+ * a client address, a node or a workload name.
+ */
+public final class EdgeschedMetrics {
+    /** What happened to a move. */
+    public enum MoveOutcome { STARTED, DONE, REFUSED, FAILED }
+
+    private final MeterRegistry registry;
+    private final Map<MoveOutcome, Counter> moves = new EnumMap<>(MoveOutcome.class);
+    private final Map<RefusalReason, Counter> refusals = new EnumMap<>(RefusalReason.class);
+    private final Timer decisionTime;
+    private final Timer moveDuration;
+    private final Counter reportsPublished;
+    private final DistributionSummary reportBytes;
+    private final Counter reportPublishFailures;
+    private final Map<io.edgesched.api.control.Decision.Outcome, Counter> decisions =
+            new EnumMap<>(io.edgesched.api.control.Decision.Outcome.class);
+    private final Map<io.edgesched.api.policy.DecisionReason, Counter> policyReasons =
+            new EnumMap<>(io.edgesched.api.policy.DecisionReason.class);
+
+    public EdgeschedMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        for (MoveOutcome o : MoveOutcome.values()) {
+            moves.put(o, Counter.builder("edgesched.moves").description("Moves by outcome")
+                    .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+        }
+        for (RefusalReason r : RefusalReason.values()) {
+            refusals.put(r, Counter.builder("edgesched.move.refusals").description("Refused moves by reason")
+                    .tag("reason", r.label()).register(registry));
+        }
+        decisionTime = Timer.builder("edgesched.decision.time")
+                .description("Time of one placement decision round (demand + policy + gate)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        moveDuration = Timer.builder("edgesched.move.duration").description("Time from a move's start to its result")
+                .register(registry);
+        reportsPublished = Counter.builder("edgesched.reports.published").description("OriginReports written by this agent")
+                .register(registry);
+        reportPublishFailures = Counter.builder("edgesched.reports.publish.failures")
+                .description("OriginReport writes that failed").register(registry);
+        for (io.edgesched.api.control.Decision.Outcome o : io.edgesched.api.control.Decision.Outcome.values()) {
+            decisions.put(o, Counter.builder("edgesched.decisions").description("Per-workload decisions by outcome")
+                    .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
+        }
+        for (io.edgesched.api.policy.DecisionReason r : io.edgesched.api.policy.DecisionReason.values()) {
+            policyReasons.put(r, Counter.builder("edgesched.policy.verdicts")
+                    .description("Policy and stability-gate verdicts by reason (why a workload moved or held)")
+                    .tag("reason", r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
+        }
+        reportBytes = DistributionSummary.builder("edgesched.report.size").baseUnit("bytes")
+                .description("Serialized size of published OriginReports").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void moveStarted() {
+        moves.get(MoveOutcome.STARTED).increment();
+    }
+
+    /** Counts a finished move by outcome and, for a refusal, by reason. */
+    public void moveFinished(MoveResult result, Duration took) {
+        switch (result) {
+            case MoveResult.Done d -> moves.get(MoveOutcome.DONE).increment();
+            case MoveResult.Refused r -> {
+                moves.get(MoveOutcome.REFUSED).increment();
+                refusals.get(RefusalReason.classify(r.reason())).increment();
+            }
+            case MoveResult.Failed f -> moves.get(MoveOutcome.FAILED).increment();
+        }
+        moveDuration.record(took);
+    }
+
+    /** Counts a move as started now and its outcome when the stage completes. */
+    public CompletionStage<MoveResult> track(CompletionStage<MoveResult> move) {
+        long start = System.nanoTime();
+        moveStarted();
+        return move.whenComplete((r, e) -> {
+            if (r != null) {
+                moveFinished(r, Duration.ofNanos(System.nanoTime() - start));
+            } else {
+                moves.get(MoveOutcome.FAILED).increment();
+            }
+        });
+    }
+
+    /** Counts one per-workload decision by outcome and, when the policy ran, by its reason. */
+    public void decision(io.edgesched.api.control.Decision d) {
+        decisions.get(d.outcome()).increment();
+        d.policy().ifPresent(p -> policyReasons.get(p.reason()).increment());
+    }
+
+    public Timer decisionTime() {
+        return decisionTime;
+    }
+
+    public void reportPublished(long bytes) {
+        reportsPublished.increment();
+        reportBytes.record(bytes);
+    }
+
+    public void reportPublishFailed() {
+        reportPublishFailures.increment();
+    }
+
+    /**
+     * Report-age gauges: oldest and youngest report age in seconds, and counts of fresh and stale reports.
+     * {@code ages} is read at scrape time; {@code ttl} splits fresh from stale.
+     */
+    public void reportAges(Supplier<? extends Collection<Duration>> ages, Duration ttl) {
+        Gauge.builder("edgesched.report.age.max", () -> ages.get().stream().mapToDouble(EdgeschedMetrics::seconds).max().orElse(0))
+                .baseUnit("seconds").description("Age of the oldest OriginReport held").register(registry);
+        Gauge.builder("edgesched.report.age.min", () -> ages.get().stream().mapToDouble(EdgeschedMetrics::seconds).min().orElse(0))
+                .baseUnit("seconds").description("Age of the youngest OriginReport held").register(registry);
+        Gauge.builder("edgesched.reports", () -> ages.get().stream().filter(a -> a.compareTo(ttl) <= 0).count())
+                .tag("state", "fresh").description("OriginReports held, by freshness").register(registry);
+        Gauge.builder("edgesched.reports", () -> ages.get().stream().filter(a -> a.compareTo(ttl) > 0).count())
+                .tag("state", "stale").description("OriginReports held, by freshness").register(registry);
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}

@@ -1,0 +1,25 @@
+package io.edgesched.k8s.report;
+
+import io.edgesched.api.ClientAddress;
+import java.util.Objects;
+
+/**
+ * One client's activity over a report window.
+ *
+ * @param rttMicros kernel RTT to the client, 0 when no sample exists
+ */
+public record ClientRate(ClientAddress client, double connectionsPerSecond, double packetsPerSecond,
+                         double bytesPerSecond, long rttMicros) {
+    public ClientRate {
+        Objects.requireNonNull(client, "client");
+    }
+
+    /** Ranking key: packets count requests on long-lived connections too; connections break ties. */
+    double weight() {
+        return packetsPerSecond + connectionsPerSecond * 1e-6;
+    }
+
+    boolean isActive() {
+        return packetsPerSecond > 0 || connectionsPerSecond > 0 || bytesPerSecond > 0;
+    }
+}

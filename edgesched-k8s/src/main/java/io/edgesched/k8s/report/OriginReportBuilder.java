@@ -1,0 +1,201 @@
+package io.edgesched.k8s.report;
+
+import io.edgesched.api.ClientAddress;
+import io.edgesched.api.NodeId;
+import io.edgesched.api.OriginStats;
+import io.edgesched.k8s.report.OriginReportSpec.ClientDemand;
+import io.edgesched.k8s.report.OriginReportSpec.NodeRtt;
+import io.edgesched.k8s.report.OriginReportSpec.OtherClients;
+import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns per-client rates into an {@link OriginReport} that fits {@link ReportLimits#maxBytes()}:
+ * the top-N clients by address, the next N tail prefixes, the rest as one sum; the lightest workloads
+ * beyond the cap are omitted; after serialising, N is halved (then the workload cap) until the report fits.
+ */
+public final class OriginReportBuilder {
+    private static final Comparator<ClientRate> HEAVIEST_FIRST =
+            Comparator.comparingDouble(ClientRate::weight).reversed().thenComparing(ClientRate::client);
+
+    private final ReportLimits limits;
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+    public OriginReportBuilder(ReportLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    public ReportLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Builds the report.
+     *
+     * @param demand          active clients per workload port (inactive ones are skipped)
+     * @param nodeRtts        measured RTT to other nodes
+     * @param unmappedRecords records that matched no workload (counted in the status)
+     */
+    public OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
+                              Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
+                              long unmappedRecords, OriginStats stats) {
+        List<RankedWorkload> ranked = new ArrayList<>(demand.size());
+        demand.forEach((key, clients) -> {
+            List<ClientRate> active = new ArrayList<>(clients.size());
+            double total = 0;
+            for (ClientRate c : clients) {
+                if (c.isActive()) {
+                    active.add(c);
+                    total += c.weight();
+                }
+            }
+            if (!active.isEmpty()) {
+                active.sort(HEAVIEST_FIRST);
+                ranked.add(new RankedWorkload(key, active, total));
+            }
+        });
+        ranked.sort(Comparator.comparingDouble(RankedWorkload::total).reversed().thenComparing(RankedWorkload::key));
+
+        List<NodeRtt> rtts = nodeRtts.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .limit(limits.maxNodeRtts())
+                .map(e -> new NodeRtt(e.getKey().name(), Math.max(0, e.getValue())))
+                .toList();
+
+        int topN = limits.topClients();
+        int workloadCap = Math.min(limits.maxWorkloads(), ranked.size());
+        while (true) {
+            List<WorkloadOrigins> origins = new ArrayList<>(workloadCap);
+            for (int i = 0; i < workloadCap; i++) {
+                origins.add(summarise(ranked.get(i), topN));
+            }
+            OriginReport report = new OriginReport();
+            report.setMetadata(new ObjectMetaBuilder().withName(node.name()).withNamespace(namespace)
+                    .addToLabels("app.kubernetes.io/managed-by", "edgesched-agent").build());
+            report.setSpec(new OriginReportSpec(node.name(), DateTimeFormatter.ISO_INSTANT.format(generatedAt),
+                    windowSeconds, origins, rtts));
+            report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, 0, stats));
+            long size = sizeOf(report);
+            // the status carries the size itself: settle the few bytes its digits add
+            for (int i = 0; i < 3; i++) {
+                report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, size, stats));
+                long withSize = sizeOf(report);
+                if (withSize == size) {
+                    break;
+                }
+                size = withSize;
+            }
+            if (size <= limits.maxBytes() || (topN == 0 && workloadCap == 0)) {
+                return report;
+            }
+            if (topN > 0) {
+                topN /= 2;
+            } else {
+                workloadCap /= 2;
+            }
+        }
+    }
+
+    /** JSON size of the object as it would be sent to the API server. */
+    public long sizeOf(OriginReport report) {
+        return serialization.asJson(report).getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static OriginReportStatus status(int topN, int omitted, long unmapped, long size, OriginStats s) {
+        return new OriginReportStatus(topN, omitted, unmapped, size, s.packetsSeen(), s.unparsed(),
+                s.clientTableFull(), s.rttTableFull(), s.forwardedPackets());
+    }
+
+    private WorkloadOrigins summarise(RankedWorkload workload, int topN) {
+        List<ClientRate> sorted = workload.clients();
+        int listed = Math.min(topN, sorted.size());
+        List<ClientDemand> clients = new ArrayList<>(listed * 2);
+        for (int i = 0; i < listed; i++) {
+            ClientRate c = sorted.get(i);
+            clients.add(new ClientDemand(c.client().toString(), 1, round(c.connectionsPerSecond()), round(c.packetsPerSecond()),
+                    round(c.bytesPerSecond()), c.rttMicros()));
+        }
+        long otherCount = 0;
+        double otherConn = 0;
+        double otherPackets = 0;
+        double otherBytes = 0;
+        if (listed < sorted.size()) {
+            Map<ClientAddress, PrefixSum> tail = new HashMap<>();
+            for (int i = listed; i < sorted.size(); i++) {
+                ClientRate c = sorted.get(i);
+                ClientAddress prefix = c.client().prefix(c.client().isIpv4() ? limits.prefixV4() : limits.prefixV6());
+                tail.computeIfAbsent(prefix, PrefixSum::new).add(c);
+            }
+            List<PrefixSum> prefixes = new ArrayList<>(tail.values());
+            prefixes.sort(Comparator.comparingDouble(PrefixSum::weight).reversed().thenComparing(p -> p.prefix));
+            int listedPrefixes = Math.min(topN, prefixes.size());
+            for (int i = 0; i < prefixes.size(); i++) {
+                PrefixSum p = prefixes.get(i);
+                if (i < listedPrefixes) {
+                    clients.add(p.toDemand());
+                } else {
+                    otherCount += p.clients;
+                    otherConn += p.connections;
+                    otherPackets += p.packets;
+                    otherBytes += p.bytes;
+                }
+            }
+        }
+        return new WorkloadOrigins(workload.key().workload().name(), workload.key().workload().namespace(),
+                workload.key().port(), clients, new OtherClients(otherCount, round(otherConn), round(otherPackets), round(otherBytes)));
+    }
+
+    /** Three decimals are plenty for a rate and keep the JSON short (a double prints up to 17 digits). */
+    static double round(double rate) {
+        return Math.round(rate * 1000.0) / 1000.0;
+    }
+
+    private record RankedWorkload(WorkloadPort key, List<ClientRate> clients, double total) {
+    }
+
+    /** Sums of a tail prefix; RTT is the packet-weighted mean over clients that have one. */
+    private static final class PrefixSum {
+        final ClientAddress prefix;
+        long clients;
+        double connections;
+        double packets;
+        double bytes;
+        double rttWeighted;
+        double rttWeight;
+
+        PrefixSum(ClientAddress prefix) {
+            this.prefix = prefix;
+        }
+
+        void add(ClientRate c) {
+            clients++;
+            connections += c.connectionsPerSecond();
+            packets += c.packetsPerSecond();
+            bytes += c.bytesPerSecond();
+            if (c.rttMicros() > 0) {
+                double w = Math.max(c.weight(), 1e-9);
+                rttWeighted += c.rttMicros() * w;
+                rttWeight += w;
+            }
+        }
+
+        double weight() {
+            return packets + connections * 1e-6;
+        }
+
+        ClientDemand toDemand() {
+            long rtt = rttWeight > 0 ? Math.round(rttWeighted / rttWeight) : 0;
+            return new ClientDemand(prefix.toString(), clients, round(connections), round(packets), round(bytes), rtt);
+        }
+    }
+}

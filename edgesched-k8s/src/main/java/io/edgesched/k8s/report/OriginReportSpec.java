@@ -1,0 +1,71 @@
+package io.edgesched.k8s.report;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * The report body.
+ *
+ * @param node          the reporting node (equals the object's name)
+ * @param generatedAt   RFC 3339 time the agent built the report
+ * @param windowSeconds length of the window the rates were measured over
+ * @param workloads     per workload: the top clients, aggregated prefixes of the tail, and the rest as one sum
+ * @param nodeRtts      this node's RTT to other nodes, where the kernel measured one (forwarded traffic)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true) // reports from newer agents stay readable
+public record OriginReportSpec(String node, String generatedAt, double windowSeconds,
+                               List<WorkloadOrigins> workloads, List<NodeRtt> nodeRtts) {
+    public OriginReportSpec {
+        workloads = workloads == null ? List.of() : List.copyOf(workloads);
+        nodeRtts = nodeRtts == null ? List.of() : List.copyOf(nodeRtts);
+    }
+
+    /**
+     * Demand for one workload seen on this node.
+     *
+     * @param workload     Deployment name
+     * @param namespace    Deployment namespace
+     * @param port         the node-local port the clients reached
+     * @param clients      the heaviest clients (full addresses) then tail prefixes ("a.b.c.0/24"), heaviest first
+     * @param otherClients everything not listed in {@code clients}, summed
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record WorkloadOrigins(String workload, String namespace, int port, List<ClientDemand> clients,
+                                  OtherClients otherClients) {
+        public WorkloadOrigins {
+            clients = clients == null ? List.of() : List.copyOf(clients);
+            if (otherClients == null) {
+                otherClients = OtherClients.NONE;
+            }
+        }
+    }
+
+    /**
+     * One client address or client prefix.
+     *
+     * @param prefix           "192.0.2.7" for one client, "192.0.2.0/24" or "2001:db8::/48" for an aggregate
+     * @param clients          how many distinct client addresses this entry stands for (1 for an address)
+     * @param ratePerSecond    new connections per second
+     * @param packetsPerSecond packets per second (a request-rate proxy for long-lived connections)
+     * @param bytesPerSecond   bytes per second, client to node
+     * @param rttMicros        kernel-measured RTT node to client; for a prefix, the rate-weighted mean; 0 = unknown
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ClientDemand(String prefix, long clients, double ratePerSecond, double packetsPerSecond,
+                               double bytesPerSecond, long rttMicros) {
+    }
+
+    /** The tail not listed, as one sum. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record OtherClients(long count, double ratePerSecond, double packetsPerSecond, double bytesPerSecond) {
+        public static final OtherClients NONE = new OtherClients(0, 0, 0, 0);
+    }
+
+    /** This node's measured RTT to another node. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record NodeRtt(String node, long rttMicros) {
+    }
+}

@@ -1,0 +1,218 @@
+package io.edgesched.examples.agent;
+
+import io.edgesched.api.ClientAddress;
+import io.edgesched.api.NodeId;
+import io.edgesched.api.OriginSourceException;
+import io.edgesched.ebpf.EbpfRequestOriginSource;
+import io.edgesched.examples.k8s.DurationConverter;
+import io.edgesched.examples.k8s.Shutdown;
+import io.edgesched.k8s.metrics.EdgeschedMetrics;
+import io.edgesched.k8s.metrics.MetricsEndpoint;
+import io.edgesched.k8s.report.OriginReport;
+import io.edgesched.k8s.report.OriginReportPublisher;
+import io.edgesched.k8s.report.ReportLimits;
+import io.edgesched.k8s.topology.ClusterNode;
+import io.edgesched.k8s.topology.ClusterSnapshot;
+import io.edgesched.k8s.topology.KubernetesTopology;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The node agent: observes the node's uplink with eBPF, learns which ports to watch from the cluster
+ * (NodePorts, hostPorts, pod ports of opted-in workloads on this node), and publishes this node's
+ * OriginReport every interval. Run one per node (deploy/daemonset-agent.yaml).
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false, version = "edgesched agent",
+        description = "Publishes this node's request origins (eBPF) as an OriginReport custom resource.")
+public final class AgentMain implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
+
+    @Option(names = "--node", description = "This node's name (default: env NODE_NAME).")
+    String node = System.getenv("NODE_NAME");
+
+    @Option(names = "--interface", description = "Uplink to observe (default: the interface holding the node's InternalIP).")
+    String interfaceName;
+
+    @Option(names = "--interval", converter = DurationConverter.class, defaultValue = "10s",
+            description = "How often to publish (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--namespace", defaultValue = "edgesched", description = "Namespace of the OriginReports (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--namespaces", split = ",", description = "Workload namespaces to watch (default: all).")
+    Set<String> workloadNamespaces = Set.of();
+
+    @Option(names = "--top-n", defaultValue = "64", description = "Clients listed per workload (default: ${DEFAULT-VALUE}).")
+    int topN;
+
+    @Option(names = "--prefix-v4", defaultValue = "24", description = "IPv4 prefix the client tail is aggregated to (default: ${DEFAULT-VALUE}).")
+    int prefixV4;
+
+    @Option(names = "--prefix-v6", defaultValue = "48", description = "IPv6 prefix the client tail is aggregated to (default: ${DEFAULT-VALUE}).")
+    int prefixV6;
+
+    @Option(names = "--max-workloads", defaultValue = "512", description = "Workloads per report (default: ${DEFAULT-VALUE}).")
+    int maxWorkloads;
+
+    @Option(names = "--max-report-bytes", defaultValue = "524288", description = "Report size budget (default: ${DEFAULT-VALUE}).")
+    int maxReportBytes;
+
+    @Option(names = "--netns", description = "Named network namespace (ip netns) the interface lives in; for labs, "
+            + "a DaemonSet uses the host's (hostNetwork).")
+    String networkNamespace;
+
+    @Option(names = "--pin-dir", description = "Pin the BPF maps under this bpffs directory, e.g. /sys/fs/bpf/edgesched.")
+    Path pinDir;
+
+    @Option(names = "--metrics-port", defaultValue = "0", description = "Serve /metrics and /healthz on this port (0 = off).")
+    int metricsPort;
+
+    @Option(names = "--watch-sync-delay", converter = DurationConverter.class, defaultValue = "5s",
+            description = "After a cluster change, update the watch list this much later; changes within it are"
+                    + " batched (default: ${DEFAULT-VALUE}).")
+    Duration watchSyncDelay;
+
+    @Option(names = "--sync-timeout", converter = DurationConverter.class, defaultValue = "60s",
+            description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
+    Duration syncTimeout;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new AgentMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (node == null || node.isBlank()) {
+            System.err.println("agent: no node name: pass --node or set NODE_NAME (the DaemonSet sets it from spec.nodeName)");
+            return 2;
+        }
+        ReportLimits limits;
+        try {
+            limits = new ReportLimits(topN, prefixV4, prefixV6, maxWorkloads, 2048, maxReportBytes);
+        } catch (IllegalArgumentException e) {
+            System.err.println("agent: " + e.getMessage());
+            return 2;
+        }
+        NodeId self = NodeId.of(node);
+        try (Shutdown shutdown = new Shutdown()) {
+            KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
+            KubernetesTopology topology = shutdown.add(KubernetesTopology.start(client,
+                    new KubernetesTopology.Options(workloadNamespaces, Optional.of(self))));
+            try {
+                topology.awaitSynced(syncTimeout);
+            } catch (TimeoutException e) {
+                System.err.println("agent: " + e.getMessage());
+                return 3;
+            }
+            ClusterSnapshot cluster = topology.snapshot();
+            ClusterNode me = cluster.nodes().get(self);
+            if (me == null) {
+                System.err.println("agent: node " + node + " is not among the cluster's nodes " + cluster.nodes().keySet()
+                        + "; check --node / NODE_NAME");
+                return 2;
+            }
+            String uplink;
+            try {
+                if (interfaceName == null && networkNamespace != null) {
+                    throw new IllegalStateException("--netns needs --interface (the node's addresses are looked up in this namespace only)");
+                }
+                uplink = interfaceName != null ? interfaceName : uplinkOf(me);
+            } catch (IllegalStateException e) {
+                System.err.println("agent: " + e.getMessage());
+                return 2;
+            }
+            List<ClientAddress> otherNodes = cluster.nodeByAddress().entrySet().stream()
+                    .filter(e -> !e.getValue().equals(self)).map(java.util.Map.Entry::getKey).toList();
+            EbpfRequestOriginSource.Builder sb = EbpfRequestOriginSource.builder().node(self).interfaceName(uplink)
+                    .clusterNodes(otherNodes).networkNamespace(networkNamespace);
+            if (pinDir != null) {
+                sb.pinDirectory(pinDir);
+            }
+            EbpfRequestOriginSource source;
+            try {
+                source = shutdown.add(sb.open());
+            } catch (OriginSourceException e) {
+                System.err.println("agent: " + e.getMessage());
+                return 4;
+            }
+            LOG.info("observing {} for node {} ({} other node addresses marked as forwarders)", source.attachedTo(), node,
+                    otherNodes.size());
+
+            PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
+            EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
+            if (metricsPort > 0) {
+                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
+            }
+            OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
+                    limits, Clock.systemUTC());
+            ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("edgesched-agent").factory());
+            shutdown.add(loop::shutdownNow);
+            // Watch-list changes (a new NodePort, a pod landing here) apply within the sync delay, not an interval;
+            // changes arriving meanwhile share one rebuild (a busy cluster changes all the time).
+            AtomicBoolean syncPending = new AtomicBoolean();
+            topology.addListener(() -> {
+                if (syncPending.compareAndSet(false, true)) {
+                    loop.schedule(() -> {
+                        syncPending.set(false);
+                        try {
+                            publisher.syncWatches();
+                        } catch (RuntimeException e) {
+                            LOG.warn("updating the watch list failed; retrying at the next report: {}", e.getMessage());
+                        }
+                    }, watchSyncDelay.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            });
+            loop.scheduleWithFixedDelay(() -> {
+                try {
+                    Optional<OriginReport> report = publisher.publishOnce();
+                    report.ifPresent(r -> {
+                        metrics.reportPublished(r.getStatus().serializedBytes());
+                        LOG.debug("published OriginReport {}: {} workloads, {} bytes", node, r.getSpec().workloads().size(),
+                                r.getStatus().serializedBytes());
+                    });
+                } catch (RuntimeException e) {
+                    metrics.reportPublishFailed();
+                    LOG.warn("publishing the OriginReport failed; retrying in {}: {}", interval, e.getMessage());
+                }
+            }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+            shutdown.awaitStop();
+        }
+        return 0;
+    }
+
+    /** The interface that holds one of the node's addresses (the agent runs with hostNetwork). */
+    static String uplinkOf(ClusterNode node) throws SocketException {
+        for (ClientAddress a : node.addresses()) {
+            NetworkInterface nic = NetworkInterface.getByInetAddress(a.toInetAddress());
+            if (nic != null) {
+                return nic.getName();
+            }
+        }
+        throw new IllegalStateException("none of node " + node.id()
+                + "'s addresses " + node.addresses() + " is on a local interface; is the agent running with hostNetwork?"
+                + " Pass --interface explicitly");
+    }
+}

@@ -1,0 +1,165 @@
+package io.edgesched.examples.controller;
+
+import io.edgesched.api.Rescheduler;
+import io.edgesched.api.policy.PolicyConfig;
+import io.edgesched.api.policy.StabilityConfig;
+import io.edgesched.examples.k8s.DurationConverter;
+import io.edgesched.examples.k8s.Shutdown;
+import io.edgesched.k8s.controller.ReportDrivenController;
+import io.edgesched.k8s.leader.LeaderGate;
+import io.edgesched.k8s.leader.LeaderOnlyRescheduler;
+import io.edgesched.k8s.metrics.EdgeschedMetrics;
+import io.edgesched.k8s.metrics.MetricsEndpoint;
+import io.edgesched.k8s.move.KubernetesRescheduler;
+import io.edgesched.k8s.report.OriginReportWatcher;
+import io.edgesched.k8s.report.ReportedDemand;
+import io.edgesched.k8s.topology.KubernetesTopology;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The placement controller: reads the nodes' OriginReports and the cluster through informers, decides with the
+ * latency-aware policy behind the stability gate, and (as the elected leader) moves opted-in Deployments with
+ * make-before-break node-affinity patches. Run as deploy/deployment-controller.yaml.
+ */
+@Command(name = "controller", mixinStandardHelpOptions = true, sortOptions = false, version = "edgesched controller",
+        description = "Moves opted-in Deployments toward their clients, using the agents' OriginReports.")
+public final class ControllerMain implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ControllerMain.class);
+
+    @Option(names = "--namespace", defaultValue = "edgesched",
+            description = "Namespace of the OriginReports and the leader Lease (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--namespaces", split = ",", description = "Workload namespaces the controller may move (default: all).")
+    Set<String> workloadNamespaces = Set.of();
+
+    @Option(names = "--interval", converter = DurationConverter.class, defaultValue = "15s",
+            description = "Time between decision rounds (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--report-delay", converter = DurationConverter.class, defaultValue = "1s",
+            description = "A round runs this long after a new report arrives (default: ${DEFAULT-VALUE}).")
+    Duration reportDelay;
+
+    @Option(names = "--report-ttl", converter = DurationConverter.class, defaultValue = "60s",
+            description = "Reports older than this are ignored (default: ${DEFAULT-VALUE}).")
+    Duration reportTtl;
+
+    @Option(names = "--demand", defaultValue = "PACKETS",
+            description = "Which reported rate is demand: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    ReportedDemand.Rate demand;
+
+    @Option(names = "--dwell", converter = DurationConverter.class, defaultValue = "5m",
+            description = "A workload stays at least this long after a move (default: ${DEFAULT-VALUE}).")
+    Duration dwell;
+
+    @Option(names = "--min-gain-percent", defaultValue = "10",
+            description = "A move must cut the mean latency by at least this percentage (default: ${DEFAULT-VALUE}).")
+    double minGainPercent;
+
+    @Option(names = "--min-gain-micros", defaultValue = "500",
+            description = "... and by at least this many microseconds (default: ${DEFAULT-VALUE}).")
+    double minGainMicros;
+
+    @Option(names = "--moves-per-minute", defaultValue = "6", description = "Long-run move rate limit (default: ${DEFAULT-VALUE}).")
+    double movesPerMinute;
+
+    @Option(names = "--burst", defaultValue = "3", description = "Moves allowed at once (default: ${DEFAULT-VALUE}).")
+    int burst;
+
+    @Option(names = "--rollout-timeout", converter = DurationConverter.class, defaultValue = "5m",
+            description = "A move's rollout must finish within this, else it is rolled back (default: ${DEFAULT-VALUE}).")
+    Duration rolloutTimeout;
+
+    @Option(names = "--dry-run", description = "Decide and log, never move anything.")
+    boolean dryRun;
+
+    @Option(names = "--lease-name", defaultValue = "edgesched-controller", description = "Leader Lease name (default: ${DEFAULT-VALUE}).")
+    String leaseName;
+
+    @Option(names = "--no-leader-election", description = "Act as leader without a Lease (a single replica only).")
+    boolean noLeaderElection;
+
+    @Option(names = "--metrics-port", defaultValue = "9090", description = "Serve /metrics and /healthz on this port, 0 = off (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--sync-timeout", converter = DurationConverter.class, defaultValue = "120s",
+            description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
+    Duration syncTimeout;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ControllerMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        StabilityConfig stability;
+        try {
+            stability = StabilityConfig.defaults().withMinDwell(dwell).withThresholds(minGainPercent / 100.0, minGainMicros)
+                    .withRateLimit(movesPerMinute, burst);
+        } catch (IllegalArgumentException e) {
+            System.err.println("controller: " + e.getMessage());
+            return 2;
+        }
+        try (Shutdown shutdown = new Shutdown()) {
+            PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
+            EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
+            if (metricsPort > 0) {
+                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
+            }
+            KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
+            KubernetesTopology topology = shutdown.add(KubernetesTopology.start(client,
+                    new KubernetesTopology.Options(workloadNamespaces, Optional.empty()).withoutEndpointSlices()));
+            OriginReportWatcher reports = shutdown.add(OriginReportWatcher.start(client, namespace, reportTtl, Clock.systemUTC()));
+            try {
+                topology.awaitSynced(syncTimeout);
+                reports.awaitSynced(syncTimeout);
+            } catch (TimeoutException e) {
+                System.err.println("controller: " + e.getMessage());
+                return 3;
+            }
+
+            Rescheduler rescheduler = null;
+            BooleanSupplier isLeader = () -> true;
+            if (!dryRun) {
+                KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);
+                KubernetesRescheduler k8s = shutdown.add((workloadNamespaces.isEmpty() ? rb.allowAllNamespaces()
+                        : rb.allowedNamespaces(workloadNamespaces)).build());
+                rescheduler = k8s;
+                if (!noLeaderElection) {
+                    LeaderGate gate = LeaderGate.builder(client).lease(namespace, leaseName).build();
+                    LeaderOnlyRescheduler leaderOnly = new LeaderOnlyRescheduler(gate, k8s);
+                    shutdown.add(leaderOnly);
+                    shutdown.add(gate);
+                    gate.start();
+                    isLeader = gate::isLeader;
+                    rescheduler = leaderOnly;
+                    LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, gate.identity());
+                }
+            }
+            ReportDrivenController.Settings settings = new ReportDrivenController.Settings(interval, reportDelay, demand,
+                    PolicyConfig.defaults(), stability, dryRun);
+            shutdown.add(ReportDrivenController.start(topology, reports, rescheduler, isLeader, metrics, settings, Clock.systemUTC()));
+            LOG.info("controller started: reports from {}, workloads in {}, interval {}, dwell {}, {}", namespace,
+                    workloadNamespaces.isEmpty() ? "all namespaces" : workloadNamespaces, interval, dwell,
+                    dryRun ? "DRY RUN" : "moves enabled");
+            shutdown.awaitStop();
+        }
+        return 0;
+    }
+}
