@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  * veth path (no delay switch, no 60 ms: noise would hide microseconds). Four cases, interleaved in rounds:
  * direct to the service with no observer, direct with the eBPF programs attached to the node's uplink,
  * through the nginx sidecar as the lab runs it (nginx's default upstream handling: a new connection to the
- * service per request), and through nginx at its best (kept-alive connections to the service). Every request opens a new
+ * service per request), and through nginx at its best (kept-alive connections to the service). Two
+ * identical edges take turns carrying the observer (see {@link #measure}). Every request opens a new
  * connection, like the lab's device.
  */
 @Command(name = "edge-lab-bench", mixinStandardHelpOptions = true,
@@ -30,6 +31,7 @@ import picocli.CommandLine.Option;
 public final class LabBench implements Callable<Integer> {
     static final String PREFIX = "esl-bench-";
     static final int SERVICE_PORT = 8080;
+    private static final java.time.Duration SETTLE_PAUSE = java.time.Duration.ofMillis(200);
     static final String DIRECT = "direct";
     static final String EBPF = "direct+ebpf";
     static final String SIDECAR = "sidecar";
@@ -75,35 +77,56 @@ public final class LabBench implements Callable<Integer> {
         }
     }
 
-    @SuppressWarnings("try") // the sidecar only has to run while measuring
+    /** One of two identical edge namespaces, each with its own link to the client, service and sidecar. */
+    private record Edge(String name, String namespace, String address) {
+    }
+
+    @SuppressWarnings("try") // the services and sidecars only have to run while measuring
     private static Map<String, CaseResult> runLocked(int requests, int rounds, java.util.function.Consumer<String> progress)
             throws IOException, InterruptedException {
         LabCleanup.removeAll(PREFIX);
         LabCleanup.removeStaleWorkDirs(PREFIX);
         Path workDir = Files.createTempDirectory(PREFIX);
         String clientNs = PREFIX + "client";
-        String edgeNs = PREFIX + "edge";
+        List<Edge> edges = List.of(new Edge("edgeA", PREFIX + "edge-a", "10.78.1.1"), new Edge("edgeB", PREFIX + "edge-b", "10.78.2.1"));
         Thread hook = new Thread(() -> LabCleanup.removeAll(PREFIX));
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             Cmd.run("ip", "netns", "add", clientNs);
-            Cmd.run("ip", "netns", "add", edgeNs);
-            Cmd.run("ip", "-n", clientNs, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", edgeNs);
-            Cmd.run("ip", "-n", clientNs, "addr", "add", "10.78.0.2/24", "dev", "eth0");
-            Cmd.run("ip", "-n", edgeNs, "addr", "add", "10.78.0.1/24", "dev", "eth0");
-            for (String ns : List.of(clientNs, edgeNs)) {
-                Cmd.run("ip", "-n", ns, "link", "set", "lo", "up");
-                Cmd.run("ip", "-n", ns, "link", "set", "eth0", "up");
-                Cmd.inNs(ns, "sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1");
+            for (int i = 0; i < edges.size(); i++) {
+                Edge edge = edges.get(i);
+                String clientIf = "eth" + i;
+                Cmd.run("ip", "netns", "add", edge.namespace());
+                Cmd.run("ip", "-n", clientNs, "link", "add", clientIf, "type", "veth", "peer", "name", "eth0", "netns", edge.namespace());
+                Cmd.run("ip", "-n", clientNs, "addr", "add", "10.78." + (i + 1) + ".2/24", "dev", clientIf);
+                Cmd.run("ip", "-n", edge.namespace(), "addr", "add", edge.address() + "/24", "dev", "eth0");
+                Cmd.run("ip", "-n", clientNs, "link", "set", clientIf, "up");
+                Cmd.run("ip", "-n", edge.namespace(), "link", "set", "eth0", "up");
+                Cmd.run("ip", "-n", edge.namespace(), "link", "set", "lo", "up");
             }
-            progress.accept("bench: service and sidecar on " + edgeNs + " (10.78.0.1), client on " + clientNs);
-            try (ChildProcess service = ChildProcess.startInNamespace("bench-service", edgeNs,
-                    LabFiles.javaCommand(LabService.class, List.of("-Xmx128m", "-XX:+UseSerialGC"),
-                            List.of("edge", String.valueOf(SERVICE_PORT))),
-                    line -> line.startsWith("READY"), line -> { }, true)) {
-                service.awaitReady(Duration.ofSeconds(60));
-                try (SidecarProxy sidecar = SidecarProxy.start(edgeNs, "edge", SERVICE_PORT, workDir)) {
-                    return measure(clientNs, edgeNs, requests, rounds, progress);
+            Cmd.run("ip", "-n", clientNs, "link", "set", "lo", "up");
+            Cmd.inNs(clientNs, "sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1");
+            progress.accept("bench: two identical edges (service + sidecar each): " + edges.get(0).address() + ", "
+                    + edges.get(1).address() + "; client in " + clientNs);
+            List<AutoCloseable> running = new java.util.ArrayList<>();
+            try {
+                for (Edge edge : edges) {
+                    ChildProcess service = ChildProcess.startInNamespace("bench-service@" + edge.name(), edge.namespace(),
+                            LabFiles.javaCommand(LabService.class, List.of("-Xmx128m", "-XX:+UseSerialGC"),
+                                    List.of(edge.name(), String.valueOf(SERVICE_PORT))),
+                            line -> line.startsWith("READY"), line -> { }, true);
+                    running.add(service);
+                    service.awaitReady(Duration.ofSeconds(60));
+                    running.add(SidecarProxy.start(edge.namespace(), edge.name(), SERVICE_PORT, workDir));
+                }
+                return measure(clientNs, edges, requests, rounds, progress);
+            } finally {
+                for (AutoCloseable c : running.reversed()) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        progress.accept("bench: stopping " + c + ": " + e.getMessage());
+                    }
                 }
             }
         } finally {
@@ -117,8 +140,13 @@ public final class LabBench implements Callable<Integer> {
         }
     }
 
-    @SuppressWarnings("try") // the observer only has to be attached while measuring
-    private static Map<String, CaseResult> measure(String clientNs, String edgeNs, int requests, int rounds,
+    /**
+     * The observer stays attached to one edge for half of the rounds, then moves to the other edge: loading
+     * and unloading programs and their maps leaves deferred kernel work that would otherwise land in some
+     * case's numbers, and swapping the edges cancels whatever differs between the two services. The direct
+     * and sidecar cases always go to the edge without the observer.
+     */
+    private static Map<String, CaseResult> measure(String clientNs, List<Edge> edges, int requests, int rounds,
                                                    java.util.function.Consumer<String> progress) throws InterruptedException {
         BlockingQueue<String> replies = new LinkedBlockingQueue<>();
         try (ChildProcess client = ChildProcess.startInNamespace("bench-client", clientNs,
@@ -126,55 +154,73 @@ public final class LabBench implements Callable<Integer> {
                 line -> line.equals("READY"), replies::add, true)) {
             client.awaitReady(Duration.ofSeconds(60));
             Command commands = new Command(client, replies);
-            progress.accept("bench: warming up (" + 4 * requests + " requests)");
-            commands.run("warmup", SERVICE_PORT, requests, false);
-            commands.run("warmup", SidecarProxy.PORT, requests, false);
-            commands.run("warmup", SidecarProxy.KEEPALIVE_PORT, requests, false);
-            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", SERVICE_PORT)) {
-                commands.run("warmup", SERVICE_PORT, requests, false);
-            } catch (Exception e) {
-                throw e instanceof RuntimeException r ? r : new LabException("eBPF observer: " + e.getMessage(), e);
+            progress.accept("bench: warming up (" + 6 * requests + " requests)");
+            for (Edge edge : edges) {
+                for (int port : List.of(SERVICE_PORT, SidecarProxy.PORT, SidecarProxy.KEEPALIVE_PORT)) {
+                    commands.run("warmup", edge.address(), port, requests, false);
+                }
             }
             List<String> cases = List.of(DIRECT, EBPF, SIDECAR, SIDECAR_KEEPALIVE);
             Map<String, List<Double>> roundDeltas = new LinkedHashMap<>();
-            int settle = Math.max(20, requests / 10);
-            for (int round = 0; round < rounds; round++) {
-                for (int i = 0; i < cases.size(); i++) {
-                    String label = cases.get((i + round) % cases.size());
-                    // Each case first runs a few unrecorded requests, so attaching or switching settles first.
-                    switch (label) {
-                        case DIRECT -> commands.measure(label, SERVICE_PORT, settle, requests);
-                        case SIDECAR -> commands.measure(label, SidecarProxy.PORT, settle, requests);
-                        case SIDECAR_KEEPALIVE -> commands.measure(label, SidecarProxy.KEEPALIVE_PORT, settle, requests);
-                        default -> {
-                            try (AutoCloseable observer = LabWiring.attachObserver(edgeNs, "edge", SERVICE_PORT)) {
-                                commands.measure(label, SERVICE_PORT, settle, requests);
-                            } catch (Exception e) {
-                                throw e instanceof RuntimeException r ? r : new LabException("eBPF observer: " + e.getMessage(), e);
-                            }
+            int settle = Math.max(50, requests / 5);
+            AutoCloseable observer = null;
+            try {
+                for (int round = 0; round < rounds; round++) {
+                    int half = round < rounds / 2 ? 0 : 1;
+                    Edge observed = edges.get(1 - half);
+                    Edge plain = edges.get(half);
+                    if (round == 0 || round == rounds / 2) {
+                        if (observer != null) {
+                            observer.close();
+                        }
+                        observer = LabWiring.attachObserver(observed.namespace(), observed.name(), SERVICE_PORT);
+                        Thread.sleep(SETTLE_PAUSE);
+                        commands.run("warmup", observed.address(), SERVICE_PORT, requests, false);
+                        progress.accept("bench: observer on " + observed.name() + " for rounds " + (round + 1) + ".."
+                                + (half == 0 ? rounds / 2 : rounds));
+                    }
+                    for (int i = 0; i < cases.size(); i++) {
+                        String label = cases.get((i + round) % cases.size());
+                        switch (label) {
+                            case DIRECT -> commands.measure(label, plain.address(), SERVICE_PORT, settle, requests);
+                            case SIDECAR -> commands.measure(label, plain.address(), SidecarProxy.PORT, settle, requests);
+                            case SIDECAR_KEEPALIVE -> commands.measure(label, plain.address(), SidecarProxy.KEEPALIVE_PORT, settle, requests);
+                            default -> commands.measure(label, observed.address(), SERVICE_PORT, settle, requests);
                         }
                     }
+                    Map<String, Double> p50s = commands.round();
+                    p50s.forEach((label, p50) -> roundDeltas.computeIfAbsent(label, k -> new java.util.ArrayList<>())
+                            .add(p50 - p50s.get(DIRECT)));
+                    progress.accept(String.format(Locale.ROOT, "bench: round %d/%d done", round + 1, rounds));
                 }
-                Map<String, Double> p50s = commands.round();
-                p50s.forEach((label, p50) -> roundDeltas.computeIfAbsent(label, k -> new java.util.ArrayList<>())
-                        .add(p50 - p50s.get(DIRECT)));
-                progress.accept(String.format(Locale.ROOT, "bench: round %d/%d done", round + 1, rounds));
+            } finally {
+                if (observer != null) {
+                    try {
+                        observer.close();
+                    } catch (Exception e) {
+                        progress.accept("bench: detaching the observer: " + e.getMessage());
+                    }
+                }
             }
             Map<String, CaseResult> results = new LinkedHashMap<>();
             commands.report().forEach((label, r) -> results.put(label, new CaseResult(label, r.count(), r.p50(), r.p90(),
                     r.p99(), r.mean(), median(roundDeltas.get(label)))));
             return results;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new LabException("bench: " + e.getMessage(), e);
         }
     }
 
     private record Command(ChildProcess client, BlockingQueue<String> replies) {
-        void measure(String label, int port, int settle, int n) {
-            run(label, port, settle, false);
-            run(label, port, n, true);
+        void measure(String label, String host, int port, int settle, int n) {
+            run(label, host, port, settle, false);
+            run(label, host, port, n, true);
         }
 
-        void run(String label, int port, int n, boolean record) {
-            send(String.format(Locale.ROOT, "RUN %s 10.78.0.1 %d %d %d", label, port, n, record ? 1 : 0));
+        void run(String label, String host, int port, int n, boolean record) {
+            send(String.format(Locale.ROOT, "RUN %s %s %d %d %d", label, host, port, n, record ? 1 : 0));
             String reply = await();
             if (!reply.equals("DONE")) {
                 throw new LabException("bench client: " + label + " on port " + port + ": " + reply);
