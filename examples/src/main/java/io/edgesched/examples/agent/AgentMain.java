@@ -4,6 +4,7 @@ import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginSourceException;
 import io.edgesched.ebpf.EbpfRequestOriginSource;
+import io.edgesched.examples.k8s.ApiServerUnreachable;
 import io.edgesched.examples.k8s.DurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
@@ -16,6 +17,7 @@ import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.edgesched.k8s.topology.KubernetesTopology;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -118,12 +120,16 @@ public final class AgentMain implements Callable<Integer> {
         NodeId self = NodeId.of(node);
         try (Shutdown shutdown = new Shutdown()) {
             KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
-            KubernetesTopology topology = shutdown.add(KubernetesTopology.start(client,
-                    new KubernetesTopology.Options(workloadNamespaces, Optional.of(self))));
+            KubernetesTopology topology;
             try {
+                topology = shutdown.add(KubernetesTopology.start(client,
+                        new KubernetesTopology.Options(workloadNamespaces, Optional.of(self))));
                 topology.awaitSynced(syncTimeout);
             } catch (TimeoutException e) {
                 System.err.println("agent: " + e.getMessage());
+                return 3;
+            } catch (KubernetesClientException e) {
+                System.err.println(ApiServerUnreachable.describe("agent", client, e));
                 return 3;
             }
             ClusterSnapshot cluster = topology.snapshot();

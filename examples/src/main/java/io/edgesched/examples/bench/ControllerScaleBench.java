@@ -36,11 +36,13 @@ import java.util.Random;
 public final class ControllerScaleBench {
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("bench.log", "warn"));
-        int nodes = arg(args, 0, 1000);
-        int workloads = arg(args, 1, 10_000);
-        int entriesPerWorkload = arg(args, 2, 5);
-        int clientsPerEntry = arg(args, 3, 16);
-        int rounds = arg(args, 4, 3);
+        BenchArgs parsed = BenchArgs.of("usage: bench-controller-scale [nodes=1000] [workloads=10000] "
+                + "[entry-nodes-per-workload=5] [clients-per-entry=16] [rounds=3]", args);
+        int nodes = parsed.intAt(0, 1000);
+        int workloads = parsed.intAt(1, 10_000);
+        int entriesPerWorkload = parsed.intAt(2, 5);
+        int clientsPerEntry = parsed.intAt(3, 16);
+        int rounds = parsed.intAt(4, 3);
         Random random = new Random(7);
 
         long base = usedHeap();
@@ -140,10 +142,6 @@ public final class ControllerScaleBench {
 
     static String nodeName(int i) {
         return "edge-" + i;
-    }
-
-    static int arg(String[] args, int i, int dflt) {
-        return args.length > i ? Integer.parseInt(args[i]) : dflt;
     }
 
     static double mib(long bytes) {

@@ -38,11 +38,13 @@ public final class DemandMemoryBench {
     }
 
     public static void main(String[] args) {
-        int clients = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        int workloads = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
-        int nodes = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
-        int networksPerWorkload = args.length > 3 ? Integer.parseInt(args[3]) : 10;
-        double ipv6Share = args.length > 4 ? Double.parseDouble(args[4]) : 0.2;
+        BenchArgs parsed = BenchArgs.of("usage: demand-memory-bench [clients=1000000] [workloads=10000] [nodes=1000] "
+                + "[networksPerWorkload=10] [ipv6Share=0.2]", args);
+        int clients = parsed.intAt(0, 1_000_000);
+        int workloads = parsed.intAt(1, 10_000);
+        int nodes = parsed.intAt(2, 1_000);
+        int networksPerWorkload = parsed.intAt(3, 10);
+        double ipv6Share = parsed.doubleAt(4, 0.2);
 
         System.out.printf(Locale.ROOT, "demand store memory: %d clients, %d workloads, %d nodes, %d client networks "
                         + "per workload, %.0f%% IPv6, %d cores, max heap %d MiB%n%n", clients, workloads, nodes,

@@ -44,6 +44,9 @@ public final class MapSnapshotBench {
         }
     }
 
+    private static final String USAGE = "usage: bench-map-snapshot [--entries N] [--type lru|hash] [--rounds N]"
+            + " [--no-common-lru] [--chunks 1024,8192]";
+
     public static void main(String[] args) throws Exception {
         int entries = 65536;
         MapType type = MapType.LRU_HASH;
@@ -58,10 +61,13 @@ public final class MapSnapshotBench {
                 case "--no-common-lru" -> mapFlags |= BpfMap.NO_COMMON_LRU;
                 case "--chunks" -> chunks = Arrays.stream(args[++i].split(",")).filter(c -> !c.isBlank())
                         .mapToInt(Integer::parseInt).toArray();
-                default -> {
-                    System.err.println("usage: bench-map-snapshot [--entries N] [--type lru|hash] [--rounds N]"
-                            + " [--no-common-lru] [--chunks 1024,8192]");
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
                     return;
+                }
+                default -> {
+                    System.err.println(USAGE);
+                    System.exit(2);
                 }
             }
         }

@@ -40,6 +40,10 @@ public final class OriginSnapshotBench {
             switch (args[i]) {
                 case "--clients" -> sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "-h", "--help" -> {
+                    System.out.println("usage: bench-origin-snapshot [--clients N,N,...] [--rounds N]");
+                    return;
+                }
                 default -> {
                     System.err.println("usage: bench-origin-snapshot [--clients N,N,...] [--rounds N]");
                     System.exit(2);

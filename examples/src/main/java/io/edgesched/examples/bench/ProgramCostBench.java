@@ -59,6 +59,10 @@ public final class ProgramCostBench {
         variants.add(new Variant("", readResource(BENCH_RESOURCE), 0));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
                 case "--repeat" -> repeat = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--new-rounds" -> newRounds = Integer.parseInt(args[++i]);
@@ -86,9 +90,11 @@ public final class ProgramCostBench {
         print(rows, repeat, rounds, frames);
     }
 
+    private static final String USAGE = "usage: bench-bpf-cost [--repeat N] [--rounds N] [--new-rounds N] [--frames N]"
+            + " [--no-common-lru] [--plain-hash] [--compare LABEL=origin_bench.bpf.o]...";
+
     private static void usage() {
-        System.err.println("usage: bench-bpf-cost [--repeat N] [--rounds N] [--new-rounds N] [--frames N]"
-                + " [--no-common-lru] [--compare LABEL=origin_bench.bpf.o]...");
+        System.err.println(USAGE);
         System.exit(2);
     }
 

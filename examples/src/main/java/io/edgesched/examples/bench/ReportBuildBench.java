@@ -27,8 +27,9 @@ import java.util.Random;
  */
 public final class ReportBuildBench {
     public static void main(String[] args) {
-        int topN = args.length > 0 ? Integer.parseInt(args[0]) : 64;
-        int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        BenchArgs parsed = BenchArgs.of("usage: bench-report-build [top-n=64] [repeats=5]", args);
+        int topN = parsed.intAt(0, 64);
+        int repeats = parsed.intAt(1, 5);
         ReportLimits limits = ReportLimits.DEFAULT.withTopClients(topN);
         OriginReportBuilder builder = new OriginReportBuilder(limits);
         System.out.printf("%nreport build (top-n %d, /%d and /%d tails, budget %d KiB, 20 workloads), best of %d%n",

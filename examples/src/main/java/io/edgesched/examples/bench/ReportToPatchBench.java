@@ -68,8 +68,16 @@ public final class ReportToPatchBench {
 
     static int run(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("bench.log", "warn"));
-        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        Duration reportDelay = args.length > 1 ? DurationConverter.parse(args[1]) : Duration.ZERO;
+        BenchArgs parsed = BenchArgs.of("usage: bench-report-to-patch [iterations=10] [report-delay=0ms]", args);
+        int iterations = parsed.intAt(0, 10);
+        Duration reportDelay = Duration.ZERO;
+        if (parsed.textAt(1) != null) {
+            try {
+                reportDelay = DurationConverter.parse(parsed.textAt(1));
+            } catch (RuntimeException e) {   // picocli's TypeConversionException
+                reportDelay = parsed.bad(1, "a duration like 250ms or 1s", Duration.ZERO);
+            }
+        }
         MOCK_LOG.setLevel(Level.WARNING);
 
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),

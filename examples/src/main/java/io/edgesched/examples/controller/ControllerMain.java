@@ -3,6 +3,7 @@ package io.edgesched.examples.controller;
 import io.edgesched.api.Rescheduler;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
+import io.edgesched.examples.k8s.ApiServerUnreachable;
 import io.edgesched.examples.k8s.DurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.controller.ReportDrivenController;
@@ -16,6 +17,7 @@ import io.edgesched.k8s.report.ReportedDemand;
 import io.edgesched.k8s.topology.KubernetesTopology;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -123,14 +125,19 @@ public final class ControllerMain implements Callable<Integer> {
                 shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
             }
             KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
-            KubernetesTopology topology = shutdown.add(KubernetesTopology.start(client,
-                    new KubernetesTopology.Options(workloadNamespaces, Optional.empty()).withoutEndpointSlices()));
-            OriginReportWatcher reports = shutdown.add(OriginReportWatcher.start(client, namespace, reportTtl, Clock.systemUTC()));
+            KubernetesTopology topology;
+            OriginReportWatcher reports;
             try {
+                topology = shutdown.add(KubernetesTopology.start(client,
+                        new KubernetesTopology.Options(workloadNamespaces, Optional.empty()).withoutEndpointSlices()));
+                reports = shutdown.add(OriginReportWatcher.start(client, namespace, reportTtl, Clock.systemUTC()));
                 topology.awaitSynced(syncTimeout);
                 reports.awaitSynced(syncTimeout);
             } catch (TimeoutException e) {
                 System.err.println("controller: " + e.getMessage());
+                return 3;
+            } catch (KubernetesClientException e) {
+                System.err.println(ApiServerUnreachable.describe("controller", client, e));
                 return 3;
             }
 

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
         description = {"Shows where the TCP connections to the given ports come from, counted in the kernel by eBPF.",
                 "Needs root (CAP_BPF + CAP_NET_ADMIN). Detaches on exit, --duration end or Ctrl-C."},
         footer = {"", "--json prints one object per (port, client) each interval:",
-                "  {\"port\",\"client\",\"connections\",\"packets\",\"bytes\",\"rttMicros\",\"lastSeenMillisAgo\"}",
+                "  port, client, connections, packets, bytes, rttMicros, lastSeenMillisAgo",
                 "and, when it ends, one {\"final\":{...totals and stats...}} object."})
 public final class OriginTop implements Callable<Integer> {
     static final int EXIT_OK = 0;

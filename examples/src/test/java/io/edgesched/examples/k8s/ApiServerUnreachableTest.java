@@ -1,0 +1,76 @@
+package io.edgesched.examples.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgesched.examples.agent.AgentMain;
+import io.edgesched.examples.controller.ControllerMain;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Agent and controller with no API server behind the kubeconfig: one stderr line naming it, exit code 3. */
+class ApiServerUnreachableTest {
+
+    @Test
+    void controllerSaysWhichServerItCannotReach(@TempDir Path dir) throws Exception {
+        assertOneLineAndExitThree(dir, ControllerMain.class, "controller", List.of("--dry-run", "--metrics-port=0"));
+    }
+
+    @Test
+    void agentSaysWhichServerItCannotReach(@TempDir Path dir) throws Exception {
+        assertOneLineAndExitThree(dir, AgentMain.class, "agent", List.of("--node", "n1"));
+    }
+
+    private static void assertOneLineAndExitThree(Path dir, Class<?> main, String tool, List<String> args)
+            throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();   // closed again before the tool connects: connection refused
+        }
+        Path kubeconfig = dir.resolve("kubeconfig");
+        Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: dead, cluster: {server: "https://127.0.0.1:%d"}}]
+                users: [{name: u, user: {token: t}}]
+                contexts: [{name: dead, context: {cluster: dead, user: u}}]
+                current-context: dead
+                """.formatted(closedPort));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
+                "-Xmx128m", "-Dkubernetes.request.retry.backoffLimit=0", "-Dorg.slf4j.simpleLogger.defaultLogLevel=off",
+                "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().remove("KUBERNETES_SERVICE_HOST");
+        Process process = pb.start();
+        try {
+            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s still runs", tool).isTrue();
+            assertThat(process.exitValue()).as(stderr.join()).isEqualTo(3);
+            assertThat(stdout.join()).isEmpty();
+            assertThat(stderr.join().lines().toList()).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith(tool + ": cannot list from the Kubernetes API server at https://127.0.0.1:" + closedPort)
+                    .contains("Connection refused").contains("KUBECONFIG"));
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "<unreadable: " + e + ">";
+        }
+    }
+}
