@@ -99,7 +99,9 @@ class OriginTopNetnsTest {
     void aSignalEndsItWithAFinalReportExitZeroAndNoFilterLeft() throws Exception {
         try (NetnsLab lab = NetnsLab.create(1, 0)) {
             for (String signal : List.of("INT", "TERM")) {
-                Process top = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // A background parent (CI, nohup) may hand down SIGINT as ignored; a user's terminal does not.
+                Process top = new ProcessBuilder("env", "--default-signal=INT,TERM",
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xmx128m",
                         "-cp", System.getProperty("java.class.path"), OriginTop.class.getName(),
                         "-i", lab.serverInterface(), "--netns", lab.serverNs(), "-p", "80", "--json",
