@@ -7,6 +7,7 @@ import io.edgesched.ebpf.RequiresBpf;
 import io.edgesched.ebpf.netns.NetnsLab;
 import io.edgesched.ebpf.netns.TcpLoadClient;
 import io.edgesched.ebpf.netns.TcpSinkServer;
+import io.edgesched.examples.AppProcessSupport;
 import io.edgesched.examples.k8s.SyntheticCluster;
 import io.edgesched.k8s.report.OriginReport;
 import io.edgesched.k8s.report.OriginReportSpec.ClientDemand;
@@ -15,7 +16,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,19 +75,8 @@ class AgentAppTest {
         client.pods().inNamespace("shop").resource(SyntheticCluster.pod("shop", "web", "a", "lab-server", "10.244.0.9")).create();
         client.services().inNamespace("shop").resource(SyntheticCluster.nodePortService("shop", "web", NODE_PORT)).create();
 
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s"}}]
-                users: [{name: mock, user: {token: test}}]
-                contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: default}}]
-                current-context: mock
-                """.formatted(client.getMasterUrl().toString()));
-        int metricsPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            metricsPort = s.getLocalPort();
-        }
+        Path kubeconfig = AppProcessSupport.writeKubeconfig(dir, client.getMasterUrl().toString());
+        int metricsPort = AppProcessSupport.freeTcpPort();
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
                 "--interface=" + lab.serverInterface(), "--netns=" + lab.serverNs(), "--interval=1s",

@@ -2,6 +2,7 @@ package io.edgesched.examples.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgesched.examples.AppProcessSupport;
 import io.edgesched.examples.k8s.SyntheticCluster;
 import io.edgesched.k8s.move.KubernetesRescheduler;
 import io.edgesched.k8s.report.OriginReport;
@@ -13,7 +14,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.File;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,19 +74,8 @@ class ControllerAppTest {
                     .resource(SyntheticCluster.report("edgesched", n, Instant.now(), demand, rtts)).create();
         }
 
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s"}}]
-                users: [{name: mock, user: {token: test}}]
-                contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: default}}]
-                current-context: mock
-                """.formatted(client.getMasterUrl().toString()));
-        int metricsPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            metricsPort = s.getLocalPort();
-        }
+        Path kubeconfig = AppProcessSupport.writeKubeconfig(dir, client.getMasterUrl().toString());
+        int metricsPort = AppProcessSupport.freeTcpPort();
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), ControllerMain.class.getName(),
                 "--namespace=edgesched", "--interval=2s", "--report-delay=100ms", "--dwell=0",

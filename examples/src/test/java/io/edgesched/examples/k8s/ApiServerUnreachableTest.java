@@ -1,13 +1,12 @@
 package io.edgesched.examples.k8s;
 
+import io.edgesched.examples.AppProcessSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgesched.examples.agent.AgentMain;
 import io.edgesched.examples.controller.ControllerMain;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,19 +29,9 @@ class ApiServerUnreachableTest {
 
     private static void assertOneLineAndExitThree(Path dir, Class<?> main, String tool, List<String> args)
             throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();   // closed again before the tool connects: connection refused
-        }
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: dead, cluster: {server: "https://127.0.0.1:%d"}}]
-                users: [{name: u, user: {token: t}}]
-                contexts: [{name: dead, context: {cluster: dead, user: u}}]
-                current-context: dead
-                """.formatted(closedPort));
+        // Closed again before the tool connects: connection refused.
+        int closedPort = AppProcessSupport.freeTcpPort();
+        Path kubeconfig = AppProcessSupport.writeKubeconfig(dir, "https://127.0.0.1:" + closedPort);
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
                 "-Xmx128m", "-Dkubernetes.request.retry.backoffLimit=0", "-Dorg.slf4j.simpleLogger.defaultLogLevel=off",
