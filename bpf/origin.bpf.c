@@ -173,12 +173,14 @@ static __always_inline void copy_addr(void *dst, const __u32 *src)
 	d[3] = src[3];
 }
 
-static __always_inline void make_linear(struct __sk_buff *skb)
+/* Makes up to ORIGIN_PULL_LEN bytes linear when the head is shorter than the packet; 1 if it did. */
+static __always_inline int pull_headers(struct __sk_buff *skb)
 {
 	__u32 linear = skb->data_end - skb->data;
 
-	if (linear < skb->len && linear < ORIGIN_PULL_LEN)
-		bpf_skb_pull_data(skb, skb->len < ORIGIN_PULL_LEN ? skb->len : ORIGIN_PULL_LEN);
+	if (linear >= skb->len || linear >= ORIGIN_PULL_LEN)
+		return 0;
+	return bpf_skb_pull_data(skb, skb->len < ORIGIN_PULL_LEN ? skb->len : ORIGIN_PULL_LEN) == 0;
 }
 
 static __always_inline int parse_tcp(void *data, void *data_end, __u64 off, struct packet *p)
@@ -299,6 +301,21 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct packet *p)
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return parse_ipv6(skb, data, data_end, off, p);
 	return PARSE_NOT_IP;
+}
+
+/*
+ * Parses from the linear head and pulls only when the headers are not all there. Pulling up front would
+ * cost every packet with paged payload a head copy: TCP segments are clones (the sender keeps the
+ * original for retransmission), and bpf_skb_pull_data unclones them (pskb_expand_head), on a veth on
+ * both directions, though the stack already put the headers in the head.
+ */
+static __always_inline int parse_headers(struct __sk_buff *skb, struct packet *p)
+{
+	int result = parse_packet(skb, p);
+
+	if (result == PARSE_TRUNCATED && pull_headers(skb))
+		result = parse_packet(skb, p);
+	return result;
 }
 
 static __always_inline void count_unparsed(int result)
@@ -444,8 +461,7 @@ static __always_inline int ingress_packet(struct __sk_buff *skb)
 	int result, syn;
 
 	stat_add(ORIGIN_STAT_PACKETS_SEEN, 1);
-	make_linear(skb);
-	result = parse_packet(skb, &p);
+	result = parse_headers(skb, &p);
 	if (result != PARSE_OK) {
 		if (result == PARSE_NOT_IP)
 			stat_add(ORIGIN_STAT_NOT_IP, 1);
@@ -527,8 +543,7 @@ int origin_egress(struct __sk_buff *skb)
 	int result;
 
 	stat_add(ORIGIN_STAT_EGRESS_PACKETS_SEEN, 1);
-	make_linear(skb);
-	result = parse_packet(skb, &p);
+	result = parse_headers(skb, &p);
 	if (result != PARSE_OK) {
 		if (result != PARSE_NOT_IP && result != PARSE_NOT_TCP)
 			stat_add(ORIGIN_STAT_EGRESS_UNPARSED, 1);

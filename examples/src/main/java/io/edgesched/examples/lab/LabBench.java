@@ -19,12 +19,13 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code edge-lab-bench}: what observing costs a request, measured side by side at one edge node on a direct
- * veth path (no delay switch, no 60 ms: noise would hide microseconds). Four cases, interleaved in rounds:
+ * veth path (no delay switch, no 60 ms: noise would hide microseconds). Cases, interleaved in rounds:
  * direct to the service with no observer, direct with the eBPF programs attached to the node's uplink,
  * through the nginx sidecar as the lab runs it (nginx's default upstream handling: a new connection to the
- * service per request), and through nginx at its best (kept-alive connections to the service). Two
- * identical edges take turns carrying the observer (see {@link #measure}). Every request opens a new
- * connection, like the lab's device.
+ * service per request), and through nginx at its best (kept-alive connections to the service); and two
+ * controls that split the observer's cost: a do-nothing tc program attached the same way, and our ingress
+ * program alone. Four identical edges take turns carrying each attachment (see {@link #measure}). Every
+ * request opens a new connection, like the lab's device.
  */
 @Command(name = "edge-lab-bench", mixinStandardHelpOptions = true,
         description = "Latency of one edge node's service: direct, direct + eBPF observer, through the sidecar (run as root).")
@@ -36,6 +37,10 @@ public final class LabBench implements Callable<Integer> {
     static final String EBPF = "direct+ebpf";
     static final String SIDECAR = "sidecar";
     static final String SIDECAR_KEEPALIVE = "sidecar-keepalive";
+    /** Control: a tc program that does nothing, on ingress and egress (the cost of any tc hook). */
+    static final String TC_NOOP = "direct+tc-noop";
+    /** Control: edgesched's ingress program alone (no egress program, no handshake tracking). */
+    static final String EBPF_INGRESS = "direct+ebpf-ingress";
 
     @Option(names = "--requests", defaultValue = "300", description = "requests per case per round (default: ${DEFAULT-VALUE})")
     int requests;
@@ -88,7 +93,11 @@ public final class LabBench implements Callable<Integer> {
         LabCleanup.removeStaleWorkDirs(PREFIX);
         Path workDir = Files.createTempDirectory(PREFIX);
         String clientNs = PREFIX + "client";
-        List<Edge> edges = List.of(new Edge("edgeA", PREFIX + "edge-a", "10.78.1.1"), new Edge("edgeB", PREFIX + "edge-b", "10.78.2.1"));
+        List<Edge> edges = new ArrayList<>();
+        for (int i = 0; i < Hooked.values().length; i++) {
+            char letter = (char) ('a' + i);
+            edges.add(new Edge("edge" + Character.toUpperCase(letter), PREFIX + "edge-" + letter, "10.78." + (i + 1) + ".1"));
+        }
         Thread hook = new Thread(() -> LabCleanup.removeAll(PREFIX));
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -106,8 +115,8 @@ public final class LabBench implements Callable<Integer> {
             }
             Cmd.run("ip", "-n", clientNs, "link", "set", "lo", "up");
             Cmd.inNs(clientNs, "sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1");
-            progress.accept("bench: two identical edges (service + sidecar each): " + edges.get(0).address() + ", "
-                    + edges.get(1).address() + "; client in " + clientNs);
+            progress.accept("bench: " + edges.size() + " identical edges (service + sidecar each): "
+                    + edges.stream().map(Edge::address).toList() + "; client in " + clientNs);
             List<AutoCloseable> running = new java.util.ArrayList<>();
             try {
                 for (Edge edge : edges) {
@@ -140,11 +149,27 @@ public final class LabBench implements Callable<Integer> {
         }
     }
 
+    /** What is attached to an edge's uplink during a phase; PLAIN serves the direct and sidecar cases. */
+    private enum Hooked {
+        PLAIN, NOOP, INGRESS_ONLY, OBSERVER
+    }
+
+    private static AutoCloseable attach(Hooked hooked, Edge edge) {
+        return switch (hooked) {
+            case PLAIN -> () -> { };
+            case NOOP -> BenchHooks.attachNoop(edge.namespace());
+            case INGRESS_ONLY -> BenchHooks.attachIngressOnly(edge.namespace(), SERVICE_PORT, LabWiring.SERVICE_ID);
+            case OBSERVER -> LabWiring.attachObserver(edge.namespace(), edge.name(), SERVICE_PORT);
+        };
+    }
+
     /**
-     * The observer stays attached to one edge for half of the rounds, then moves to the other edge: loading
-     * and unloading programs and their maps leaves deferred kernel work that would otherwise land in some
-     * case's numbers, and swapping the edges cancels whatever differs between the two services. The direct
-     * and sidecar cases always go to the edge without the observer.
+     * One edge per attachment ({@link Hooked}): plain, the do-nothing tc program, our ingress program alone, the
+     * full observer. The rounds are split into as many phases as there are edges; each phase moves every
+     * attachment to the next edge, so each one visits every edge and whatever differs between the edges
+     * cancels. Programs are loaded once per phase, not per round: loading and unloading programs and their maps
+     * leaves deferred kernel work that would otherwise land in some case's numbers. The direct and sidecar
+     * cases always go to the plain edge.
      */
     private static Map<String, CaseResult> measure(String clientNs, List<Edge> edges, int requests, int rounds,
                                                    java.util.function.Consumer<String> progress) throws InterruptedException {
@@ -154,38 +179,50 @@ public final class LabBench implements Callable<Integer> {
                 line -> line.equals("READY"), replies::add, true)) {
             client.awaitReady(Duration.ofSeconds(60));
             Command commands = new Command(client, replies);
-            progress.accept("bench: warming up (" + 6 * requests + " requests)");
+            progress.accept("bench: warming up (" + 3 * edges.size() * requests + " requests)");
             for (Edge edge : edges) {
                 for (int port : List.of(SERVICE_PORT, SidecarProxy.PORT, SidecarProxy.KEEPALIVE_PORT)) {
                     commands.run("warmup", edge.address(), port, requests, false);
                 }
             }
-            List<String> cases = List.of(DIRECT, EBPF, SIDECAR, SIDECAR_KEEPALIVE);
+            List<String> cases = List.of(DIRECT, TC_NOOP, EBPF_INGRESS, EBPF, SIDECAR, SIDECAR_KEEPALIVE);
             Map<String, List<Double>> roundDeltas = new LinkedHashMap<>();
             int settle = Math.max(50, requests / 5);
-            AutoCloseable observer = null;
+            int phases = Math.min(edges.size(), rounds);
+            List<AutoCloseable> attached = new ArrayList<>();
+            Map<Hooked, Edge> edgeOf = new java.util.EnumMap<>(Hooked.class);
+            int phase = -1;
             try {
                 for (int round = 0; round < rounds; round++) {
-                    int half = round < rounds / 2 ? 0 : 1;
-                    Edge observed = edges.get(1 - half);
-                    Edge plain = edges.get(half);
-                    if (round == 0 || round == rounds / 2) {
-                        if (observer != null) {
-                            observer.close();
+                    int roundPhase = round * phases / rounds;
+                    if (roundPhase != phase) {
+                        phase = roundPhase;
+                        detachAll(attached, progress);
+                        for (Hooked hooked : Hooked.values()) {
+                            Edge edge = edges.get((hooked.ordinal() + phase) % edges.size());
+                            edgeOf.put(hooked, edge);
+                            attached.add(attach(hooked, edge));
                         }
-                        observer = LabWiring.attachObserver(observed.namespace(), observed.name(), SERVICE_PORT);
                         Thread.sleep(SETTLE_PAUSE);
-                        commands.run("warmup", observed.address(), SERVICE_PORT, requests, false);
-                        progress.accept("bench: observer on " + observed.name() + " for rounds " + (round + 1) + ".."
-                                + (half == 0 ? rounds / 2 : rounds));
+                        for (Hooked hooked : Hooked.values()) {
+                            commands.run("warmup", edgeOf.get(hooked).address(), SERVICE_PORT, requests, false);
+                        }
+                        int last = (phase + 1) * rounds / phases;
+                        progress.accept("bench: rounds " + (round + 1) + ".." + last + ": observer on " + edgeOf.get(Hooked.OBSERVER).name()
+                                + ", ingress only on " + edgeOf.get(Hooked.INGRESS_ONLY).name() + ", tc no-op on "
+                                + edgeOf.get(Hooked.NOOP).name() + ", plain " + edgeOf.get(Hooked.PLAIN).name());
                     }
+                    String plain = edgeOf.get(Hooked.PLAIN).address();
                     for (int i = 0; i < cases.size(); i++) {
                         String label = cases.get((i + round) % cases.size());
                         switch (label) {
-                            case DIRECT -> commands.measure(label, plain.address(), SERVICE_PORT, settle, requests);
-                            case SIDECAR -> commands.measure(label, plain.address(), SidecarProxy.PORT, settle, requests);
-                            case SIDECAR_KEEPALIVE -> commands.measure(label, plain.address(), SidecarProxy.KEEPALIVE_PORT, settle, requests);
-                            default -> commands.measure(label, observed.address(), SERVICE_PORT, settle, requests);
+                            case DIRECT -> commands.measure(label, plain, SERVICE_PORT, settle, requests);
+                            case SIDECAR -> commands.measure(label, plain, SidecarProxy.PORT, settle, requests);
+                            case SIDECAR_KEEPALIVE -> commands.measure(label, plain, SidecarProxy.KEEPALIVE_PORT, settle, requests);
+                            case TC_NOOP -> commands.measure(label, edgeOf.get(Hooked.NOOP).address(), SERVICE_PORT, settle, requests);
+                            case EBPF_INGRESS -> commands.measure(label, edgeOf.get(Hooked.INGRESS_ONLY).address(), SERVICE_PORT,
+                                    settle, requests);
+                            default -> commands.measure(label, edgeOf.get(Hooked.OBSERVER).address(), SERVICE_PORT, settle, requests);
                         }
                     }
                     Map<String, Double> p50s = commands.round();
@@ -194,13 +231,7 @@ public final class LabBench implements Callable<Integer> {
                     progress.accept(String.format(Locale.ROOT, "bench: round %d/%d done", round + 1, rounds));
                 }
             } finally {
-                if (observer != null) {
-                    try {
-                        observer.close();
-                    } catch (Exception e) {
-                        progress.accept("bench: detaching the observer: " + e.getMessage());
-                    }
-                }
+                detachAll(attached, progress);
             }
             Map<String, CaseResult> results = new LinkedHashMap<>();
             commands.report().forEach((label, r) -> results.put(label, new CaseResult(label, r.count(), r.p50(), r.p90(),
@@ -211,6 +242,17 @@ public final class LabBench implements Callable<Integer> {
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new LabException("bench: " + e.getMessage(), e);
         }
+    }
+
+    private static void detachAll(List<AutoCloseable> attached, java.util.function.Consumer<String> progress) {
+        for (AutoCloseable a : attached.reversed()) {
+            try {
+                a.close();
+            } catch (Exception e) {
+                progress.accept("bench: detaching: " + e.getMessage());
+            }
+        }
+        attached.clear();
     }
 
     private record Command(ChildProcess client, BlockingQueue<String> replies) {
@@ -275,6 +317,12 @@ public final class LabBench implements Callable<Integer> {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
+    /** What {@code to} adds over {@code from}: p50 / p99 of the pooled requests, and the round-by-round p50. */
+    private static String step(CaseResult from, CaseResult to) {
+        return String.format(Locale.ROOT, "%+.1f / %+.1f us (%+.1f us)", to.p50() - from.p50(), to.p99() - from.p99(),
+                to.roundP50Delta() - from.roundP50Delta());
+    }
+
     static String table(Map<String, CaseResult> results, int requests, int rounds) {
         CaseResult direct = results.get(DIRECT);
         StringBuilder sb = new StringBuilder();
@@ -291,6 +339,13 @@ public final class LabBench implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "%neBPF observer: %+.1f us at p50 (round by round: %+.1f us; goal <= 5),"
                             + " %+.1f us at p99 (goal <= 20).%n",
                     ebpf.p50() - direct.p50(), ebpf.roundP50Delta(), ebpf.p99() - direct.p99()));
+            CaseResult noop = results.get(TC_NOOP);
+            CaseResult ingress = results.get(EBPF_INGRESS);
+            if (noop != null && ingress != null) {
+                sb.append(String.format(Locale.ROOT, "Observer cost breakdown, p50 / p99 (p50 round by round):"
+                                + " any tc hook %s; our ingress program %s; egress + handshake tracking %s.%n",
+                        step(direct, noop), step(noop, ingress), step(ingress, ebpf)));
+            }
             for (String label : List.of(SIDECAR, SIDECAR_KEEPALIVE)) {
                 CaseResult sidecar = results.get(label);
                 if (sidecar != null) {
