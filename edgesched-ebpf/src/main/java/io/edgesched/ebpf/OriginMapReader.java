@@ -157,7 +157,11 @@ final class OriginMapReader implements AutoCloseable {
 
     /** One origin_stats counter summed over CPUs. */
     private long statSum(Stat stat) {
-        statKey.set(ValueLayout.JAVA_INT, 0, stat.index());
+        return statSum(stat.index());
+    }
+
+    private long statSum(int index) {
+        statKey.set(ValueLayout.JAVA_INT, 0, index);
         if (!stats.lookup(statKey, statValues)) {
             return 0;
         }
@@ -170,17 +174,8 @@ final class OriginMapReader implements AutoCloseable {
 
     long[] readStats() {
         long[] sums = new long[Stat.COUNT];
-        int cpus = (int) (statValues.byteSize() / Long.BYTES);
         for (int index = 0; index < sums.length; index++) {
-            statKey.set(ValueLayout.JAVA_INT, 0, index);
-            if (!stats.lookup(statKey, statValues)) {
-                continue;
-            }
-            long sum = 0;
-            for (int cpu = 0; cpu < cpus; cpu++) {
-                sum += statValues.get(ValueLayout.JAVA_LONG, (long) cpu * Long.BYTES);
-            }
-            sums[index] = sum;
+            sums[index] = statSum(index);
         }
         return sums;
     }
