@@ -140,11 +140,6 @@ final class OriginMapReader implements AutoCloseable {
         return result;
     }
 
-    /** True if the last read stopped at the buffer's capacity (cannot happen while it matches max_entries). */
-    boolean lastReadTruncated() {
-        return clientReader.truncated();
-    }
-
     boolean deleteClient(OriginKernel.RawClient client) {
         clientKey.fill((byte) 0);
         OriginMapLayouts.CLIENT_KEY_SERVICE_ID.set(clientKey, 0L, client.serviceId());
