@@ -17,14 +17,6 @@ final class OriginSnapshots {
     private OriginSnapshots() {
     }
 
-    /**
-     * The kernel's monotonic clock, read with clock_gettime(CLOCK_MONOTONIC): the clock of bpf_ktime_get_ns, and
-     * (advanced once per tick) of the coarse first/last-seen times, which therefore are never ahead of it.
-     */
-    static long kernelMonotonicNanos() {
-        return KernelClock.monotonicNanos();
-    }
-
     static OriginSnapshot build(NodeId node, long generation, List<OriginKernel.RawClient> clients, long[] stats,
                                 long clientsDeletedByUs, IntPredicate watchedServiceId) {
         List<OriginRecord> records = new ArrayList<>(clients.size());
@@ -34,7 +26,9 @@ final class OriginSnapshots {
             }
             records.add(toRecord(c));
         }
-        return new OriginSnapshot(node, Instant.now(), kernelMonotonicNanos(), generation, records,
+        // CLOCK_MONOTONIC: the clock of bpf_ktime_get_ns and (advanced once per tick) of the coarse
+        // first/last-seen times, which therefore are never ahead of it.
+        return new OriginSnapshot(node, Instant.now(), KernelClock.monotonicNanos(), generation, records,
                 toStats(stats, clients.size(), clientsDeletedByUs));
     }
 
