@@ -17,8 +17,6 @@ import java.util.TreeMap;
  * a change adds, replaces or removes. Not thread-safe; the source guards it.
  */
 final class ServiceTable {
-    static final int FAMILY_IPV4 = 4;
-    static final int FAMILY_IPV6 = 6;
     /** A services-map key: family 4 or 6, port, 16 address bytes (IPv4 in the first 4). */
     record Key(int family, int port, byte[] address) {
         Key {
@@ -155,7 +153,8 @@ final class ServiceTable {
             throw new IllegalArgumentException(describe(s) + ": a local address must be a full address, not a prefix");
         }
         byte[] raw = local.toBytes();
-        return new Key(local.isIpv4() ? FAMILY_IPV4 : FAMILY_IPV6, s.port(), Arrays.copyOf(raw, 16));
+        byte family = local.isIpv4() ? OriginMapLayouts.FAMILY_IPV4 : OriginMapLayouts.FAMILY_IPV6;
+        return new Key(family, s.port(), Arrays.copyOf(raw, 16));
     }
 
     static Diff diff(State from, State to) {
