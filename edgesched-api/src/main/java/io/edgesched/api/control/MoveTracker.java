@@ -136,11 +136,6 @@ final class MoveTracker {
         return s != null && s.inFlight != null;
     }
 
-    int consecutiveFailures(WorkloadId workload) {
-        State s = states.get(workload);
-        return s == null ? 0 : s.consecutiveFailures;
-    }
-
     /** Forgets workloads that are no longer configured (no move of theirs is running). */
     void retainOnly(Set<WorkloadId> workloads) {
         states.entrySet().removeIf(e -> !workloads.contains(e.getKey()) && e.getValue().inFlight == null);

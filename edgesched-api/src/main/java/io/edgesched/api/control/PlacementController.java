@@ -32,13 +32,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -249,13 +247,14 @@ public final class PlacementController implements AutoCloseable {
         DemandView view;
         Topology topo;
         List<WorkloadSpec> specs;
+        Map<WorkloadId, WorkloadSpec> specOf;
         try {
             view = Objects.requireNonNull(demand.apply(now), "demand view is null");
             topo = Objects.requireNonNull(topology.get(), "topology supplier returned null");
             specs = List.copyOf(workloads.get());
-            Set<WorkloadId> seen = new HashSet<>(specs.size() * 2);
+            specOf = new HashMap<>(specs.size() * 2);
             for (WorkloadSpec spec : specs) {
-                if (!seen.add(spec.workload())) {
+                if (specOf.putIfAbsent(spec.workload(), spec) != null) {
                     throw new IllegalArgumentException("workload " + spec.workload()
                             + " has two specs; give each workload exactly one");
                 }
@@ -275,20 +274,18 @@ public final class PlacementController implements AutoCloseable {
         long inputsDone = System.nanoTime();
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
-        Map<WorkloadId, WorkloadSpec> specOf = new HashMap<>(specs.size() * 2);
         replan.beginRound(topo);
         for (WorkloadSpec spec : specs) {
             WorkloadId w = spec.workload();
-            specOf.put(w, spec);
             Placement current = topo.placement(w);
+            WorkloadDemand demandOfW = view.demand(w);
             MoveTracker.Admission admission = tracker.admit(w, current.nodes(), now);
             if (!admission.allowed()) {
                 replan.forget(w);
                 decisions.add(new Decision(round, now, w, blockedOutcome(admission.block()), current,
-                        view.demand(w), Optional.empty(), admission.why()));
+                        demandOfW, Optional.empty(), admission.why()));
                 continue;
             }
-            WorkloadDemand demandOfW = view.demand(w);
             String unchanged = replan.skipReason(spec, current, demandOfW, now);
             if (unchanged != null) {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
@@ -309,31 +306,32 @@ public final class PlacementController implements AutoCloseable {
         for (WorkloadDecision d : plan.decisions()) {
             WorkloadId w = d.workload();
             WorkloadSpec spec = specOf.get(w);
+            WorkloadDemand demandOfW = view.demand(w);
             if (spec != null) {
-                replan.planned(spec, d, view.demand(w), round, now);
+                replan.planned(spec, d, demandOfW, round, now);
             }
             if (!d.isMove()) {
-                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), view.demand(w),
+                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), demandOfW,
                         Optional.of(d), d.explanation().detail()));
                 continue;
             }
             MoveTracker.Admission refusal = tracker.admitProposal(w, d.current().nodes(), d.target().nodes(), now);
             if (!refusal.allowed()) {
-                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_REFUSED, d.current(), view.demand(w),
+                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_REFUSED, d.current(), demandOfW,
                         Optional.of(d), refusal.why()));
             } else if (dryRun) {
                 wouldMove++;
-                decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), view.demand(w),
+                decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), demandOfW,
                         Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
             } else {
                 MoveRequest request = d.toMoveRequest(now);
                 if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
                     toStart.add(request);
                     decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
-                            view.demand(w), Optional.of(d), d.explanation().detail()));
+                            demandOfW, Optional.of(d), d.explanation().detail()));
                 } else {
                     decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
-                            view.demand(w), Optional.of(d), "a move of this workload is already running"));
+                            demandOfW, Optional.of(d), "a move of this workload is already running"));
                 }
             }
         }

@@ -207,9 +207,9 @@ public final class DemandStore {
                     delta = counter - before;
                 } else {
                     counterResets++;
-                    delta = r.firstSeenNanos() >= state.monoOf(baseSequence) - FIRST_SEEN_SLACK_NANOS ? counter : 0;
+                    delta = firstSeenAfter(r, state.monoOf(baseSequence)) ? counter : 0;
                 }
-            } else if (sameBoot && r.firstSeenNanos() >= previousMono - FIRST_SEEN_SLACK_NANOS) {
+            } else if (sameBoot && firstSeenAfter(r, previousMono)) {
                 delta = counter;
             } else {
                 baselineOnly++;
@@ -491,6 +491,11 @@ public final class DemandStore {
             case PACKETS -> r.packets();
             case BYTES -> r.bytes();
         });
+    }
+
+    /** Whether the record's first packet came after a read at {@code readMonoNanos}, allowing for coarse-clock lag. */
+    private static boolean firstSeenAfter(OriginRecord r, long readMonoNanos) {
+        return r.firstSeenNanos() >= readMonoNanos - FIRST_SEEN_SLACK_NANOS;
     }
 
     private int otherSlot(int wl, int node, int tick) {

@@ -304,18 +304,6 @@ final class KMedian {
         return cost;
     }
 
-    static double cost(Instance in, int[] chosen) {
-        double sum = 0;
-        for (int e = 0; e < in.entries(); e++) {
-            double best = Double.POSITIVE_INFINITY;
-            for (int p : chosen) {
-                best = Math.min(best, in.at(e, p));
-            }
-            sum += in.w[e] * best;
-        }
-        return sum;
-    }
-
     /**
      * Candidate positions greedy steps after the first and local search consider: the cheapest ones alone
      * (ties at the cut included), plus every entry node that is a candidate.

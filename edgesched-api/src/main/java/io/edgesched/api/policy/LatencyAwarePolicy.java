@@ -362,13 +362,8 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             if (m > 1 && KMedian.combinations(usable.length, m) <= config.exactCombinationLimit()) {
                 return null;
             }
-            int[] current = new int[p.current.replicasPerNode().size()];
-            int i = 0;
-            for (NodeId node : p.current.replicasPerNode().keySet()) {
-                Integer idx = index.get(node);
-                current[i++] = idx == null ? -1 : idx;
-            }
-            int[] near = KMedian.nearCandidates(geometry, p.rows, p.w, perEntry, usable, current, expanded);
+            int[] near = KMedian.nearCandidates(geometry, p.rows, p.w, perEntry, usable, columnsOf(p.current),
+                    expanded);
             if (near.length == 0 || 2 * near.length > usable.length) {
                 return null;
             }
@@ -456,12 +451,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
 
         /** Total weighted cost of an arbitrary placement (nodes outside the topology are {@code penalty} away). */
         double costOfPlacement(Prepared p, Placement placement) {
-            int[] cols = new int[placement.replicasPerNode().size()];
-            int i = 0;
-            for (NodeId node : placement.replicasPerNode().keySet()) {
-                Integer idx = index.get(node);
-                cols[i++] = idx == null ? -1 : idx;
-            }
+            int[] cols = columnsOf(placement);
             double sum = p.offset;
             for (int e = 0; e < p.rows.length; e++) {
                 double best = Double.POSITIVE_INFINITY;
@@ -471,6 +461,17 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                 sum += p.w[e] * best;
             }
             return sum;
+        }
+
+        /** Node indices of the placement's nodes, -1 for a node outside the topology. */
+        int[] columnsOf(Placement placement) {
+            int[] cols = new int[placement.replicasPerNode().size()];
+            int i = 0;
+            for (NodeId node : placement.replicasPerNode().keySet()) {
+                Integer idx = index.get(node);
+                cols[i++] = idx == null ? -1 : idx;
+            }
+            return cols;
         }
 
         boolean fits(Placement target, int units) {
@@ -495,7 +496,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             WorkloadSpec spec = p.spec;
             double rate = p.totalRate;
             if (p.preset != null) {
-                return hold(p, p.preset, p.current, p.currentTotal, Double.NaN, false, false, presetDetail(p));
+                return decision(p, p.preset, p.current, p.currentTotal, Double.NaN, false, false, presetDetail(p));
             }
             int units = spec.unitsPerReplica();
             reserve(p.current, units, -1);
@@ -506,7 +507,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                 target = solve(p, feasibleNodes(spec), remaining, spec, false);
                 if (target == null) {
                     reserve(p.current, units, +1);
-                    return hold(p, DecisionReason.HOLD_NO_FEASIBLE_NODE, p.current, p.currentTotal, Double.NaN,
+                    return decision(p, DecisionReason.HOLD_NO_FEASIBLE_NODE, p.current, p.currentTotal, Double.NaN,
                             false, true, "no feasible nodes left after capacity taken by workloads decided earlier");
                 }
             }
@@ -514,7 +515,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             double best = target.total / rate;
             if (target.placement.sameNodesAs(p.current) || best >= current - EPSILON * Math.max(1, current)) {
                 reserve(p.current, units, +1);
-                return hold(p, DecisionReason.HOLD_AT_OPTIMUM, p.current, p.currentTotal, p.currentTotal,
+                return decision(p, DecisionReason.HOLD_AT_OPTIMUM, p.current, p.currentTotal, p.currentTotal,
                         target.exact, capacityLimited, target.exact
                                 ? "current placement is already the cheapest feasible one"
                                 : "no cheaper placement found (heuristic search)");
@@ -546,11 +547,6 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                         + ", health, taints and spreading (" + p.feasibleCount + " candidate nodes)";
                 default -> p.preset.name();
             };
-        }
-
-        WorkloadDecision hold(Prepared p, DecisionReason reason, Placement target, double currentTotal,
-                              double targetTotal, boolean exact, boolean capacityLimited, String detail) {
-            return decision(p, reason, target, currentTotal, targetTotal, exact, capacityLimited, detail);
         }
 
         WorkloadDecision decision(Prepared p, DecisionReason reason, Placement target, double currentTotal,
