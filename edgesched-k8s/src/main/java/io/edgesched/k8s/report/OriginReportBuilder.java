@@ -85,16 +85,8 @@ public final class OriginReportBuilder {
             report.setSpec(new OriginReportSpec(node.name(), DateTimeFormatter.ISO_INSTANT.format(generatedAt),
                     windowSeconds, origins, rtts));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, 0, stats));
-            long size = sizeOf(report);
-            // the status carries the size itself: settle the few bytes its digits add
-            for (int i = 0; i < 3; i++) {
-                report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, size, stats));
-                long withSize = sizeOf(report);
-                if (withSize == size) {
-                    break;
-                }
-                size = withSize;
-            }
+            long size = sizedIncludingItself(sizeOf(report));
+            report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, size, stats));
             if (size <= limits.maxBytes() || (topN == 0 && workloadCap == 0)) {
                 return report;
             }
@@ -103,6 +95,21 @@ public final class OriginReportBuilder {
             } else {
                 workloadCap /= 2;
             }
+        }
+    }
+
+    /**
+     * The status carries the size itself: {@code sizeWithZero} was measured with the one digit "0" there, so
+     * the real size only swaps that digit for the size's own digits (no second serialisation needed).
+     */
+    private static long sizedIncludingItself(long sizeWithZero) {
+        long size = sizeWithZero;
+        while (true) {
+            long next = sizeWithZero - 1 + Long.toString(size).length();
+            if (next == size) {
+                return size;
+            }
+            size = next;
         }
     }
 

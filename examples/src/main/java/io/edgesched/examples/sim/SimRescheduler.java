@@ -96,8 +96,4 @@ final class SimRescheduler implements Rescheduler {
             }
         }
     }
-
-    int pendingMoves() {
-        return pending.size();
-    }
 }
