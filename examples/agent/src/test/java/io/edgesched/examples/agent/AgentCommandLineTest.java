@@ -1,0 +1,25 @@
+package io.edgesched.examples.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class AgentCommandLineTest {
+    @Test
+    void agentParsesItsFlagsAndRefusesToStartWithoutANodeName() throws Exception {
+        AgentMain agent = new AgentMain();
+        new CommandLine(agent).parseArgs("--interval=5s", "--top-n=8", "--prefix-v4=16", "--namespace=x",
+                "--pin-dir=/sys/fs/bpf/edgesched", "--namespaces=a,b");
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new AgentMain()).setErr(new PrintWriter(err));
+        // no --node and (in tests) no NODE_NAME: exit code 2 before anything touches a cluster or the kernel
+        if (System.getenv("NODE_NAME") == null) {
+            assertThat(cli.execute("--interval=5s")).isEqualTo(2);
+        }
+        assertThat(new CommandLine(new AgentMain()).setErr(new PrintWriter(err)).execute("--interval=later")).isEqualTo(2);
+        assertThat(err.toString()).contains("not a duration");
+    }
+}
