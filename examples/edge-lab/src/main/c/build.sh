@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the edge lab's native helpers: examples/src/main/c/build.sh <src-dir> <out-dir>
+# Builds the edge lab's native helpers: examples/edge-lab/src/main/c/build.sh <src-dir> <out-dir>
 set -euo pipefail
 src_dir="$1"; out_dir="$2"
 cc_bin="${CC:-gcc}"
