@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param ipv4PrefixBits        clients are aggregated to this IPv4 prefix (32 = per address, 24 = per /24)
  * @param ipv6PrefixBits        the same for IPv6 (128 = per address, 56 = per /56)
  * @param staleAfter            an aggregate not seen for this long and with a negligible rate is dropped
- * @param rttSmoothing          weight of a new RTT value in the exponential moving average (0 < a <= 1)
+ * @param rttSmoothing          weight of a new RTT value in the exponential moving average ({@code 0 < a <= 1})
  */
 public record DemandConfig(Duration halfLife, DemandMetric metric, int maxClientsPerWorkload, int maxAggregates,
                            int ipv4PrefixBits, int ipv6PrefixBits, Duration staleAfter, double rttSmoothing) {
