@@ -11,7 +11,7 @@ final class LabFiles {
     private LabFiles() {
     }
 
-    /** examples/target, found from where this class was loaded (the jar or target/classes). */
+    /** examples/edge-lab/target, found from where this class was loaded (the jar or target/classes). */
     static Path targetDirectory() {
         try {
             Path location = Path.of(LabFiles.class.getProtectionDomain().getCodeSource().getLocation().toURI());
