@@ -13,7 +13,6 @@ import io.edgesched.api.topology.Topology;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * "Never leave region X": a workload that runs entirely in {@code fencedRegion} is only ever planned onto nodes of
@@ -71,14 +70,5 @@ public final class RegionFencePolicy implements PlacementPolicy {
     private NodeInfo closedIfOutside(NodeInfo node) {
         return inFence(node) ? node
                 : new NodeInfo(node.id(), node.labels(), node.ready(), true, node.taints(), node.capacityUnits());
-    }
-
-    public String fencedRegion() {
-        return fencedRegion;
-    }
-
-    /** For logs: the region a node is labelled with, if any. */
-    public static Optional<String> regionOf(NodeInfo node) {
-        return Optional.ofNullable(node.labels().get(REGION_LABEL));
     }
 }

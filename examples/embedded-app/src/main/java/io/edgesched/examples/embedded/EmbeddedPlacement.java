@@ -171,6 +171,11 @@ public final class EmbeddedPlacement implements AutoCloseable {
         return out;
     }
 
+    /** Relayed records left out of the demand because their source is no configured peer (cumulative). */
+    public long relayedFromUnknownNodes() {
+        return entries.relayedFromUnknownNodes();
+    }
+
     public Optional<Decision> lastDecision() {
         return controller.lastDecision(workload);
     }

@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where this app's clients enter the cluster, from its own node's view alone. A client that reaches us directly
@@ -18,12 +21,19 @@ import java.util.Optional;
  * clients (their RTT to it unknown), which is enough to see that most of our demand is elsewhere.
  */
 final class EntryNodes {
+    private static final Logger LOG = LoggerFactory.getLogger(EntryNodes.class);
     private final NodeId self;
     private final Map<ClientAddress, NodeId> peersByAddress;
+    private final AtomicLong relayedFromUnknownNodes = new AtomicLong();
 
     EntryNodes(NodeId self, Map<ClientAddress, NodeId> peersByAddress) {
         this.self = self;
         this.peersByAddress = Map.copyOf(peersByAddress);
+    }
+
+    /** Records of relayed traffic left out because their source is no configured peer (cumulative). */
+    long relayedFromUnknownNodes() {
+        return relayedFromUnknownNodes.get();
     }
 
     /** The node a record's traffic entered at; empty for a forwarded record from an address we do not know. */
@@ -45,7 +55,13 @@ final class EntryNodes {
         for (OriginRecord r : snapshot.records()) {
             Optional<NodeId> entry = entryOf(r);
             if (entry.isEmpty()) {
-                continue;   // relayed by a node we were not told about: cannot place it
+                // relayed by a node we were not told about (the kernel's node list and ours disagree): not placeable
+                if (relayedFromUnknownNodes.incrementAndGet() == 1) {
+                    LOG.warn("traffic relayed by {}, which is no configured peer, is left out of the demand "
+                            + "(add it with --peer NODE={}@RTT); counted in relayedFromUnknownNodes", r.client(),
+                            r.client());
+                }
+                continue;
             }
             OriginRecord asEntered = r.forwarded()
                     ? new OriginRecord(r.serviceId(), r.localPort(), r.client(), r.connections(), r.packets(),

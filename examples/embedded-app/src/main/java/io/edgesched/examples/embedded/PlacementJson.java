@@ -16,7 +16,7 @@ final class PlacementJson {
         List<EmbeddedPlacement.ClientView> clients = placement.clients();
         return "{\"node\":" + str(placement.node().toString()) + ",\"workload\":" + str(placement.workload().toString())
                 + ",\"clients\":[" + clients.stream().map(PlacementJson::client).collect(Collectors.joining(","))
-                + "]}";
+                + "],\"relayedFromUnknownNodes\":" + placement.relayedFromUnknownNodes() + "}";
     }
 
     static String placement(EmbeddedPlacement placement) {

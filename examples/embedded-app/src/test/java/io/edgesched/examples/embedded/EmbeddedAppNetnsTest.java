@@ -58,6 +58,7 @@ class EmbeddedAppNetnsTest {
 
             JsonNode clients = json.readTree(get(lab, direct, "/edgesched/clients", 1));
             assertThat(clients.get("node").asString()).isEqualTo("edge-a");
+            assertThat(clients.get("relayedFromUnknownNodes").asLong()).isZero();
             assertThat(clients.get("clients").valueStream().toList())
                     .anySatisfy(c -> {
                         assertThat(c.get("client").asString()).isEqualTo(ClientAddress.of(direct).toString());
