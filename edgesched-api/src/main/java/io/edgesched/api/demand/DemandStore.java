@@ -433,6 +433,30 @@ public final class DemandStore {
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
 
+    /**
+     * Every client aggregate with a positive rate at {@code now}, per workload, in one pass over the table
+     * (what a node agent publishes). The lists are in table order; callers sort as they need.
+     */
+    public Map<WorkloadId, List<ClientDemand>> clientsByWorkload(Instant now) {
+        Map<WorkloadId, List<ClientDemand>> out = new HashMap<>();
+        if (epoch == null) {
+            return out;
+        }
+        int nowTick = tick(now);
+        AggregateTable t = table;
+        for (int i = 0; i < t.capacity(); i++) {
+            if (t.workload[i] < 0) {
+                continue;
+            }
+            double r = decayedIn(t, i, nowTick);
+            if (r > 0) {
+                out.computeIfAbsent(workloads.get(t.workload[i]), w -> new ArrayList<>()).add(new ClientDemand(
+                        nodes.get(AggregateTable.nodeOf(t.nodeMeta[i])), clientOf(t, i), r, t.rtt[i]));
+            }
+        }
+        return out;
+    }
+
     public DemandStats stats() {
         return new DemandStats(snapshots, records, unresolved, forwarded, generationChanges, counterResets,
                 baselineOnly, staleOutOfOrder, evictedStale, foldedTopN, foldedOverCapacity, table.size());
