@@ -3,6 +3,8 @@ package io.edgesched.examples.agent;
 import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginSourceException;
+import io.edgesched.api.demand.DemandConfig;
+import io.edgesched.api.demand.DemandMetric;
 import io.edgesched.ebpf.EbpfRequestOriginSource;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
 import io.edgesched.examples.k8s.DurationConverter;
@@ -61,6 +63,11 @@ public final class AgentMain implements Callable<Integer> {
 
     @Option(names = "--namespaces", split = ",", description = "Workload namespaces to watch (default: all).")
     Set<String> workloadNamespaces = Set.of();
+
+    @Option(names = "--metric", defaultValue = "PACKETS",
+            description = "Which counter is demand: ${COMPLETION-CANDIDATES}; the controller's --demand must match"
+                    + " (default: ${DEFAULT-VALUE}).")
+    DemandMetric metric;
 
     @Option(names = "--top-n", defaultValue = "64", description = "Clients listed per workload (default: ${DEFAULT-VALUE}).")
     int topN;
@@ -168,7 +175,7 @@ public final class AgentMain implements Callable<Integer> {
                 shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
             }
             OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
-                    limits, Clock.systemUTC());
+                    limits, DemandConfig.defaults().withMetric(metric), Clock.systemUTC());
             shutdown.add(AgentLoop.start(publisher, topology::addListener, metrics,
                     new AgentLoop.Settings(interval, watchSyncDelay)));
             shutdown.awaitStop();
