@@ -530,7 +530,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
                 return decision(p, DecisionReason.MOVE, target.placement, p.currentTotal, target.total, target.exact,
                         capacityLimited, detail);
             }
-            if (reason.action() != Action.HOLD) {
+            if (reason.isMove()) {
                 throw new IllegalStateException("gate returned " + reason);
             }
             reserve(p.current, units, +1);
@@ -556,7 +556,7 @@ public final class LatencyAwarePolicy implements PlacementPolicy {
             double best = rate > 0 ? targetTotal / rate : Double.NaN;
             Explanation explanation = new Explanation(p.demand.entries(), p.bestCandidates, p.feasibleCount, exact,
                     capacityLimited, detail);
-            return new WorkloadDecision(p.spec.workload(), p.current, target, reason.action(), reason,
+            return new WorkloadDecision(p.spec.workload(), p.current, target, reason,
                     current - best, current, best, rate, explanation);
         }
     }
