@@ -55,9 +55,6 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
             boolean sameMetric = spec.metric() == null || spec.metric().equalsIgnoreCase(rate.name());
             if (!sameMetric) {
                 wrongMetric.add(node);
-                LOG.warn("ignoring the demand in {}'s OriginReport: it measures {}, this controller reads {}; "
-                        + "give the agents and the controller the same metric", node, spec.metric(),
-                        rate.name().toLowerCase(java.util.Locale.ROOT));
             }
             for (WorkloadOrigins w : sameMetric ? spec.workloads() : List.<WorkloadOrigins>of()) {
                 WorkloadId id = WorkloadId.of(w.namespace(), w.workload());
@@ -79,6 +76,12 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
             for (NodeRtt r : spec.nodeRtts()) {
                 links.add(new Link(node, NodeId.of(r.node()), r.rttMicros()));
             }
+        }
+        if (!wrongMetric.isEmpty()) {
+            LOG.warn("ignoring the demand in {} OriginReport(s) that measure another counter than this controller's {} "
+                    + "(e.g. {}): give the agents' --metric and the controller's --demand the same value",
+                    wrongMetric.size(), rate.name().toLowerCase(java.util.Locale.ROOT),
+                    wrongMetric.subList(0, Math.min(3, wrongMetric.size())));
         }
         SortedMap<WorkloadId, SortedMap<NodeId, Entry>> out = new TreeMap<>();
         acc.forEach((w, perNode) -> {
