@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -60,7 +61,7 @@ public final class OriginReportBuilder {
     public OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
                               Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
                               long unmappedRecords, OriginStats stats, DemandMetric metric) {
-        String metricName = metric == null ? null : metric.name().toLowerCase(java.util.Locale.ROOT);
+        String metricName = metric == null ? null : metric.name().toLowerCase(Locale.ROOT);
         List<RankedWorkload> ranked = new ArrayList<>(demand.size());
         demand.forEach((key, clients) -> {
             List<ClientRate> active = new ArrayList<>(clients.size());

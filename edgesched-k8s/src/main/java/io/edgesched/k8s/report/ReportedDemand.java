@@ -8,8 +8,11 @@ import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Demand read from fresh OriginReports: per workload, the rate entering at each node with the
@@ -21,7 +24,7 @@ import java.util.TreeMap;
  */
 public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> workloads, List<Link> links,
                              List<NodeId> wrongMetric) {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReportedDemand.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ReportedDemand.class);
 
     public ReportedDemand {
         wrongMetric = List.copyOf(wrongMetric);
@@ -80,7 +83,7 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
         if (!wrongMetric.isEmpty()) {
             LOG.warn("ignoring the demand in {} OriginReport(s) that measure another counter than this controller's {} "
                     + "(e.g. {}): give the agents' --metric and the controller's --demand the same value",
-                    wrongMetric.size(), rate.name().toLowerCase(java.util.Locale.ROOT),
+                    wrongMetric.size(), rate.name().toLowerCase(Locale.ROOT),
                     wrongMetric.subList(0, Math.min(3, wrongMetric.size())));
         }
         SortedMap<WorkloadId, SortedMap<NodeId, Entry>> out = new TreeMap<>();

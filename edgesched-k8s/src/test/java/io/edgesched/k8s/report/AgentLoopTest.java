@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,7 +37,7 @@ class AgentLoopTest {
         return ClusterSnapshot.of(List.of(node("edge-1", "10.0.0.1", true)),
                 List.of(deployment("shop", "web", true, 1)),
                 List.of(pod("shop", "web", "a", "edge-1", "10.244.1.5")),
-                java.util.Arrays.stream(nodePorts).mapToObj(p -> nodePortService("shop", "web-" + p, Map.of("app", "web"), 80, p))
+                Arrays.stream(nodePorts).mapToObj(p -> nodePortService("shop", "web-" + p, Map.of("app", "web"), 80, p))
                         .toList(),
                 List.of());
     }
