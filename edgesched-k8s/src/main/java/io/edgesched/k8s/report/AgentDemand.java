@@ -100,8 +100,9 @@ public final class AgentDemand {
             }
         }
         long unresolvedBefore = store.stats().unresolvedRecords();
-        store.ingest(new OriginSnapshot(snapshot.node(), snapshot.takenAt(), snapshot.monotonicNanos(),
-                snapshot.generation(), clients, snapshot.stats()));
+        store.ingest(clients.size() == snapshot.records().size() ? snapshot // nothing relayed: no copy
+                : new OriginSnapshot(snapshot.node(), snapshot.takenAt(), snapshot.monotonicNanos(),
+                        snapshot.generation(), clients, snapshot.stats()));
         long unmapped = store.stats().unresolvedRecords() - unresolvedBefore;
         OriginSnapshot before = previous;
         previous = snapshot;
