@@ -30,7 +30,7 @@ public final class RoundScheduler implements AutoCloseable {
     private final AtomicBoolean triggerPending = new AtomicBoolean();
     private volatile long lastRunStartNanos;
     private volatile boolean ran;
-    private ScheduledFuture<?> schedule;
+    private volatile ScheduledFuture<?> schedule;
     private volatile boolean closed;
 
     private RoundScheduler(String name, Runnable task, Duration minSpacing, ScheduledExecutorService executor,
