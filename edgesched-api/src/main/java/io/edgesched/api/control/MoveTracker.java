@@ -22,14 +22,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class MoveTracker {
 
-    /** Why a workload may not move now. */
-    enum Block { NONE, IN_FLIGHT, BACKOFF, REFUSED, SETTLING }
-
-    record Admission(Block block, Instant until, String why) {
-        static final Admission FREE = new Admission(Block.NONE, null, "");
+    /** Whether a workload may move now; when not, the hold outcome that says why (one reason type for users). */
+    record Admission(Decision.Outcome outcome, Instant until, String why) {
+        static final Admission FREE = new Admission(null, null, "");
 
         boolean allowed() {
-            return block == Block.NONE;
+            return outcome == null;
         }
     }
 
@@ -61,10 +59,10 @@ final class MoveTracker {
             return Admission.FREE;
         }
         if (s.inFlight != null) {
-            return new Admission(Block.IN_FLIGHT, null, "a move to " + s.inFlight.targetNodes() + " is still running");
+            return new Admission(Decision.Outcome.HOLD_IN_FLIGHT, null, "a move to " + s.inFlight.targetNodes() + " is still running");
         }
         if (s.retryNotBefore != null && now.isBefore(s.retryNotBefore)) {
-            return new Admission(Block.BACKOFF, s.retryNotBefore, "last move failed (" + s.lastFailure + "), "
+            return new Admission(Decision.Outcome.HOLD_BACKOFF, s.retryNotBefore, "last move failed (" + s.lastFailure + "), "
                     + s.consecutiveFailures + " failure(s) in a row; retry not before " + s.retryNotBefore);
         }
         if (s.settlingTo != null) {
@@ -73,7 +71,7 @@ final class MoveTracker {
                         new State(old.inFlight, old.consecutiveFailures, old.retryNotBefore, old.lastFailure,
                                 old.refused, old.refusedUntil, old.refusalReason, null, null)));
             } else {
-                return new Admission(Block.SETTLING, s.settleUntil, "moved to " + s.settlingTo
+                return new Admission(Decision.Outcome.HOLD_SETTLING, s.settleUntil, "moved to " + s.settlingTo
                         + "; waiting for the topology to show it (until " + s.settleUntil + ")");
             }
         }
@@ -88,7 +86,7 @@ final class MoveTracker {
         }
         boolean sameAsRefused = s.refused.targetNodes().equals(target) && s.refused.currentNodes().equals(currentPlacement);
         if (sameAsRefused && now.isBefore(s.refusedUntil)) {
-            return new Admission(Block.REFUSED, s.refusedUntil, "the same move was refused (" + s.refusalReason
+            return new Admission(Decision.Outcome.HOLD_REFUSED, s.refusedUntil, "the same move was refused (" + s.refusalReason
                     + "); holding until the inputs change or " + s.refusedUntil);
         }
         return Admission.FREE;

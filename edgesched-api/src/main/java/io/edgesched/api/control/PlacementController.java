@@ -1,8 +1,6 @@
 package io.edgesched.api.control;
 
 import io.edgesched.api.MoveRequest;
-import io.edgesched.api.MoveResult;
-import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginSnapshot;
 import io.edgesched.api.Rescheduler;
 import io.edgesched.api.WorkloadId;
@@ -10,17 +8,12 @@ import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.DemandStore;
 import io.edgesched.api.demand.DemandView;
 import io.edgesched.api.demand.ServiceCatalog;
-import io.edgesched.api.demand.WorkloadDemand;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.MoveGate;
-import io.edgesched.api.policy.PlacementInput;
-import io.edgesched.api.policy.PlacementPlan;
 import io.edgesched.api.policy.PlacementPolicy;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.api.policy.StabilityGate;
-import io.edgesched.api.policy.WorkloadDecision;
 import io.edgesched.api.policy.WorkloadSpec;
-import io.edgesched.api.topology.Placement;
 import io.edgesched.api.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,25 +30,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.TreeMap;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The control loop: reads demand and topology, asks the {@link PlacementPolicy} for a plan (moves pass the
- * stability gate), and hands the moves to a {@link Rescheduler}.
+ * The control loop: reads one {@link RoundInput} per round (demand and topology of the same instant), asks the
+ * {@link PlacementPolicy} for a plan (moves pass the {@link MoveGate}), and hands the moves to a {@link Rescheduler}.
  * <ul>
- *   <li>Runs every {@code interval} after {@link #start()}, and soon after {@link #trigger()};
+ *   <li>Runs every {@code interval} after {@link #start()}, and soon after {@link #trigger()} ({@link RoundScheduler});
  *       {@link #reconcileOnce()} runs one round in the caller's thread (tests, simulators).</li>
- *   <li>At most one move per workload runs at a time; moves run asynchronously.</li>
+ *   <li>At most one move per workload runs at a time; moves run asynchronously ({@link MoveDispatcher}).</li>
  *   <li>A failed move is retried after an exponential backoff with jitter; a refused one is not asked again,
  *       unchanged, before a cool-down. Either way the other workloads carry on.</li>
  *   <li>In dry-run mode it decides and explains but never calls the rescheduler.</li>
@@ -66,53 +54,43 @@ import java.util.function.Supplier;
 public final class PlacementController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PlacementController.class);
 
-    private final Function<Instant, DemandView> demand;
-    private final Supplier<Topology> topology;
-    private final Supplier<? extends Collection<WorkloadSpec>> workloads;
-    private final PlacementPolicy policy;
-    private final MoveGate gate;
-    private final Rescheduler rescheduler;
+    private final RoundInput.Source input;
+    private final SnapshotDemand snapshots;
     private final InstantSource clock;
     private final Duration interval;
     private final boolean dryRun;
-    private final MoveTracker tracker;
-    private final ReplanFilter replan;
     private final StatsRecorder stats = new StatsRecorder();
     private final List<DecisionListener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock roundLock = new ReentrantLock();
-    private final AtomicBoolean triggerPending = new AtomicBoolean();
     private final AtomicBoolean drainPending = new AtomicBoolean();
-    private final ScheduledExecutorService providedExecutor;
+    private final DecisionRound decide;
+    private final MoveDispatcher moves;
+    private final RoundScheduler scheduler;
 
     private volatile Map<WorkloadId, Decision> lastDecisions = Map.of();
     private volatile RoundReport lastRound;
     private long rounds;
-    private ScheduledExecutorService executor;
-    private ScheduledFuture<?> schedule;
-    private boolean ownsExecutor;
     private volatile boolean closed;
-    private volatile long lastRoundStartNanos;
-    private final Duration minRoundSpacing;
 
     private PlacementController(Builder b) {
         this.clock = b.clock;
-        this.demand = b.demandFunction();
-        this.topology = Objects.requireNonNull(b.topology, "topology supplier is required: builder.topology(...)");
-        this.workloads = Objects.requireNonNull(b.workloads, "workload specs are required: builder.workloads(...)");
-        this.policy = b.policy != null ? b.policy : new LatencyAwarePolicy();
-        this.gate = b.gate != null ? b.gate : new StabilityGate(StabilityConfig.defaults(), clock);
+        this.snapshots = b.snapshotDemand();
+        this.input = b.roundInput(snapshots);
+        PlacementPolicy policy = b.policy != null ? b.policy : new LatencyAwarePolicy();
+        MoveGate gate = b.gate != null ? b.gate : new StabilityGate(StabilityConfig.defaults(), clock);
         this.dryRun = b.dryRun;
         if (!dryRun && b.rescheduler == null) {
             throw new IllegalStateException("a rescheduler is required unless the controller is a dry run: "
                     + "builder.rescheduler(...) or builder.dryRun(true)");
         }
-        this.rescheduler = b.rescheduler;
         this.interval = b.interval;
-        this.minRoundSpacing = b.minRoundSpacing;
-        this.tracker = new MoveTracker(b.retry, b.settleTimeout, b.random);
-        this.replan = new ReplanFilter(b.replanTolerance, b.replanMaxAge);
-        this.providedExecutor = b.executor;
+        MoveTracker tracker = new MoveTracker(b.retry, b.settleTimeout, b.random);
         this.listeners.addAll(b.listeners);
+        this.moves = new MoveDispatcher(b.rescheduler, gate, tracker, clock, stats, listeners);
+        this.decide = new DecisionRound(policy, gate, tracker, new ReplanFilter(b.replanTolerance, b.replanMaxAge), dryRun);
+        this.scheduler = b.executor != null
+                ? RoundScheduler.on(b.executor, "decision round", this::reconcileOnce, b.minRoundSpacing)
+                : RoundScheduler.ownThread("edgesched-controller", this::reconcileOnce, b.minRoundSpacing);
     }
 
     public static Builder builder() {
@@ -136,20 +114,7 @@ public final class PlacementController implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the controller is closed");
         }
-        if (schedule != null) {
-            return;
-        }
-        if (providedExecutor != null) {
-            executor = providedExecutor;
-        } else {
-            executor = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "edgesched-controller");
-                t.setDaemon(true);
-                return t;
-            });
-            ownsExecutor = true;
-        }
-        schedule = executor.scheduleWithFixedDelay(this::safeRound, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+        scheduler.start(Duration.ZERO, interval);
     }
 
     /**
@@ -158,34 +123,13 @@ public final class PlacementController implements AutoCloseable {
      * previous round started, so a storm of reports cannot keep a core busy. Needs {@link #start()}.
      */
     public void trigger() {
-        ScheduledExecutorService ex;
         synchronized (this) {
-            if (executor == null || closed) {
+            if (!scheduler.isStarted() || closed) {
                 throw new IllegalStateException("trigger() needs a started controller: call start() first, "
                         + "or reconcileOnce() to run a round in this thread");
             }
-            ex = executor;
         }
-        if (triggerPending.compareAndSet(false, true)) {
-            long wait = lastRoundStartNanos == 0 ? 0
-                    : Math.max(0, lastRoundStartNanos + minRoundSpacing.toNanos() - System.nanoTime());
-            ex.schedule(() -> {
-                triggerPending.set(false);
-                safeRound();
-            }, wait, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void safeRound() {
-        if (closed) {
-            return;
-        }
-        try {
-            reconcileOnce();
-        } catch (RuntimeException e) {
-            // a bug in a policy, supplier or listener must not kill the schedule; it is logged every time
-            log.error("decision round failed; the controller keeps running and tries again next round", e);
-        }
+        scheduler.trigger();
     }
 
     /**
@@ -196,28 +140,28 @@ public final class PlacementController implements AutoCloseable {
      */
     public void ingest(OriginSnapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
-        if (!(demand instanceof SnapshotDemand snapshots)) {
+        if (snapshots == null) {
             throw new IllegalStateException("ingest() needs a controller built with snapshot demand: "
                     + "builder.demand(input, catalog) or builder.demand(input, store), not demandView(...)");
         }
         snapshots.pushed.add(snapshot);
-        ScheduledExecutorService ex;
+        boolean started;
         synchronized (this) {
-            ex = executor;
+            started = scheduler.isStarted() && !closed;
         }
-        if (ex != null && !closed) {
+        if (started) {
             if (drainPending.compareAndSet(false, true)) {
-                ex.execute(() -> {
+                scheduler.execute(() -> {
                     drainPending.set(false);
-                    drainLocked(snapshots);
+                    drainLocked();
                 });
             }
         } else {
-            drainLocked(snapshots);
+            drainLocked();
         }
     }
 
-    private void drainLocked(SnapshotDemand snapshots) {
+    private void drainLocked() {
         roundLock.lock();
         try {
             snapshots.drainPushed();
@@ -240,25 +184,14 @@ public final class PlacementController implements AutoCloseable {
 
     private RoundReport round() {
         long started = System.nanoTime();
-        lastRoundStartNanos = started;
         long round = ++rounds;
         Instant now = clock.instant();
 
-        DemandView view;
-        Topology topo;
-        List<WorkloadSpec> specs;
+        RoundInput in;
         Map<WorkloadId, WorkloadSpec> specOf;
         try {
-            view = Objects.requireNonNull(demand.apply(now), "demand view is null");
-            topo = Objects.requireNonNull(topology.get(), "topology supplier returned null");
-            specs = List.copyOf(workloads.get());
-            specOf = new HashMap<>(specs.size() * 2);
-            for (WorkloadSpec spec : specs) {
-                if (specOf.putIfAbsent(spec.workload(), spec) != null) {
-                    throw new IllegalArgumentException("workload " + spec.workload()
-                            + " has two specs; give each workload exactly one");
-                }
-            }
+            in = Objects.requireNonNull(input.read(now), "round input is null");
+            specOf = DecisionRound.specsByWorkload(in.workloads());
         } catch (RuntimeException e) {
             stats.inputErrors.increment();
             long took = System.nanoTime() - started;
@@ -270,77 +203,14 @@ public final class PlacementController implements AutoCloseable {
             lastRound = report;
             return report;
         }
-
         long inputsDone = System.nanoTime();
-        List<Decision> decisions = new ArrayList<>(specs.size());
-        List<WorkloadSpec> planned = new ArrayList<>(specs.size());
-        replan.beginRound(topo);
-        for (WorkloadSpec spec : specs) {
-            WorkloadId w = spec.workload();
-            Placement current = topo.placement(w);
-            WorkloadDemand demandOfW = view.demand(w);
-            MoveTracker.Admission admission = tracker.admit(w, current.nodes(), now);
-            if (!admission.allowed()) {
-                replan.forget(w);
-                decisions.add(new Decision(round, now, w, blockedOutcome(admission.block()), current,
-                        demandOfW, Optional.empty(), admission.why()));
-                continue;
-            }
-            String unchanged = replan.skipReason(spec, current, demandOfW, now);
-            if (unchanged != null) {
-                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
-                        Optional.of(replan.remembered(w)), unchanged));
-            } else {
-                planned.add(spec);
-            }
+        DecisionRound.Outcome out = decide.decide(round, now, in, specOf);
+        List<Decision> decisions = out.decisions();
+        for (MoveRequest request : out.toStart()) {
+            moves.start(request, now);
         }
-        tracker.retainOnly(specOf.keySet());
-        replan.retainOnly(specOf.keySet());
-
-        long planStart = System.nanoTime();
-        PlacementPlan plan = planned.isEmpty() ? new PlacementPlan(now, List.of())
-                : policy.plan(PlacementInput.of(now, topo, view, planned, gate));
-        long planEnd = System.nanoTime();
-        List<MoveRequest> toStart = new ArrayList<>();
-        int wouldMove = 0;
-        for (WorkloadDecision d : plan.decisions()) {
-            WorkloadId w = d.workload();
-            WorkloadSpec spec = specOf.get(w);
-            WorkloadDemand demandOfW = view.demand(w);
-            if (spec != null) {
-                replan.planned(spec, d, demandOfW, round, now);
-            }
-            if (!d.isMove()) {
-                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), demandOfW,
-                        Optional.of(d), d.explanation().detail()));
-                continue;
-            }
-            MoveTracker.Admission refusal = tracker.admitProposal(w, d.current().nodes(), d.target().nodes(), now);
-            if (!refusal.allowed()) {
-                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_REFUSED, d.current(), demandOfW,
-                        Optional.of(d), refusal.why()));
-            } else if (dryRun) {
-                wouldMove++;
-                decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), demandOfW,
-                        Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
-            } else {
-                MoveRequest request = d.toMoveRequest(now);
-                if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
-                    toStart.add(request);
-                    decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
-                            demandOfW, Optional.of(d), d.explanation().detail()));
-                } else {
-                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
-                            demandOfW, Optional.of(d), "a move of this workload is already running"));
-                }
-            }
-        }
-        decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
-
-        for (MoveRequest request : toStart) {
-            startMove(request, now);
-        }
-        int startedMoves = toStart.size();
+        int startedMoves = out.toStart().size();
+        int wouldMove = out.wouldMove();
         long took = System.nanoTime() - started;
         stats.roundTook(took);
         stats.decisions.add(decisions.size());
@@ -351,8 +221,9 @@ public final class PlacementController implements AutoCloseable {
             byWorkload.put(d.workload(), d);
         }
         lastDecisions = Collections.unmodifiableMap(byWorkload);
-        RoundReport report = new RoundReport(round, now, decisions, planned.size(), startedMoves, wouldMove, Duration.ofNanos(took),
-                Duration.ofNanos(inputsDone - started), Duration.ofNanos(planEnd - planStart), Optional.empty());
+        RoundReport report = new RoundReport(round, now, decisions, out.planned(), startedMoves, wouldMove,
+                Duration.ofNanos(took), Duration.ofNanos(inputsDone - started), Duration.ofNanos(out.planNanos()),
+                Optional.empty());
         lastRound = report;
 
         if (log.isDebugEnabled()) {
@@ -372,64 +243,6 @@ public final class PlacementController implements AutoCloseable {
         return report;
     }
 
-    private void startMove(MoveRequest request, Instant now) {
-        if (gate instanceof StabilityGate stability) {
-            stability.recordMove(request.workload(), now);
-        }
-        stats.movesStarted.increment();
-        log.info("moving {} from {} to {}: {}", request.workload(), request.currentNodes(), request.targetNodes(),
-                request.reason());
-        CompletionStage<MoveResult> stage;
-        try {
-            stage = Objects.requireNonNull(rescheduler.move(request), "rescheduler returned no stage");
-        } catch (RuntimeException e) {
-            onMoveEnded(new MoveResult.Failed(request, "rescheduler threw " + e, false, e));
-            return;
-        }
-        stage.whenComplete((result, error) -> {
-            if (error != null) {
-                onMoveEnded(new MoveResult.Failed(request, "rescheduler stage failed: " + error, false, error));
-            } else if (result == null) {
-                onMoveEnded(new MoveResult.Failed(request, "rescheduler completed with no result", false, null));
-            } else {
-                onMoveEnded(result);
-            }
-        });
-    }
-
-    private void onMoveEnded(MoveResult result) {
-        Instant now = clock.instant();
-        Duration backoff = tracker.completed(result, now);
-        if (!result.isDone() && gate instanceof StabilityGate stability) {
-            // nothing moved: the dwell time must not hold back the retry or a different move
-            stability.forget(result.request().workload());
-        }
-        switch (result) {
-            case MoveResult.Done done -> {
-                stats.movesDone.increment();
-                log.info("moved {} to {} in {}", done.request().workload(), done.request().targetNodes(), done.took());
-            }
-            case MoveResult.Refused refused -> {
-                stats.movesRefused.increment();
-                log.warn("move of {} to {} refused: {}; not asking again before the inputs change or the cool-down passes",
-                        refused.request().workload(), refused.request().targetNodes(), refused.reason());
-            }
-            case MoveResult.Failed failed -> {
-                stats.movesFailed.increment();
-                log.warn("move of {} to {} failed ({}{}); retrying after {}", failed.request().workload(),
-                        failed.request().targetNodes(), failed.reason(),
-                        failed.rolledBack() ? ", rolled back" : "", backoff, failed.cause());
-            }
-        }
-        for (DecisionListener l : listeners) {
-            try {
-                l.onMoveResult(result);
-            } catch (RuntimeException e) {
-                log.warn("decision listener {} threw on a move result; ignored", l, e);
-            }
-        }
-    }
-
     private void notifyDecision(Decision d) {
         for (DecisionListener l : listeners) {
             try {
@@ -438,16 +251,6 @@ public final class PlacementController implements AutoCloseable {
                 log.warn("decision listener {} threw; ignored", l, e);
             }
         }
-    }
-
-    private static Decision.Outcome blockedOutcome(MoveTracker.Block block) {
-        return switch (block) {
-            case IN_FLIGHT -> Decision.Outcome.HOLD_IN_FLIGHT;
-            case BACKOFF -> Decision.Outcome.HOLD_BACKOFF;
-            case SETTLING -> Decision.Outcome.HOLD_SETTLING;
-            case REFUSED -> Decision.Outcome.HOLD_REFUSED;
-            case NONE -> throw new IllegalArgumentException("not blocked");
-        };
     }
 
     /** The latest decision per workload (from the last round that read its inputs). */
@@ -465,7 +268,7 @@ public final class PlacementController implements AutoCloseable {
 
     /** Whether a move of the workload is running now. */
     public boolean moveInFlight(WorkloadId workload) {
-        return tracker.inFlight(workload);
+        return moves.tracker().inFlight(workload);
     }
 
     public ControllerStats stats() {
@@ -476,21 +279,7 @@ public final class PlacementController implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        if (schedule != null) {
-            schedule.cancel(false);
-        }
-        if (ownsExecutor && executor != null) {
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                    log.warn("a decision round is still running 10 s after close(); interrupting it");
-                    executor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                executor.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
+        scheduler.close();
     }
 
     /** Builds a {@link PlacementController}. Required: demand, topology, workloads, and a rescheduler unless dry run. */
@@ -500,6 +289,7 @@ public final class PlacementController implements AutoCloseable {
         private DemandConfig demandConfig = DemandConfig.defaults();
         private DemandStore demandStore;
         private Function<Instant, DemandView> demandView;
+        private RoundInput.Source roundInput;
         private Supplier<Topology> topology;
         private Supplier<? extends Collection<WorkloadSpec>> workloads;
         private PlacementPolicy policy;
@@ -546,6 +336,17 @@ public final class PlacementController implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Demand, topology and workloads together, read once per round at the round's instant: for inputs that
+         * must agree (both from the same reports and cluster snapshot). Replaces demand, topology and workloads.
+         */
+        public Builder roundInput(RoundInput.Source input) {
+            this.roundInput = Objects.requireNonNull(input, "input");
+            this.demandInput = null;
+            this.demandView = null;
+            return this;
+        }
+
         public Builder demandConfig(DemandConfig config) {
             this.demandConfig = Objects.requireNonNull(config, "config");
             return this;
@@ -577,7 +378,8 @@ public final class PlacementController implements AutoCloseable {
 
         /**
          * Default: a {@link StabilityGate} with {@link StabilityConfig#defaults()} on the controller's clock.
-         * When the gate is a {@link StabilityGate}, the controller records every move it starts in it.
+         * The controller tells the gate of every move it starts and how it ended ({@link MoveGate#moveStarted},
+         * {@link MoveGate#moveEnded}).
          */
         public Builder gate(MoveGate gate) {
             this.gate = Objects.requireNonNull(gate, "gate");
@@ -684,57 +486,29 @@ public final class PlacementController implements AutoCloseable {
             return new PlacementController(this);
         }
 
-        private Function<Instant, DemandView> demandFunction() {
-            if (demandView != null) {
-                return demandView;
-            }
-            if (demandInput == null) {
-                throw new IllegalStateException("demand is required: builder.demand(input, catalog) or builder.demandView(...)");
+        private SnapshotDemand snapshotDemand() {
+            if (roundInput != null || demandView != null || demandInput == null) {
+                return null;
             }
             DemandStore store = demandStore != null ? demandStore : new DemandStore(catalog, demandConfig);
             return new SnapshotDemand(demandInput, store);
         }
-    }
 
-    /** Feeds each new snapshot into the store once, then reads the decayed view. Round thread (or round lock) only. */
-    private static final class SnapshotDemand implements Function<Instant, DemandView> {
-        private record Seen(long generation, Instant takenAt) {
-        }
-
-        private final DemandInput input;
-        private final DemandStore store;
-        private final Map<NodeId, Seen> seen = new HashMap<>();
-        final java.util.Queue<OriginSnapshot> pushed = new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-        SnapshotDemand(DemandInput input, DemandStore store) {
-            this.input = input;
-            this.store = store;
-        }
-
-        void ingestOnce(OriginSnapshot s) {
-            Seen key = new Seen(s.generation(), s.takenAt());
-            if (!key.equals(seen.get(s.node()))) {
-                seen.put(s.node(), key);
-                store.ingest(s);
+        /** One source for the round: the given one, or demand, topology and workloads read in that order. */
+        private RoundInput.Source roundInput(SnapshotDemand snapshots) {
+            if (roundInput != null) {
+                return roundInput;
             }
-        }
-
-        void drainPushed() {
-            OriginSnapshot s;
-            while ((s = pushed.poll()) != null) {
-                ingestOnce(s);
+            Function<Instant, DemandView> demand = snapshots != null ? snapshots : demandView;
+            if (demand == null) {
+                throw new IllegalStateException("demand is required: builder.demand(input, catalog), "
+                        + "builder.demandView(...) or builder.roundInput(...)");
             }
-        }
-
-        @Override
-        public DemandView apply(Instant now) {
-            drainPushed();
-            List<OriginSnapshot> snapshots = Objects.requireNonNull(input.latest(), "demand input returned null");
-            for (OriginSnapshot s : snapshots) {
-                ingestOnce(s);
-            }
-            store.maintain(now);
-            return store.view(now);
+            Supplier<Topology> topo = Objects.requireNonNull(topology, "topology supplier is required: builder.topology(...)");
+            Supplier<? extends Collection<WorkloadSpec>> specs =
+                    Objects.requireNonNull(workloads, "workload specs are required: builder.workloads(...)");
+            return now -> new RoundInput(Objects.requireNonNull(demand.apply(now), "demand view is null"),
+                    Objects.requireNonNull(topo.get(), "topology supplier returned null"), List.copyOf(specs.get()));
         }
     }
 }

@@ -60,7 +60,7 @@ public final class DemandStore {
     private final List<WorkloadId> workloads = new ArrayList<>();
     private final Map<NodeId, Integer> nodeIndex = new HashMap<>();
     private final List<NodeId> nodes = new ArrayList<>();
-    private final List<NodeState> nodeStates = new ArrayList<>();
+    private final List<NodeHistory> nodeStates = new ArrayList<>();
     private AggregateTable table = new AggregateTable(1024);
     private Instant epoch;
 
@@ -88,36 +88,6 @@ public final class DemandStore {
         return config;
     }
 
-    /** Snapshots a carried-over baseline may be old at most (besides {@link DemandConfig#staleAfter}). */
-    private static final int BASELINE_RING = 64;
-
-    /** What the store knows about one node's source between snapshots. */
-    private static final class NodeState {
-        boolean seen;
-        long generation;
-        int sequence;                                  // of the last snapshot ingested
-        final long[] monoBySequence = new long[BASELINE_RING];
-        final long[] wallBySequence = new long[BASELINE_RING]; // nanos since the store's epoch
-        long monotonicNanos;
-        Instant takenAt;
-        CounterBaselines baselines = new CounterBaselines(0);
-
-        /** Seconds between an earlier snapshot of this node and now: monotonic clock, else wall clock. */
-        double secondsSince(int earlierSequence, long nowMono, long nowWall) {
-            int i = Math.floorMod(earlierSequence, BASELINE_RING);
-            long mono = nowMono - monoBySequence[i];
-            return (mono > 0 ? mono : nowWall - wallBySequence[i]) / 1e9;
-        }
-
-        boolean remembers(int earlierSequence) {
-            return earlierSequence > sequence - BASELINE_RING && earlierSequence <= sequence;
-        }
-
-        long monoOf(int earlierSequence) {
-            return monoBySequence[Math.floorMod(earlierSequence, BASELINE_RING)];
-        }
-    }
-
     /**
      * Adds one node's snapshot. Snapshots of one node must come in time order; older ones are ignored and
      * counted ({@link DemandStats#staleOutOfOrder()}).
@@ -129,7 +99,7 @@ public final class DemandStore {
         }
         rebaseIfNeeded(snapshot.takenAt());
         int node = nodeIndex(snapshot.node());
-        NodeState state = nodeStates.get(node);
+        NodeHistory state = nodeStates.get(node);
         if (state.seen && !snapshot.takenAt().isAfter(state.takenAt)) {
             staleOutOfOrder++;
             LOG.debug("ignoring snapshot of {} taken at {}: not after the previous one ({})", snapshot.node(),
@@ -251,7 +221,7 @@ public final class DemandStore {
         for (int i = 0; i < previous.capacity(); i++) {
             if (previous.occupied(i) && next.find(previous.keyAt(i)) < 0) {
                 int seq = previous.sequenceAt(i);
-                if (state.remembers(seq) && seq > sequence - BASELINE_RING
+                if (state.remembers(seq) && seq > sequence - NodeHistory.RING
                         && state.secondsSince(seq, nowMono, nowWall) <= staleSeconds) {
                     next.put(previous.keyAt(i), previous.valueAt(i), seq);
                 }
@@ -260,8 +230,8 @@ public final class DemandStore {
         state.seen = true;
         state.generation = snapshot.generation();
         state.sequence = sequence;
-        state.monoBySequence[Math.floorMod(sequence, BASELINE_RING)] = nowMono;
-        state.wallBySequence[Math.floorMod(sequence, BASELINE_RING)] = nowWall;
+        state.monoBySequence[Math.floorMod(sequence, NodeHistory.RING)] = nowMono;
+        state.wallBySequence[Math.floorMod(sequence, NodeHistory.RING)] = nowWall;
         state.monotonicNanos = nowMono;
         state.takenAt = snapshot.takenAt();
         state.baselines = next;
@@ -285,7 +255,7 @@ public final class DemandStore {
         int nowTick = tick(now);
         long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
         // A node that sent nothing for staleAfter (removed, or its agent gone) no longer needs its baselines.
-        for (NodeState state : nodeStates) {
+        for (NodeHistory state : nodeStates) {
             if (state.seen && state.baselines.size() > 0
                     && Duration.between(state.takenAt, now).compareTo(config.staleAfter()) > 0) {
                 state.baselines = new CounterBaselines(0);
@@ -433,6 +403,30 @@ public final class DemandStore {
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
 
+    /**
+     * Every client aggregate with a positive rate at {@code now}, per workload, in one pass over the table
+     * (what a node agent publishes). The lists are in table order; callers sort as they need.
+     */
+    public Map<WorkloadId, List<ClientDemand>> clientsByWorkload(Instant now) {
+        Map<WorkloadId, List<ClientDemand>> out = new HashMap<>();
+        if (epoch == null) {
+            return out;
+        }
+        int nowTick = tick(now);
+        AggregateTable t = table;
+        for (int i = 0; i < t.capacity(); i++) {
+            if (t.workload[i] < 0) {
+                continue;
+            }
+            double r = decayedIn(t, i, nowTick);
+            if (r > 0) {
+                out.computeIfAbsent(workloads.get(t.workload[i]), w -> new ArrayList<>()).add(new ClientDemand(
+                        nodes.get(AggregateTable.nodeOf(t.nodeMeta[i])), clientOf(t, i), r, t.rtt[i]));
+            }
+        }
+        return out;
+    }
+
     public DemandStats stats() {
         return new DemandStats(snapshots, records, unresolved, forwarded, generationChanges, counterResets,
                 baselineOnly, staleOutOfOrder, evictedStale, foldedTopN, foldedOverCapacity, table.size());
@@ -446,7 +440,7 @@ public final class DemandStore {
     /** Bytes held by the store's arrays (aggregates plus per-node counter baselines), excluding small maps. */
     public long estimatedMemoryBytes() {
         long bytes = table.bytes();
-        for (NodeState s : nodeStates) {
+        for (NodeHistory s : nodeStates) {
             bytes += s.baselines.bytes();
         }
         return bytes;
@@ -470,7 +464,7 @@ public final class DemandStore {
         }
         nodeIndex.put(node, nodes.size());
         nodes.add(node);
-        nodeStates.add(new NodeState());
+        nodeStates.add(new NodeHistory());
         return nodes.size() - 1;
     }
 
@@ -525,8 +519,8 @@ public final class DemandStore {
                 table.lastActiveTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastActiveTick[i] - shift);
             }
         }
-        for (NodeState s : nodeStates) {
-            for (int i = 0; i < BASELINE_RING; i++) {
+        for (NodeHistory s : nodeStates) {
+            for (int i = 0; i < NodeHistory.RING; i++) {
                 s.wallBySequence[i] -= shift * NANOS_PER_TICK;
             }
         }
@@ -583,91 +577,6 @@ public final class DemandStore {
         for (int i = 7; i >= 0; i--) {
             b[off + i] = (byte) v;
             v >>>= 8;
-        }
-    }
-
-    /** Per (workload, node) sums for a view; open addressing over packed long keys. */
-    private static final class PairSums {
-        long[] keys;
-        boolean[] used;
-        double[] rate;
-        double[] rttRate;
-        double[] rttWeighted;
-        int[] clients;
-        int size;
-
-        PairSums(int expected) {
-            allocate(Math.max(16, expected * 2));
-        }
-
-        private void allocate(int capacity) {
-            keys = new long[capacity];
-            used = new boolean[capacity];
-            rate = new double[capacity];
-            rttRate = new double[capacity];
-            rttWeighted = new double[capacity];
-            clients = new int[capacity];
-            size = 0;
-        }
-
-        int slotOf(long key) {
-            int i = (int) Math.unsignedMultiplyHigh(CounterBaselines.mix(key), keys.length);
-            while (used[i] && keys[i] != key) {
-                i = i + 1 == keys.length ? 0 : i + 1;
-            }
-            return i;
-        }
-
-        void add(long key, double r, float rtt) {
-            if (size + 1 > keys.length * 0.7) {
-                grow();
-            }
-            int i = slotOf(key);
-            if (!used[i]) {
-                used[i] = true;
-                keys[i] = key;
-                size++;
-            }
-            rate[i] += r;
-            clients[i]++;
-            if (!Float.isNaN(rtt)) {
-                rttRate[i] += r;
-                rttWeighted[i] += r * rtt;
-            }
-        }
-
-        private void grow() {
-            long[] k = keys;
-            boolean[] u = used;
-            double[] ra = rate;
-            double[] rr = rttRate;
-            double[] rw = rttWeighted;
-            int[] c = clients;
-            allocate(keys.length * 2);
-            for (int j = 0; j < k.length; j++) {
-                if (u[j]) {
-                    int i = slotOf(k[j]);
-                    used[i] = true;
-                    keys[i] = k[j];
-                    rate[i] = ra[j];
-                    rttRate[i] = rr[j];
-                    rttWeighted[i] = rw[j];
-                    clients[i] = c[j];
-                    size++;
-                }
-            }
-        }
-
-        long[] sortedKeys() {
-            long[] out = new long[size];
-            int n = 0;
-            for (int i = 0; i < keys.length; i++) {
-                if (used[i]) {
-                    out[n++] = keys[i];
-                }
-            }
-            Arrays.sort(out);
-            return out;
         }
     }
 }

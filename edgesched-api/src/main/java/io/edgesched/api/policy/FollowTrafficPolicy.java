@@ -131,7 +131,7 @@ public final class FollowTrafficPolicy implements PlacementPolicy {
 
         WorkloadDecision decision(DecisionReason reason, Placement proposed, String detail) {
             Explanation explanation = new Explanation(demand.entries(), List.of(), 0, true, false, detail);
-            return new WorkloadDecision(spec.workload(), current, proposed, reason.action(), reason,
+            return new WorkloadDecision(spec.workload(), current, proposed, reason,
                     currentCost - targetCost, currentCost, targetCost, rate, explanation);
         }
     }

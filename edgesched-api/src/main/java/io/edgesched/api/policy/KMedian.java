@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * Chooses m distinct nodes minimising sum over entries e of w[e] * min over chosen c of lat(e, c)
- * (weighted k-median over the workload's entry nodes). Exact by enumeration when the number of combinations
- * is small, else greedy construction plus best-improvement swaps. The instance copies the rows it needs into
+ * (weighted k-median over the workload's entry nodes): the instance, its bounds and shortlists, and the choice of
+ * solver. Exact by enumeration ({@link KMedianExact}) when the number of combinations is small, else greedy
+ * construction plus best-improvement swaps ({@link KMedianSwap}). The instance copies the rows it needs into
  * a contiguous entries x candidates matrix so every hot loop runs over consecutive doubles. Deterministic:
  * ties go to the lowest candidate position (candidates are in node order).
  */
@@ -117,7 +118,7 @@ final class KMedian {
         return (int) Math.min(k, total);
     }
 
-    private static int[] domainCounts(Instance in) {
+    static int[] domainCounts(Instance in) {
         return domainCounts(in.domainOf);
     }
 
@@ -243,11 +244,11 @@ final class KMedian {
             return new Result(new int[] {best}, single[best], true);
         }
         if (combinations(in.nc, m) <= exactLimit) {
-            return exact(in, m);
+            return KMedianExact.exact(in, m);
         }
         int[] pool = shortlist(in, single, swapShortlist);
-        Result fromGreedy = heuristic(in, single, m, swapRounds, pool, new int[0], null);
-        Result fromTraffic = heuristic(in, single, m, swapRounds, pool, busiestEntries(in, m),
+        Result fromGreedy = KMedianSwap.heuristic(in, single, m, swapRounds, pool, new int[0], null);
+        Result fromTraffic = KMedianSwap.heuristic(in, single, m, swapRounds, pool, busiestEntries(in, m),
                 fromGreedy == null ? null : fromGreedy.chosen());
         if (fromGreedy == null) {
             return fromTraffic;
@@ -345,289 +346,8 @@ final class KMedian {
         return out;
     }
 
-    // ---- exact ----
-
-    static Result exact(Instance in, int m) {
-        Enumeration en = new Enumeration(in, m);
-        en.run(0, 0);
-        return en.bestChosen == null ? null : new Result(en.bestChosen, en.bestCost, true);
-    }
-
-    private static final class Enumeration {
-        final Instance in;
-        final int m;
-        final int entries;
-        final double[] byCandidate; // candidate-major copy: byCandidate[p * entries + e]
-        final int[] current;
-        final double[][] minAt;     // minAt[depth][e]: min latency over the first depth chosen nodes
-        final int[] domainUse;
-        int[] bestChosen;
-        double bestCost = Double.POSITIVE_INFINITY;
-
-        Enumeration(Instance in, int m) {
-            this.in = in;
-            this.m = m;
-            this.entries = in.entries();
-            this.byCandidate = new double[in.nc * entries];
-            for (int e = 0; e < entries; e++) {
-                for (int p = 0; p < in.nc; p++) {
-                    byCandidate[p * entries + e] = in.at(e, p);
-                }
-            }
-            this.current = new int[m];
-            this.minAt = new double[m + 1][entries];
-            Arrays.fill(minAt[0], Double.POSITIVE_INFINITY);
-            this.domainUse = new int[domainCounts(in).length];
-        }
-
-        void run(int depth, int from) {
-            if (depth == m) {
-                double sum = 0;
-                double[] mins = minAt[m];
-                for (int e = 0; e < entries; e++) {
-                    sum += in.w[e] * mins[e];
-                }
-                if (sum < bestCost) {
-                    bestCost = sum;
-                    bestChosen = current.clone();
-                }
-                return;
-            }
-            for (int p = from; p <= in.nc - (m - depth); p++) {
-                int d = in.domainOf[p];
-                if (d >= 0 && domainUse[d] >= in.maxPerDomain) {
-                    continue;
-                }
-                double[] prev = minAt[depth];
-                double[] next = minAt[depth + 1];
-                int base = p * entries;
-                for (int e = 0; e < entries; e++) {
-                    next[e] = Math.min(prev[e], byCandidate[base + e]);
-                }
-                current[depth] = p;
-                if (d >= 0) {
-                    domainUse[d]++;
-                }
-                run(depth + 1, p + 1);
-                if (d >= 0) {
-                    domainUse[d]--;
-                }
-            }
-        }
-    }
-
-    // ---- heuristic: greedy add, then best-improvement swaps ----
-
-    /**
-     * Starts from {@code seed} (distinct, domain-feasible candidate positions), adds greedily over {@code pool}
-     * (a first pick over all candidates), then improves by best-improvement swaps within {@code pool}.
-     * Swaps are evaluated with each entry's nearest and second-nearest chosen node (the classic fast interchange):
-     * one entries x pool pass prices every (slot out, candidate in) pair at once.
-     */
-    static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed) {
-        return heuristic(in, single, m, swapRounds, pool, seed, null);
-    }
-
-    /**
-     * @param localOptimum a set (sorted) another start already ended in, or null: reaching it ends the search at
-     *                     once (it is a local optimum, so the remaining passes could only confirm it)
-     */
-    static Result heuristic(Instance in, double[] single, int m, int swapRounds, int[] pool, int[] seed,
-                            int[] localOptimum) {
-        int nc = in.nc;
-        int entries = in.entries();
-        int size = pool.length;
-        double[] lat;
-        int[] base;
-        if (size == nc) { // pool is every candidate in order: use the instance's rows as they are
-            lat = in.sub;
-            base = in.rowBase;
-        } else { // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
-            lat = new double[entries * size];
-            base = new int[entries];
-            for (int e = 0; e < entries; e++) {
-                int from = in.rowBase[e];
-                int to = e * size;
-                base[e] = to;
-                for (int q = 0; q < size; q++) {
-                    lat[to + q] = in.sub[from + pool[q]];
-                }
-            }
-        }
-        double[] w = in.w;
-        int[] domainUse = new int[domainCounts(in).length];
-        boolean[] inSet = new boolean[nc];
-        int[] chosen = new int[m];
-        double[] best = new double[entries];
-        Arrays.fill(best, Double.POSITIVE_INFINITY);
-        double[] score = new double[size];
-        for (int step = 0; step < m; step++) {
-            int pick = -1;
-            if (step < seed.length) {
-                pick = seed[step];
-            } else if (step == 0) {
-                for (int p = 0; p < nc; p++) {
-                    if (domainAllows(in, domainUse, p, -1) && (pick < 0 || single[p] < single[pick])) {
-                        pick = p;
-                    }
-                }
-            } else {
-                // score[q]: change of the cost when q is added (only entries closer to q than to the set gain)
-                Arrays.fill(score, 0);
-                for (int e = 0; e < entries; e++) {
-                    int rb = base[e];
-                    double we = w[e];
-                    double b = best[e];
-                    for (int q = 0; q < size; q++) {
-                        double l = lat[rb + q];
-                        score[q] += we * (Math.min(l, b) - b);
-                    }
-                }
-                int pickQ = -1;
-                for (int q = 0; q < size; q++) {
-                    int p = pool[q];
-                    if (!inSet[p] && domainAllows(in, domainUse, p, -1) && (pickQ < 0 || score[q] < score[pickQ])) {
-                        pickQ = q;
-                    }
-                }
-                if (pickQ < 0) { // the pool is exhausted under the domain limits: fall back to every candidate
-                    for (int p = 0; p < nc; p++) {
-                        if (!inSet[p] && domainAllows(in, domainUse, p, -1)) {
-                            pick = p;
-                            break;
-                        }
-                    }
-                } else {
-                    pick = pool[pickQ];
-                }
-            }
-            if (pick < 0) {
-                return null;
-            }
-            inSet[pick] = true;
-            chosen[step] = pick;
-            int d = in.domainOf[pick];
-            if (d >= 0) {
-                domainUse[d]++;
-            }
-            for (int e = 0; e < entries; e++) {
-                best[e] = Math.min(best[e], in.at(e, pick));
-            }
-        }
-        double[] near = new double[entries];     // latency to the nearest chosen node
-        double[] second = new double[entries];   // ... and to the second nearest (+inf when m = 1)
-        int[] nearSlot = new int[entries];
-        double current = nearest(in, chosen, near, second, nearSlot);
-        // Cost after swapping slot s out and pool[q] in = total[q] + extra[s * size + q]: total = every entry at
-        // min(its nearest, q); extra = what s's entries pay more when their nearest is gone (second-nearest or q).
-        // One entries x pool pass prices every pair.
-        double[] total = new double[size];
-        double[] extra = new double[m * size];
-        for (int round = 0; round < swapRounds; round++) {
-            if (localOptimum != null && sameSet(chosen, localOptimum)) {
-                break;
-            }
-            Arrays.fill(total, 0);
-            Arrays.fill(extra, 0);
-            for (int e = 0; e < entries; e++) {
-                int rb = base[e];
-                double we = w[e];
-                double a = near[e];
-                double b = second[e];
-                int off = nearSlot[e] * size;
-                for (int q = 0; q < size; q++) {
-                    double l = lat[rb + q];
-                    double kept = Math.min(l, a); // Math.min is branch-free; these comparisons are unpredictable
-                    double fallback = Math.min(l, b);
-                    total[q] += we * kept;
-                    extra[off + q] += we * (fallback - kept);
-                }
-            }
-            double bestSwap = current;
-            int bestOut = -1;
-            int bestIn = -1;
-            double margin = 1e-9 * Math.max(1, Math.abs(current));
-            for (int slot = 0; slot < m; slot++) {
-                int off = slot * size;
-                for (int q = 0; q < size; q++) {
-                    double c = total[q] + extra[off + q];
-                    if (c < bestSwap - margin) {
-                        int p = pool[q];
-                        if (!inSet[p] && domainAllows(in, domainUse, p, chosen[slot])) {
-                            bestSwap = c;
-                            bestOut = slot;
-                            bestIn = p;
-                        }
-                    }
-                }
-            }
-            if (bestOut < 0) {
-                break;
-            }
-            int out = chosen[bestOut];
-            inSet[out] = false;
-            inSet[bestIn] = true;
-            int dOut = in.domainOf[out];
-            if (dOut >= 0) {
-                domainUse[dOut]--;
-            }
-            int dIn = in.domainOf[bestIn];
-            if (dIn >= 0) {
-                domainUse[dIn]++;
-            }
-            chosen[bestOut] = bestIn;
-            double next = nearest(in, chosen, near, second, nearSlot);
-            if (!(next < current)) { // rounding in the priced swap: stop rather than cycle
-                current = next;
-                break;
-            }
-            current = next;
-        }
-        int[] sorted = chosen.clone();
-        Arrays.sort(sorted);
-        return new Result(sorted, current, false);
-    }
-
-    /** Whether {@code chosen} (any order) holds exactly the nodes of {@code sorted}. */
-    private static boolean sameSet(int[] chosen, int[] sorted) {
-        if (chosen.length != sorted.length) {
-            return false;
-        }
-        for (int c : chosen) {
-            if (Arrays.binarySearch(sorted, c) < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Fills each entry's nearest and second-nearest chosen latency and the nearest's slot; returns the cost. */
-    private static double nearest(Instance in, int[] chosen, double[] near, double[] second, int[] nearSlot) {
-        double sum = 0;
-        for (int e = 0; e < near.length; e++) {
-            double a = Double.POSITIVE_INFINITY;
-            double b = Double.POSITIVE_INFINITY;
-            int s = 0;
-            for (int slot = 0; slot < chosen.length; slot++) {
-                double l = in.at(e, chosen[slot]);
-                if (l < a) {
-                    b = a;
-                    a = l;
-                    s = slot;
-                } else if (l < b) {
-                    b = l;
-                }
-            }
-            near[e] = a;
-            second[e] = b;
-            nearSlot[e] = s;
-            sum += in.w[e] * a;
-        }
-        return sum;
-    }
-
     /** Whether adding candidate p (after removing candidate position {@code leaving}, or -1) respects the domain limit. */
-    private static boolean domainAllows(Instance in, int[] domainUse, int p, int leaving) {
+    static boolean domainAllows(Instance in, int[] domainUse, int p, int leaving) {
         int d = in.domainOf[p];
         if (d < 0) {
             return true;

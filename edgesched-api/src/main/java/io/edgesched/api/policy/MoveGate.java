@@ -1,5 +1,6 @@
 package io.edgesched.api.policy;
 
+import io.edgesched.api.MoveResult;
 import io.edgesched.api.WorkloadId;
 
 import java.time.Instant;
@@ -7,12 +8,20 @@ import java.time.Instant;
 /**
  * Decides whether a better placement may actually be moved to. The policy opens one {@link Round} per plan
  * and asks it about each candidate move, most valuable first; a round may count what it admitted (rate
- * limits) but must not change the gate's state: the controller does that after the plan
- * (see {@link StabilityGate#record(PlacementPlan)}), so planning stays repeatable.
+ * limits) but must not change the gate's state, so planning stays repeatable: the controller tells the gate
+ * what really happened through {@link #moveStarted} and {@link #moveEnded}.
  */
 public interface MoveGate {
 
     Round open(Instant now);
+
+    /** The controller handed this move to the rescheduler at {@code at} (a gate counts it: dwell, rate limit). */
+    default void moveStarted(WorkloadId workload, Instant at) {
+    }
+
+    /** The move ended ({@link MoveResult#isDone()} or not) at {@code at}. */
+    default void moveEnded(MoveResult result, Instant at) {
+    }
 
     interface Round {
         /**

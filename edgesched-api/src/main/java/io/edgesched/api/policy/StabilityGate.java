@@ -1,5 +1,6 @@
 package io.edgesched.api.policy;
 
+import io.edgesched.api.MoveResult;
 import io.edgesched.api.WorkloadId;
 
 import java.time.Duration;
@@ -59,6 +60,20 @@ public final class StabilityGate implements MoveGate {
             tokensAt = at;
         }
         lastMove.merge(workload, at, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    /** A started move starts its dwell time and spends a token. */
+    @Override
+    public void moveStarted(WorkloadId workload, Instant at) {
+        recordMove(workload, at);
+    }
+
+    /** Nothing moved after a failure or refusal: the dwell must not hold back the retry or a different move. */
+    @Override
+    public void moveEnded(MoveResult result, Instant at) {
+        if (!result.isDone()) {
+            forget(result.request().workload());
+        }
     }
 
     /** Commits one move now (by the clock). */

@@ -11,7 +11,7 @@ import java.util.Objects;
  * The policy's verdict for one workload. Costs are demand-weighted mean expected latencies in microseconds
  * (NaN when undefined, e.g. no demand); {@code predictedGainMicros = currentCostMicros - targetCostMicros}.
  */
-public record WorkloadDecision(WorkloadId workload, Placement current, Placement target, Action action,
+public record WorkloadDecision(WorkloadId workload, Placement current, Placement target,
                                DecisionReason reason, double predictedGainMicros, double currentCostMicros,
                                double targetCostMicros, double demandRate, Explanation explanation) {
     public WorkloadDecision {
@@ -20,13 +20,10 @@ public record WorkloadDecision(WorkloadId workload, Placement current, Placement
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(explanation, "explanation");
-        if (action != reason.action()) {
-            throw new IllegalArgumentException("action " + action + " does not match reason " + reason);
-        }
     }
 
     public boolean isMove() {
-        return action == Action.MOVE;
+        return reason.isMove();
     }
 
     /** The request for a {@link io.edgesched.api.Rescheduler}; only for moves. */

@@ -141,7 +141,7 @@ final class Fixtures {
                 Explanation moveEx = new Explanation(d.entries(), List.of(), 3, true, false,
                         "busiest entry is " + busiest.entryNode());
                 out.add(new WorkloadDecision(w, current, reason == DecisionReason.MOVE ? target : current,
-                        reason.action(), reason, currentCost - targetCost, currentCost, targetCost, d.totalRate(), moveEx));
+                        reason, currentCost - targetCost, currentCost, targetCost, d.totalRate(), moveEx));
             }
             return new PlacementPlan(input.now(), out);
         }
@@ -159,7 +159,7 @@ final class Fixtures {
 
         private static WorkloadDecision hold(WorkloadId w, Placement current, DecisionReason reason, WorkloadDemand d,
                                              Explanation ex) {
-            return new WorkloadDecision(w, current, current, reason.action(), reason, 0, Double.NaN, Double.NaN,
+            return new WorkloadDecision(w, current, current, reason, 0, Double.NaN, Double.NaN,
                     d.totalRate(), ex);
         }
     }

@@ -90,7 +90,7 @@ class HeuristicGapTest {
             Arrays.fill(domains, -1);
             KMedian.Instance in = KMedian.Instance.of(lat, n, rows, w, cands, domains, Integer.MAX_VALUE);
             double heuristic = swapRounds == 0
-                    ? KMedian.heuristic(in, KMedian.singleCosts(in), k, 0, KMedian.shortlist(in, KMedian.singleCosts(in), n), new int[0]).cost()
+                    ? KMedianSwap.heuristic(in, KMedian.singleCosts(in), k, 0, KMedian.shortlist(in, KMedian.singleCosts(in), n), new int[0]).cost()
                     : KMedian.solve(in, KMedian.singleCosts(in), k, cands.length < n ? 0 : 1, swapRounds,
                             cands.length < n ? cands.length : LatencyAwarePolicy.SWAP_SHORTLIST).cost();
             double best = bruteForce(lat, n, rows, w, k);

@@ -4,7 +4,9 @@ import io.edgesched.api.Rescheduler;
 import io.edgesched.api.control.Decision;
 import io.edgesched.api.control.DecisionListener;
 import io.edgesched.api.control.PlacementController;
+import io.edgesched.api.control.RoundInput;
 import io.edgesched.api.control.RoundReport;
+import io.edgesched.api.control.RoundScheduler;
 import io.edgesched.api.MoveResult;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.PolicyConfig;
@@ -19,19 +21,14 @@ import io.edgesched.k8s.topology.EngineTopology;
 import io.edgesched.k8s.topology.KubernetesTopology;
 import io.edgesched.k8s.topology.LatencyMatrixCache;
 import io.edgesched.api.topology.MissingLatency;
+import io.edgesched.api.topology.Topology;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,8 +77,7 @@ public final class ReportDrivenController implements AutoCloseable {
     private final EdgeschedMetrics metrics;
     private final Settings settings;
     private final PlacementController controller;
-    private final ScheduledExecutorService executor;
-    private final AtomicBoolean roundPending = new AtomicBoolean();
+    private final RoundScheduler rounds;
     private volatile RoundReport lastRound;
 
     private ReportDrivenController(KubernetesTopology topology, OriginReportWatcher reports, Rescheduler rescheduler,
@@ -92,8 +88,7 @@ public final class ReportDrivenController implements AutoCloseable {
         this.metrics = metrics;
         this.settings = settings;
         this.controller = placementController(topology::snapshot, reports::fresh, rescheduler, metrics, settings, clock);
-        this.executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("edgesched-controller").factory());
+        this.rounds = RoundScheduler.ownThread("edgesched-controller", this::roundSafely, Duration.ZERO);
         metrics.reportAges(() -> {
             Instant now = clock.instant();
             return reports.all().stream().map(r -> r.age(now)).toList();
@@ -109,36 +104,21 @@ public final class ReportDrivenController implements AutoCloseable {
                                                           Supplier<List<OriginReportWatcher.ReceivedReport>> freshReports,
                                                           Rescheduler rescheduler, EdgeschedMetrics metrics,
                                                           Settings settings, Clock clock) {
-        // one ReportedDemand per round: the demand view and the topology's latencies come from the same reports
-        Map<Instant, ReportedDemand> perRound = new java.util.concurrent.ConcurrentHashMap<>();
-        Function<Instant, ReportedDemand> demandAt = now -> {
-            ReportedDemand d = perRound.get(now);
-            if (d == null) {
-                perRound.clear();
-                d = ReportedDemand.from(freshReports.get(), settings.rate());
-                perRound.put(now, d);
-            }
-            return d;
-        };
-        InstantHolder round = new InstantHolder();
         LatencyMatrixCache latency = new LatencyMatrixCache(settings.latencyRefresh(), MissingLatency.SYMMETRIC_THEN_TRIANGLE);
         StabilityGate gate = new StabilityGate(settings.stability(), clock);
         PlacementController.Builder b = PlacementController.builder()
                 .clock(clock)
-                .demandView(now -> {
-                    round.now = now;
-                    return ReportDemandView.demandView(demandAt.apply(now), now);
-                })
-                .topology(() -> {
+                // one cluster snapshot and one read of the reports per round: demand, the latencies the reports
+                // carry, placements and workload specs all describe the same instant
+                .roundInput(now -> {
                     ClusterSnapshot snapshot = cluster.get();
-                    rememberEarlierMoves(gate, snapshot, settings.stability().minDwell(), clock.instant());
-                    Instant at = round.now != null ? round.now : clock.instant();
-                    ReportedDemand d = round.now != null ? demandAt.apply(round.now)
-                            : ReportedDemand.from(freshReports.get(), settings.rate());
-                    return EngineTopology.topology(snapshot,
-                            latency.get(snapshot.nodes().keySet(), ReportDemandView.latencies(d), at));
+                    ReportedDemand demand = ReportedDemand.from(freshReports.get(), settings.rate());
+                    rememberEarlierMoves(gate, snapshot, settings.stability().minDwell(), now);
+                    Topology topology = EngineTopology.topology(snapshot,
+                            latency.get(snapshot.nodes().keySet(), ReportDemandView.latencies(demand), now));
+                    return new RoundInput(ReportDemandView.demandView(demand, now), topology,
+                            EngineTopology.workloadSpecs(snapshot));
                 })
-                .workloads(() -> EngineTopology.workloadSpecs(cluster.get()))
                 .policy(new LatencyAwarePolicy(settings.policy()))
                 .gate(gate)
                 .interval(settings.interval())
@@ -183,17 +163,14 @@ public final class ReportDrivenController implements AutoCloseable {
                 });
     }
 
-    private static final class InstantHolder {
-        volatile Instant now;
-    }
-
     /** Builds the controller and starts its schedule; reports arriving trigger a round after {@code reportDelay}. */
     public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
                                                Rescheduler rescheduler, BooleanSupplier isLeader,
                                                EdgeschedMetrics metrics, Settings settings, Clock clock) {
         ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings, clock);
-        reports.addListener(r -> c.requestRound(settings.reportDelay()));
-        c.executor.scheduleWithFixedDelay(c::roundSafely, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+        // reports of one period arrive together: one round reportDelay after the first of them
+        reports.addListener(r -> c.rounds.trigger(settings.reportDelay()));
+        c.rounds.start(Duration.ZERO, settings.interval());
         return c;
     }
 
@@ -222,19 +199,6 @@ public final class ReportDrivenController implements AutoCloseable {
         return topology.snapshot();
     }
 
-    private void requestRound(Duration delay) {
-        if (roundPending.compareAndSet(false, true)) {
-            try {
-                executor.schedule(() -> {
-                    roundPending.set(false);
-                    roundSafely();
-                }, delay.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
-                roundPending.set(false);
-            }
-        }
-    }
-
     private void roundSafely() {
         try {
             runOnce();
@@ -245,7 +209,7 @@ public final class ReportDrivenController implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
+        rounds.close();
         controller.close();
     }
 }

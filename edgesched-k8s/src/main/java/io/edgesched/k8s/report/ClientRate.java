@@ -14,9 +14,12 @@ public record ClientRate(ClientAddress client, double connectionsPerSecond, doub
         Objects.requireNonNull(client, "client");
     }
 
-    /** Ranking key: packets count requests on long-lived connections too; connections break ties. */
+    /**
+     * Ranking key: packets count requests on long-lived connections too; connections, then bytes break ties
+     * (a report that carries only one metric ranks by that one).
+     */
     double weight() {
-        return packetsPerSecond + connectionsPerSecond * 1e-6;
+        return packetsPerSecond + connectionsPerSecond * 1e-6 + bytesPerSecond * 1e-12;
     }
 
     boolean isActive() {

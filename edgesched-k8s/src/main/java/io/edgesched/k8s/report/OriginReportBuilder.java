@@ -3,6 +3,7 @@ package io.edgesched.k8s.report;
 import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginStats;
+import io.edgesched.api.demand.DemandMetric;
 import io.edgesched.k8s.report.OriginReportSpec.ClientDemand;
 import io.edgesched.k8s.report.OriginReportSpec.NodeRtt;
 import io.edgesched.k8s.report.OriginReportSpec.OtherClients;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -49,6 +51,17 @@ public final class OriginReportBuilder {
     public OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
                               Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
                               long unmappedRecords, OriginStats stats) {
+        return build(node, namespace, generatedAt, windowSeconds, demand, nodeRtts, unmappedRecords, stats, null);
+    }
+
+    /**
+     * The same, naming the one rate the report carries ({@code metric}: the agent's demand metric; null leaves
+     * the field out, for rates that fill all three columns).
+     */
+    public OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
+                              Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
+                              long unmappedRecords, OriginStats stats, DemandMetric metric) {
+        String metricName = metric == null ? null : metric.name().toLowerCase(Locale.ROOT);
         List<RankedWorkload> ranked = new ArrayList<>(demand.size());
         demand.forEach((key, clients) -> {
             List<ClientRate> active = new ArrayList<>(clients.size());
@@ -83,7 +96,7 @@ public final class OriginReportBuilder {
             report.setMetadata(new ObjectMetaBuilder().withName(node.name()).withNamespace(namespace)
                     .addToLabels("app.kubernetes.io/managed-by", "edgesched-agent").build());
             report.setSpec(new OriginReportSpec(node.name(), DateTimeFormatter.ISO_INSTANT.format(generatedAt),
-                    windowSeconds, origins, rtts));
+                    windowSeconds, origins, rtts, metricName));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, 0, stats));
             long size = sizedIncludingItself(sizeOf(report));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, size, stats));
@@ -197,7 +210,7 @@ public final class OriginReportBuilder {
         }
 
         double weight() {
-            return packets + connections * 1e-6;
+            return packets + connections * 1e-6 + bytes * 1e-12;
         }
 
         ClientDemand toDemand() {

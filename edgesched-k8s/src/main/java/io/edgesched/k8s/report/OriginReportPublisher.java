@@ -1,21 +1,15 @@
 package io.edgesched.k8s.report;
 
-import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginSnapshot;
 import io.edgesched.api.RequestOriginSource;
-import io.edgesched.k8s.report.OriginRateComputer.RateWindow;
-import io.edgesched.k8s.report.OriginRateComputer.RecordRate;
+import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.net.HttpURLConnection;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -23,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Agent side: keeps the source's watch list in step with the topology, turns its cumulative snapshots into
- * rates and writes this node's {@link OriginReport} (create, then replace). Call {@link #publishOnce()} at
- * an interval from one thread.
+ * Agent side: keeps the source's watch list in step with the topology, feeds its cumulative snapshots to the
+ * node's {@link AgentDemand} (the engine's {@code DemandStore} rules) and writes the store's bounded view as this
+ * node's {@link OriginReport} (create, then replace). Call {@link #publishOnce()} at an interval from one thread
+ * ({@link AgentLoop} does).
  */
 public final class OriginReportPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(OriginReportPublisher.class);
@@ -37,18 +32,27 @@ public final class OriginReportPublisher {
     private final OriginReportBuilder builder;
     private final Clock clock;
     private final WatchPlan plan = new WatchPlan();
-    private final OriginRateComputer rates = new OriginRateComputer();
+    private final AgentDemand demand;
     private boolean reportExists;
     private long published;
 
+    /** With the engine's default demand rules ({@link DemandConfig#defaults()}: packets, 60 s half-life). */
     public OriginReportPublisher(KubernetesClient client, String namespace, RequestOriginSource source,
                                  Supplier<ClusterSnapshot> topology, ReportLimits limits, Clock clock) {
+        this(client, namespace, source, topology, limits, DemandConfig.defaults(), clock);
+    }
+
+    /** {@code demandConfig} says how counters become demand; its metric is the one rate the report carries. */
+    public OriginReportPublisher(KubernetesClient client, String namespace, RequestOriginSource source,
+                                 Supplier<ClusterSnapshot> topology, ReportLimits limits, DemandConfig demandConfig,
+                                 Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.namespace = Objects.requireNonNull(namespace, "namespace");
         this.source = Objects.requireNonNull(source, "source");
         this.topology = Objects.requireNonNull(topology, "topology");
         this.builder = new OriginReportBuilder(limits);
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.demand = new AgentDemand(source.node(), plan::workloadFor, demandConfig);
     }
 
     public NodeId node() {
@@ -57,6 +61,11 @@ public final class OriginReportPublisher {
 
     public WatchPlan plan() {
         return plan;
+    }
+
+    /** The node's demand store (its stats say how many records were resets, baseline-only, folded). */
+    public AgentDemand demand() {
+        return demand;
     }
 
     /** Reports written so far. */
@@ -70,46 +79,26 @@ public final class OriginReportPublisher {
     }
 
     /**
-     * Syncs watches, reads the source, and writes the report. Empty when there is no rate window yet
-     * (first read, or the source restarted): the next call publishes.
+     * Syncs watches, reads the source, and writes the report. Empty on the first read (no baseline, so no
+     * rate yet): the next call publishes.
      */
     public Optional<OriginReport> publishOnce() {
         ClusterSnapshot cluster = topology.get();
         plan.apply(cluster.bindingsOn(source.node()), source);
         OriginSnapshot snapshot = source.snapshot();
-        Optional<RateWindow> window = rates.next(snapshot);
+        Optional<AgentDemand.Window> window = demand.next(snapshot, cluster.nodeByAddress());
         if (window.isEmpty()) {
             return Optional.empty();
         }
-        OriginReport report = build(window.get(), cluster);
+        OriginReport report = build(window.get());
         write(report);
         published++;
         return Optional.of(report);
     }
 
-    OriginReport build(RateWindow window, ClusterSnapshot cluster) {
-        Map<WorkloadPort, List<ClientRate>> demand = new HashMap<>();
-        Map<NodeId, Long> nodeRtts = new HashMap<>();
-        Map<ClientAddress, NodeId> nodes = cluster.nodeByAddress();
-        long unmapped = 0;
-        for (RecordRate r : window.rates()) {
-            NodeId peer = nodes.get(r.client());
-            if (peer != null || r.forwarded()) {
-                // another node relaying traffic: not a client, but its RTT is this node's RTT to that node
-                if (peer != null && !peer.equals(source.node()) && r.rttMicros() > 0) {
-                    nodeRtts.merge(peer, r.rttMicros(), Math::min);
-                }
-                continue;
-            }
-            Optional<WorkloadPort> wp = plan.workloadFor(r.serviceId());
-            if (wp.isEmpty()) {
-                unmapped++;
-                continue;
-            }
-            demand.computeIfAbsent(wp.get(), k -> new ArrayList<>()).add(r.toClientRate());
-        }
-        return builder.build(source.node(), namespace, window.snapshot().takenAt(), window.seconds(), demand, nodeRtts,
-                unmapped, window.snapshot().stats());
+    OriginReport build(AgentDemand.Window window) {
+        return builder.build(source.node(), namespace, window.snapshot().takenAt(), window.seconds(), window.demand(),
+                window.nodeRtts(), window.unmappedRecords(), window.stats(), demand.config().metric());
     }
 
     private void write(OriginReport report) {

@@ -12,14 +12,22 @@ import java.util.List;
  * @param windowSeconds length of the window the rates were measured over
  * @param workloads     per workload: the top clients, aggregated prefixes of the tail, and the rest as one sum
  * @param nodeRtts      this node's RTT to other nodes, where the kernel measured one (forwarded traffic)
+ * @param metric        which counter the rates measure ("connections", "packets" or "bytes"): the agent's demand
+ *                      store tracks one, and only that column is filled; absent when all three are
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true) // reports from newer agents stay readable
 public record OriginReportSpec(String node, String generatedAt, double windowSeconds,
-                               List<WorkloadOrigins> workloads, List<NodeRtt> nodeRtts) {
+                               List<WorkloadOrigins> workloads, List<NodeRtt> nodeRtts, String metric) {
     public OriginReportSpec {
         workloads = workloads == null ? List.of() : List.copyOf(workloads);
         nodeRtts = nodeRtts == null ? List.of() : List.copyOf(nodeRtts);
+    }
+
+    /** Without a metric: every rate column is filled. */
+    public OriginReportSpec(String node, String generatedAt, double windowSeconds, List<WorkloadOrigins> workloads,
+                            List<NodeRtt> nodeRtts) {
+        this(node, generatedAt, windowSeconds, workloads, nodeRtts, null);
     }
 
     /**

@@ -8,14 +8,31 @@ import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Demand read from fresh OriginReports: per workload, the rate entering at each node with the
- * demand-weighted mean client RTT there, plus the node-to-node RTTs the agents measured.
+ * demand-weighted mean client RTT there, plus the node-to-node RTTs the agents measured. The rates are the
+ * agents' {@code DemandStore} views as of each report (see docs/engine.md, "One demand pipeline").
+ *
+ * @param wrongMetric nodes whose report measures another counter than the one asked for: their demand is left
+ *                    out (adding packets to bytes means nothing), their node RTTs still count
  */
-public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> workloads, List<Link> links) {
+public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> workloads, List<Link> links,
+                             List<NodeId> wrongMetric) {
+    private static final Logger LOG = LoggerFactory.getLogger(ReportedDemand.class);
+
+    public ReportedDemand {
+        wrongMetric = List.copyOf(wrongMetric);
+    }
+
+    public ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> workloads, List<Link> links) {
+        this(workloads, links, List.of());
+    }
 
     /** Which reported rate counts as demand. */
     public enum Rate { CONNECTIONS, PACKETS, BYTES }
@@ -34,10 +51,15 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
     public static ReportedDemand from(Collection<OriginReportWatcher.ReceivedReport> reports, Rate rate) {
         SortedMap<WorkloadId, SortedMap<NodeId, double[]>> acc = new TreeMap<>();
         List<Link> links = new ArrayList<>();
+        List<NodeId> wrongMetric = new ArrayList<>();
         for (OriginReportWatcher.ReceivedReport received : reports) {
             OriginReportSpec spec = received.report().getSpec();
             NodeId node = NodeId.of(spec.node());
-            for (WorkloadOrigins w : spec.workloads()) {
+            boolean sameMetric = spec.metric() == null || spec.metric().equalsIgnoreCase(rate.name());
+            if (!sameMetric) {
+                wrongMetric.add(node);
+            }
+            for (WorkloadOrigins w : sameMetric ? spec.workloads() : List.<WorkloadOrigins>of()) {
                 WorkloadId id = WorkloadId.of(w.namespace(), w.workload());
                 // [rate, rtt*rate over known, rate with known rtt, clients]
                 double[] a = acc.computeIfAbsent(id, k -> new TreeMap<>()).computeIfAbsent(node, k -> new double[4]);
@@ -58,13 +80,19 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
                 links.add(new Link(node, NodeId.of(r.node()), r.rttMicros()));
             }
         }
+        if (!wrongMetric.isEmpty()) {
+            LOG.warn("ignoring the demand in {} OriginReport(s) that measure another counter than this controller's {} "
+                    + "(e.g. {}): give the agents' --metric and the controller's --demand the same value",
+                    wrongMetric.size(), rate.name().toLowerCase(Locale.ROOT),
+                    wrongMetric.subList(0, Math.min(3, wrongMetric.size())));
+        }
         SortedMap<WorkloadId, SortedMap<NodeId, Entry>> out = new TreeMap<>();
         acc.forEach((w, perNode) -> {
             SortedMap<NodeId, Entry> entries = new TreeMap<>();
             perNode.forEach((n, a) -> entries.put(n, new Entry(a[0], a[2] > 0 ? a[1] / a[2] : Double.NaN, (long) a[3])));
             out.put(w, java.util.Collections.unmodifiableSortedMap(entries));
         });
-        return new ReportedDemand(java.util.Collections.unmodifiableSortedMap(out), List.copyOf(links));
+        return new ReportedDemand(java.util.Collections.unmodifiableSortedMap(out), List.copyOf(links), wrongMetric);
     }
 
     private static double pick(Rate rate, double connections, double packets, double bytes) {

@@ -11,6 +11,7 @@ import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginRecord;
 import io.edgesched.api.WatchedService;
 import io.edgesched.api.WorkloadId;
+import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -56,8 +57,10 @@ class OriginReportRoundTripTest {
     @Test
     void agentPublishesAndControllerSeesFreshThenStaleReports() throws Exception {
         FakeOriginSource source = new FakeOriginSource("edge-1");
+        // a half-life far below the interval and no RTT smoothing: each report shows exactly its last window
+        DemandConfig lastWindowOnly = DemandConfig.defaults().withHalfLife(Duration.ofMillis(1)).withRttSmoothing(1);
         OriginReportPublisher publisher = new OriginReportPublisher(client, "edgesched", source, () -> CLUSTER,
-                ReportLimits.DEFAULT, Clock.systemUTC());
+                ReportLimits.DEFAULT, lastWindowOnly, Clock.systemUTC());
         publisher.syncWatches();
         assertThat(source.watched()).extracting(WatchedService::port).containsExactly(30080);
         int serviceId = source.watched().iterator().next().serviceId();
@@ -81,9 +84,10 @@ class OriginReportRoundTripTest {
         assertThat(w.clients()).singleElement().satisfies(c -> {
             assertThat(c.prefix()).isEqualTo("198.51.100.7");
             assertThat(c.packetsPerSecond()).isEqualTo(20);
-            assertThat(c.ratePerSecond()).isEqualTo(1);
+            assertThat(c.ratePerSecond()).isZero(); // the report carries the agent's one demand metric
             assertThat(c.rttMicros()).isEqualTo(1400);
         });
+        assertThat(stored.getSpec().metric()).isEqualTo("packets");
         assertThat(stored.getSpec().nodeRtts()).containsExactly(new OriginReportSpec.NodeRtt("edge-2", 240));
 
         // the second publish replaces the same object

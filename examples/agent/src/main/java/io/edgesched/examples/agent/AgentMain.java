@@ -3,13 +3,15 @@ package io.edgesched.examples.agent;
 import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginSourceException;
+import io.edgesched.api.demand.DemandConfig;
+import io.edgesched.api.demand.DemandMetric;
 import io.edgesched.ebpf.EbpfRequestOriginSource;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
 import io.edgesched.examples.k8s.DurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
-import io.edgesched.k8s.report.OriginReport;
+import io.edgesched.k8s.report.AgentLoop;
 import io.edgesched.k8s.report.OriginReportPublisher;
 import io.edgesched.k8s.report.ReportLimits;
 import io.edgesched.k8s.topology.ClusterNode;
@@ -29,11 +31,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -65,6 +63,11 @@ public final class AgentMain implements Callable<Integer> {
 
     @Option(names = "--namespaces", split = ",", description = "Workload namespaces to watch (default: all).")
     Set<String> workloadNamespaces = Set.of();
+
+    @Option(names = "--metric", defaultValue = "PACKETS",
+            description = "Which counter is demand: ${COMPLETION-CANDIDATES}; the controller's --demand must match"
+                    + " (default: ${DEFAULT-VALUE}).")
+    DemandMetric metric;
 
     @Option(names = "--top-n", defaultValue = "64", description = "Clients listed per workload (default: ${DEFAULT-VALUE}).")
     int topN;
@@ -172,38 +175,9 @@ public final class AgentMain implements Callable<Integer> {
                 shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
             }
             OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
-                    limits, Clock.systemUTC());
-            ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofPlatform().name("edgesched-agent").factory());
-            shutdown.add(loop::shutdownNow);
-            // Watch-list changes (a new NodePort, a pod landing here) apply within the sync delay, not an interval;
-            // changes arriving meanwhile share one rebuild (a busy cluster changes all the time).
-            AtomicBoolean syncPending = new AtomicBoolean();
-            topology.addListener(() -> {
-                if (syncPending.compareAndSet(false, true)) {
-                    loop.schedule(() -> {
-                        syncPending.set(false);
-                        try {
-                            publisher.syncWatches();
-                        } catch (RuntimeException e) {
-                            LOG.warn("updating the watch list failed; retrying at the next report: {}", e.getMessage());
-                        }
-                    }, watchSyncDelay.toMillis(), TimeUnit.MILLISECONDS);
-                }
-            });
-            loop.scheduleWithFixedDelay(() -> {
-                try {
-                    Optional<OriginReport> report = publisher.publishOnce();
-                    report.ifPresent(r -> {
-                        metrics.reportPublished(r.getStatus().serializedBytes());
-                        LOG.debug("published OriginReport {}: {} workloads, {} bytes", node, r.getSpec().workloads().size(),
-                                r.getStatus().serializedBytes());
-                    });
-                } catch (RuntimeException e) {
-                    metrics.reportPublishFailed();
-                    LOG.warn("publishing the OriginReport failed; retrying in {}: {}", interval, e.getMessage());
-                }
-            }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+                    limits, DemandConfig.defaults().withMetric(metric), Clock.systemUTC());
+            shutdown.add(AgentLoop.start(publisher, topology::addListener, metrics,
+                    new AgentLoop.Settings(interval, watchSyncDelay)));
             shutdown.awaitStop();
         }
         return 0;

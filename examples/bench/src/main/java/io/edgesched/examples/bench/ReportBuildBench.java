@@ -6,21 +6,22 @@ import io.edgesched.api.OriginRecord;
 import io.edgesched.api.OriginSnapshot;
 import io.edgesched.api.OriginStats;
 import io.edgesched.api.WorkloadId;
-import io.edgesched.k8s.report.ClientRate;
-import io.edgesched.k8s.report.OriginRateComputer;
+import io.edgesched.api.demand.DemandConfig;
+import io.edgesched.k8s.report.AgentDemand;
 import io.edgesched.k8s.report.OriginReport;
 import io.edgesched.k8s.report.OriginReportBuilder;
 import io.edgesched.k8s.report.ReportLimits;
 import io.edgesched.k8s.report.WorkloadPort;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
- * Agent-side cost of one report: cumulative kernel records -> rates -> bounded report -> JSON size check,
+ * Agent-side cost of one report: cumulative kernel records -> the agent's demand store -> bounded report -> JSON
+ * size check,
  * for growing client counts spread over 20 workloads. Prints a table.
  *
  * <p>Usage: bench-report-build [top-n=64] [repeats=5]
@@ -34,7 +35,7 @@ public final class ReportBuildBench {
         OriginReportBuilder builder = new OriginReportBuilder(limits);
         System.out.printf("%nreport build (top-n %d, /%d and /%d tails, budget %d KiB, 20 workloads), best of %d%n",
                 topN, limits.prefixV4(), limits.prefixV6(), limits.maxBytes() / 1024, repeats);
-        System.out.println("| clients | rates ms | build+size ms | report KiB | top-n used |");
+        System.out.println("| clients | demand store ms | build+size ms | report KiB | top-n used |");
         System.out.println("|---|---|---|---|---|");
         for (int clients : new int[] {1_000, 10_000, 65_536, 262_144, 1_000_000}) {
             Random random = new Random(clients);
@@ -57,17 +58,14 @@ public final class ReportBuildBench {
             long bestBuild = Long.MAX_VALUE;
             OriginReport report = null;
             for (int r = 0; r < repeats; r++) {
-                OriginRateComputer computer = new OriginRateComputer();
-                computer.next(s0);
+                AgentDemand agent = new AgentDemand(node, service -> Optional.of(
+                        new WorkloadPort(WorkloadId.of("shop", "app-" + service), 30000 + service)), DemandConfig.defaults());
+                agent.next(s0, Map.of());
                 long a = System.nanoTime();
-                OriginRateComputer.RateWindow window = computer.next(s1).orElseThrow();
-                Map<WorkloadPort, List<ClientRate>> demand = new HashMap<>();
-                for (OriginRateComputer.RecordRate rate : window.rates()) {
-                    demand.computeIfAbsent(new WorkloadPort(WorkloadId.of("shop", "app-" + rate.serviceId()), rate.localPort()),
-                            k -> new ArrayList<>()).add(rate.toClientRate());
-                }
+                AgentDemand.Window window = agent.next(s1, Map.of()).orElseThrow();
                 long b = System.nanoTime();
-                report = builder.build(node, "edgesched", s1.takenAt(), window.seconds(), demand, Map.of(), 0, OriginStats.EMPTY);
+                report = builder.build(node, "edgesched", s1.takenAt(), window.seconds(), window.demand(), Map.of(), 0,
+                        OriginStats.EMPTY, agent.config().metric());
                 long c = System.nanoTime();
                 bestRates = Math.min(bestRates, b - a);
                 bestBuild = Math.min(bestBuild, c - b);

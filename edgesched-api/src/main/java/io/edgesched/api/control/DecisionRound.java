@@ -1,0 +1,126 @@
+package io.edgesched.api.control;
+
+import io.edgesched.api.MoveRequest;
+import io.edgesched.api.WorkloadId;
+import io.edgesched.api.demand.WorkloadDemand;
+import io.edgesched.api.policy.MoveGate;
+import io.edgesched.api.policy.PlacementInput;
+import io.edgesched.api.policy.PlacementPlan;
+import io.edgesched.api.policy.PlacementPolicy;
+import io.edgesched.api.policy.WorkloadDecision;
+import io.edgesched.api.policy.WorkloadSpec;
+import io.edgesched.api.topology.Placement;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The round itself, from one {@link RoundInput} to one {@link Decision} per workload: workloads whose move is
+ * running, backing off or settling are held; unchanged ones repeat their last verdict (incremental planning); the
+ * rest go to the policy behind the gate; a proposed move is held if the same one was just refused, else marked in
+ * flight (or only explained in a dry run). Starting the moves is the caller's (the {@link MoveDispatcher}'s) job.
+ */
+final class DecisionRound {
+    /** The decisions, sorted by workload, and the moves to hand to the rescheduler. */
+    record Outcome(List<Decision> decisions, List<MoveRequest> toStart, int planned, int wouldMove, long planNanos) {
+    }
+
+    private final PlacementPolicy policy;
+    private final MoveGate gate;
+    private final MoveTracker tracker;
+    private final ReplanFilter replan;
+    private final boolean dryRun;
+
+    DecisionRound(PlacementPolicy policy, MoveGate gate, MoveTracker tracker, ReplanFilter replan, boolean dryRun) {
+        this.policy = policy;
+        this.gate = gate;
+        this.tracker = tracker;
+        this.replan = replan;
+        this.dryRun = dryRun;
+    }
+
+    /** Checks that every workload has exactly one spec; the map is by workload. */
+    static Map<WorkloadId, WorkloadSpec> specsByWorkload(List<WorkloadSpec> specs) {
+        Map<WorkloadId, WorkloadSpec> specOf = new HashMap<>(specs.size() * 2);
+        for (WorkloadSpec spec : specs) {
+            if (specOf.putIfAbsent(spec.workload(), spec) != null) {
+                throw new IllegalArgumentException("workload " + spec.workload()
+                        + " has two specs; give each workload exactly one");
+            }
+        }
+        return specOf;
+    }
+
+    Outcome decide(long round, Instant now, RoundInput input, Map<WorkloadId, WorkloadSpec> specOf) {
+        List<WorkloadSpec> specs = input.workloads();
+        List<Decision> decisions = new ArrayList<>(specs.size());
+        List<WorkloadSpec> planned = new ArrayList<>(specs.size());
+        replan.beginRound(input.topology());
+        for (WorkloadSpec spec : specs) {
+            WorkloadId w = spec.workload();
+            Placement current = input.topology().placement(w);
+            WorkloadDemand demandOfW = input.demand().demand(w);
+            MoveTracker.Admission admission = tracker.admit(w, current.nodes(), now);
+            if (!admission.allowed()) {
+                replan.forget(w);
+                decisions.add(new Decision(round, now, w, admission.outcome(), current, demandOfW, Optional.empty(),
+                        admission.why()));
+                continue;
+            }
+            String unchanged = replan.skipReason(spec, current, demandOfW, now);
+            if (unchanged != null) {
+                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
+                        Optional.of(replan.remembered(w)), unchanged));
+            } else {
+                planned.add(spec);
+            }
+        }
+        tracker.retainOnly(specOf.keySet());
+        replan.retainOnly(specOf.keySet());
+
+        long planStart = System.nanoTime();
+        PlacementPlan plan = planned.isEmpty() ? new PlacementPlan(now, List.of())
+                : policy.plan(PlacementInput.of(now, input.topology(), input.demand(), planned, gate));
+        long planNanos = System.nanoTime() - planStart;
+        List<MoveRequest> toStart = new ArrayList<>();
+        int wouldMove = 0;
+        for (WorkloadDecision d : plan.decisions()) {
+            WorkloadId w = d.workload();
+            WorkloadSpec spec = specOf.get(w);
+            WorkloadDemand demandOfW = input.demand().demand(w);
+            if (spec != null) {
+                replan.planned(spec, d, demandOfW, round, now);
+            }
+            if (!d.isMove()) {
+                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), demandOfW,
+                        Optional.of(d), d.explanation().detail()));
+                continue;
+            }
+            MoveTracker.Admission refusal = tracker.admitProposal(w, d.current().nodes(), d.target().nodes(), now);
+            if (!refusal.allowed()) {
+                decisions.add(new Decision(round, now, w, refusal.outcome(), d.current(), demandOfW,
+                        Optional.of(d), refusal.why()));
+            } else if (dryRun) {
+                wouldMove++;
+                decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), demandOfW,
+                        Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
+            } else {
+                MoveRequest request = d.toMoveRequest(now);
+                if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
+                    toStart.add(request);
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
+                            demandOfW, Optional.of(d), d.explanation().detail()));
+                } else {
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
+                            demandOfW, Optional.of(d), "a move of this workload is already running"));
+                }
+            }
+        }
+        decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
+        return new Outcome(decisions, toStart, planned.size(), wouldMove, planNanos);
+    }
+}

@@ -1,0 +1,118 @@
+package io.edgesched.k8s.report;
+
+import io.edgesched.api.control.RoundScheduler;
+import io.edgesched.k8s.metrics.EdgeschedMetrics;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent's loop around an {@link OriginReportPublisher}: publishes this node's report every
+ * {@code interval} (the first at once), and updates the watch list {@code watchSyncDelay} after the cluster
+ * changes (a new NodePort, a pod landing here) instead of waiting for the next report; changes that arrive
+ * meanwhile share one update, since a busy cluster changes all the time. Both run on one thread (the publisher
+ * is not thread-safe), scheduled by {@link RoundScheduler}s. A failed publish is counted, logged and retried
+ * at the next interval; it never stops the loop.
+ */
+public final class AgentLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentLoop.class);
+
+    /**
+     * @param interval       time between reports
+     * @param watchSyncDelay after a cluster change, the watch list is updated this much later
+     */
+    public record Settings(Duration interval, Duration watchSyncDelay) {
+        public Settings {
+            Objects.requireNonNull(interval, "interval");
+            Objects.requireNonNull(watchSyncDelay, "watchSyncDelay");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("interval must be positive, got " + interval);
+            }
+            if (watchSyncDelay.isNegative()) {
+                throw new IllegalArgumentException("watchSyncDelay must not be negative, got " + watchSyncDelay);
+            }
+        }
+
+        /** Every 10 s, watch list updated 5 s after a change (the agent's defaults). */
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(10), Duration.ofSeconds(5));
+        }
+    }
+
+    private final OriginReportPublisher publisher;
+    private final EdgeschedMetrics metrics;
+    private final Settings settings;
+    private final ScheduledExecutorService thread;
+    private final RoundScheduler publish;
+    private final RoundScheduler watchSync;
+
+    private AgentLoop(OriginReportPublisher publisher, EdgeschedMetrics metrics, Settings settings) {
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("edgesched-agent").factory());
+        this.publish = RoundScheduler.on(thread, "report publishing", this::publishOnce, Duration.ZERO);
+        this.watchSync = RoundScheduler.on(thread, "watch sync", this::syncWatches, Duration.ZERO);
+    }
+
+    /**
+     * Starts publishing.
+     *
+     * @param clusterChanges registers a callback for cluster changes, e.g. {@code topology::addListener} of a
+     *                       {@link io.edgesched.k8s.topology.KubernetesTopology}
+     */
+    public static AgentLoop start(OriginReportPublisher publisher, Consumer<Runnable> clusterChanges,
+                                  EdgeschedMetrics metrics, Settings settings) {
+        AgentLoop loop = new AgentLoop(publisher, metrics, settings);
+        clusterChanges.accept(() -> loop.watchSync.trigger(settings.watchSyncDelay()));
+        loop.publish.start(Duration.ZERO, settings.interval());
+        return loop;
+    }
+
+    /** The report the loop published, or empty (first read, or it failed); one run of the loop's publish. */
+    Optional<OriginReport> publishOnce() {
+        try {
+            Optional<OriginReport> report = publisher.publishOnce();
+            report.ifPresent(r -> {
+                metrics.reportPublished(r.getStatus().serializedBytes());
+                LOG.debug("published OriginReport {}: {} workloads, {} bytes", publisher.node(),
+                        r.getSpec().workloads().size(), r.getStatus().serializedBytes());
+            });
+            return report;
+        } catch (RuntimeException e) {
+            metrics.reportPublishFailed();
+            LOG.warn("publishing the OriginReport failed; retrying in {}: {}", settings.interval(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void syncWatches() {
+        try {
+            publisher.syncWatches();
+        } catch (RuntimeException e) {
+            LOG.warn("updating the watch list failed; retrying at the next report: {}", e.getMessage());
+        }
+    }
+
+    /** Stops publishing (a publish in progress finishes first, for at most 10 s). Idempotent. */
+    @Override
+    public void close() {
+        publish.close();
+        watchSync.close();
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+                thread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            thread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.edgesched.k8s.report;
+
+import static io.edgesched.k8s.topology.Fixtures.deployment;
+import static io.edgesched.k8s.topology.Fixtures.node;
+import static io.edgesched.k8s.topology.Fixtures.nodePortService;
+import static io.edgesched.k8s.topology.Fixtures.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgesched.api.ClientAddress;
+import io.edgesched.api.OriginRecord;
+import io.edgesched.api.WatchedService;
+import io.edgesched.k8s.metrics.EdgeschedMetrics;
+import io.edgesched.k8s.topology.ClusterSnapshot;
+import io.edgesched.k8s.topology.Fixtures;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/** The agent's loop as a library class: publishes at its interval, follows cluster changes within the sync delay. */
+@EnableKubernetesMockClient(crud = true)
+class AgentLoopTest {
+    static {
+        Fixtures.quietMockServer();
+    }
+
+    KubernetesClient client;
+
+    static ClusterSnapshot cluster(int... nodePorts) {
+        return ClusterSnapshot.of(List.of(node("edge-1", "10.0.0.1", true)),
+                List.of(deployment("shop", "web", true, 1)),
+                List.of(pod("shop", "web", "a", "edge-1", "10.244.1.5")),
+                Arrays.stream(nodePorts).mapToObj(p -> nodePortService("shop", "web-" + p, Map.of("app", "web"), 80, p))
+                        .toList(),
+                List.of());
+    }
+
+    @Test
+    void publishesEveryIntervalAndUpdatesWatchesAfterAClusterChange() throws Exception {
+        FakeOriginSource source = new FakeOriginSource("edge-1");
+        AtomicReference<ClusterSnapshot> cluster = new AtomicReference<>(cluster(30080));
+        OriginReportPublisher publisher = new OriginReportPublisher(client, "edgesched", source, cluster::get,
+                ReportLimits.DEFAULT, Clock.systemUTC());
+        source.records.add(new OriginRecord(1, 30080, ClientAddress.parse("198.51.100.7"), 1, 10, 100, 900, 1, 0, 0, false));
+        AtomicReference<Runnable> onChange = new AtomicReference<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+        try (AgentLoop loop = AgentLoop.start(publisher, onChange::set, new EdgeschedMetrics(registry),
+                new AgentLoop.Settings(Duration.ofMillis(20), Duration.ofMillis(10)))) {
+            assertThat(onChange.get()).as("registered for cluster changes").isNotNull();
+            await(() -> publisher.published() >= 2);
+            assertThat(client.resources(OriginReport.class).inNamespace("edgesched").withName("edge-1").get())
+                    .isNotNull();
+            assertThat(source.watched()).extracting(WatchedService::port).containsExactly(30080);
+
+            cluster.set(cluster(30080, 30443));
+            onChange.get().run();
+            onChange.get().run(); // a burst of changes shares one update
+            await(() -> source.watched().size() == 2);
+            assertThat(source.watched()).extracting(WatchedService::port).containsExactlyInAnyOrder(30080, 30443);
+        }
+        long published = publisher.published();
+        Thread.sleep(100);
+        assertThat(publisher.published()).as("nothing published after close").isEqualTo(published);
+        assertThat(registry.get("edgesched.reports.published").counter().count()).isGreaterThanOrEqualTo(2);
+    }
+
+    static void await(BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 15 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+}
