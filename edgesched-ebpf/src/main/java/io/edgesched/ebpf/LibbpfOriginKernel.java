@@ -3,6 +3,7 @@ package io.edgesched.ebpf;
 import io.edgesched.api.ClientAddress;
 import io.edgesched.ebpf.libbpf.BpfMap;
 import io.edgesched.ebpf.libbpf.BpfObject;
+import io.edgesched.ebpf.libbpf.Bpffs;
 import io.edgesched.ebpf.libbpf.NetworkNamespaces;
 import io.edgesched.ebpf.libbpf.TcAttachment;
 import io.edgesched.ebpf.libbpf.TcDirection;
@@ -121,11 +122,12 @@ final class LibbpfOriginKernel implements OriginKernel {
     }
 
     private void pinAll(Path directory) {
+        Bpffs.ensureFor(directory);
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new BpfException("create pin directory " + directory + ": " + e.getMessage()
-                    + " (it must be on bpffs, e.g. under /sys/fs/bpf)", 0, e);
+                    + " (check the permissions of its parent directory)", 0, e);
         }
         for (String name : PINNED_MAPS) {
             Path pin = directory.resolve(name);

@@ -301,6 +301,7 @@ public final class BpfMap implements AutoCloseable {
     /** Pins the map at {@code path} on load, or reuses the map already pinned there. */
     public BpfMap setPinPath(String path) {
         preLoad("set pin path of map '" + name + "'");
+        Bpffs.ensureFor(Path.of(path));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocateFrom(path);
             callPreLoad("set pin path of map '" + name + "' to " + path, () ->
