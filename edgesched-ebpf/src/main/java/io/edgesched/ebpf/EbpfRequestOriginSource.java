@@ -111,7 +111,11 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
             return this;
         }
 
-        /** Handshakes in flight tracked for RTT at once. Default 16384. */
+        /**
+         * Slots for handshakes in flight (rounded up to a power of two). A client enters the table only when its
+         * handshake completes; under a SYN flood a pending handshake whose slot another SYN takes is lost
+         * (counted HANDSHAKES_EXPIRED), so size it above SYN rate x round-trip time. Default 16384.
+         */
         public Builder handshakeTableSize(int entries) {
             if (entries < 1) {
                 throw new IllegalArgumentException("handshake table size must be at least 1, got " + entries);

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -82,7 +83,7 @@ final class LibbpfOriginKernel implements OriginKernel {
             if (config.perCpuClientLru()) {
                 clients.setMapFlags(clients.mapFlags() | BpfMap.NO_COMMON_LRU);
             }
-            object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(config.handshakeTableSize());
+            configureHandshakes(object, config.handshakeTableSize());
             object.load();
             kernel = new LibbpfOriginKernel(config, object);
             for (ClientAddress node : config.clusterNodes()) {
@@ -105,6 +106,37 @@ final class LibbpfOriginKernel implements OriginKernel {
             throw e;
         }
     }
+
+    /**
+     * Sizes the pending-handshake array to {@code slots} rounded up to a power of two and writes the programs'
+     * origin_config (.rodata): the slot mask and a fresh random seed. Before load.
+     */
+    static void configureHandshakes(BpfObject object, int slots) {
+        int entries = handshakeSlots(slots);
+        object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(entries);
+        BpfMap rodata = object.map(OriginMapLayouts.CONFIG_MAP);
+        if (rodata.valueSize() != OriginMapLayouts.CONFIG.byteSize()) {
+            throw new BpfException(".rodata of " + OriginMapLayouts.OBJECT_RESOURCE + " is " + rodata.valueSize()
+                    + " bytes, origin_config is " + OriginMapLayouts.CONFIG.byteSize() + " (object and loader"
+                    + " out of step: rebuild)", 0);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment config = call.allocate(OriginMapLayouts.CONFIG);
+            OriginMapLayouts.CONFIG_HANDSHAKE_SLOT_MASK.set(config, 0L, entries - 1);
+            OriginMapLayouts.CONFIG_HANDSHAKE_SEED.set(config, 0L, SEEDS.nextInt());
+            rodata.setInitialValue(config.toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    /** {@code requested} rounded up to a power of two (the array is indexed by a masked hash). */
+    static int handshakeSlots(int requested) {
+        if (requested < 1 || requested > 1 << 30) {
+            throw new IllegalArgumentException("handshake slots must be 1..2^30, got " + requested);
+        }
+        return requested == 1 ? 1 : Integer.highestOneBit(requested - 1) << 1;
+    }
+
+    private static final SecureRandom SEEDS = new SecureRandom();
 
     private static String withoutHint(String describe) {
         int hint = describe.indexOf("; " + PermissionDeniedException.HINT);
