@@ -48,6 +48,9 @@
  *                     unknown address become a client and a connection count. A pending slot taken by
  *                     another 4-tuple counts HANDSHAKES_EXPIRED. The loader sets the slot mask and a
  *                     random seed in origin_config (.rodata).
+ *  origin_handshake_hints ARRAY[slots / 64] of u64: bit i set while a SYN waits in slot i, so an ACK of
+ *                     a known client reads its slot only then (established traffic touches 2 KiB, not the
+ *                     slots). Internal to the programs, not pinned.
  *  origin_stats       PERCPU_ARRAY[ORIGIN_STAT_COUNT] of u64: sum over CPUs. Nothing is dropped
  *                     silently: every packet that is not counted towards a client lands in one of
  *                     the NOT_* / UNPARSED* counters.
@@ -110,12 +113,6 @@
  */
 #define ORIGIN_FLOW_HASH_MULTIPLIER 0x9E3779B1u
 
-/*
- * A known client's ACK is checked against origin_handshakes only if it sent a SYN less than this long ago,
- * so its established traffic costs no handshake lookup.
- */
-#define ORIGIN_HANDSHAKE_WINDOW_NS (5ULL * 1000 * 1000 * 1000)
-
 /* IPv6 extension headers walked before giving up (counted UNPARSED_IPV6_EXT). */
 #define ORIGIN_MAX_IPV6_EXT_HEADERS 6
 
@@ -162,7 +159,7 @@ struct origin_client_value {
 	__u64 first_seen_ns; /* bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC_COARSE: same clock as CLOCK_MONOTONIC,
 			      * one-tick resolution) of the entry's first packet */
 	__u64 last_seen_ns;  /* ... of the latest packet */
-	__u64 last_syn_ns;   /* ... of the latest SYN; 0 = none */
+	__u64 last_syn_ns;   /* ... of the latest completed handshake; 0 = none */
 	__u64 srtt_ns;       /* smoothed handshake RTT (bpf_ktime_get_ns, full resolution):
 			      * first sample as is, then 7/8 old + 1/8 new */
 	__u64 rtt_min_ns;    /* smallest RTT sample; 0 = none */

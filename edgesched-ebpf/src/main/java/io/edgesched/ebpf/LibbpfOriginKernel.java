@@ -114,6 +114,7 @@ final class LibbpfOriginKernel implements OriginKernel {
     static void configureHandshakes(BpfObject object, int slots) {
         int entries = handshakeSlots(slots);
         object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(entries);
+        object.map(OriginMapLayouts.HANDSHAKE_HINTS_MAP).setMaxEntries(Math.max(1, entries / 64));
         BpfMap rodata = object.map(OriginMapLayouts.CONFIG_MAP);
         if (rodata.valueSize() != OriginMapLayouts.CONFIG.byteSize()) {
             throw new BpfException(".rodata of " + OriginMapLayouts.OBJECT_RESOURCE + " is " + rodata.valueSize()

@@ -44,6 +44,8 @@ public final class OriginMapLayouts {
     public static final String NODE_FILTER_MAP = "origin_node_filter";
     public static final String CLIENTS_MAP = "origin_clients";
     public static final String HANDSHAKES_MAP = "origin_handshakes";
+    /** One bit per origin_handshakes slot (internal to the programs; sized with it). */
+    public static final String HANDSHAKE_HINTS_MAP = "origin_handshake_hints";
     public static final String STATS_MAP = "origin_stats";
 
     public static final int PORTS_MAX_ENTRIES = 65536;
@@ -90,8 +92,6 @@ public final class OriginMapLayouts {
     /** Name of the programs' .rodata map (one {@link #CONFIG}). */
     public static final String CONFIG_MAP = ".rodata";
 
-    /** A known client's ACK is matched against origin_handshakes only this long after its last SYN. */
-    public static final long HANDSHAKE_WINDOW_NANOS = 5_000_000_000L;
 
     public static final int MAX_IPV6_EXT_HEADERS = 6;
 
