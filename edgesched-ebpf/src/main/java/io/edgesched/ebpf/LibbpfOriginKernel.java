@@ -5,8 +5,10 @@ import io.edgesched.ebpf.libbpf.BpfMap;
 import io.edgesched.ebpf.libbpf.BpfObject;
 import io.edgesched.ebpf.libbpf.Bpffs;
 import io.edgesched.ebpf.libbpf.NetworkNamespaces;
+import io.edgesched.ebpf.libbpf.Attachment;
 import io.edgesched.ebpf.libbpf.TcAttachment;
 import io.edgesched.ebpf.libbpf.TcDirection;
+import io.edgesched.ebpf.libbpf.TcxLink;
 import io.edgesched.ebpf.libbpf.UpdateFlag;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -18,10 +20,14 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link OriginKernel} on libbpf: origin.bpf.o loaded from the jar, attached with tc to ingress and egress. */
+/**
+ * {@link OriginKernel} on libbpf: origin.bpf.o loaded from the jar, attached to ingress and egress through tcx links
+ * (kernel 6.6+; they die with the process) or, as the fallback, tc filters at a fixed handle and priority.
+ */
 final class LibbpfOriginKernel implements OriginKernel {
     private static final Logger LOG = LoggerFactory.getLogger(LibbpfOriginKernel.class);
     /** The maps pinned when a pin directory is configured (all of them: bpftool users like to look). */
@@ -29,8 +35,16 @@ final class LibbpfOriginKernel implements OriginKernel {
             OriginMapLayouts.SERVICES_MAP, OriginMapLayouts.PORTS_MAP, OriginMapLayouts.NODES_MAP,
             OriginMapLayouts.HANDSHAKES_MAP);
 
+    /** tc fallback filter handle ("ed5c") and priority (1: before filters at higher numbers), fixed so that a
+     * restart finds and replaces what a crashed run left. */
+    static final int TC_HANDLE = 0xed5c;
+    static final int TC_PRIORITY = 1;
+    private static final Set<String> OUR_PROGRAMS = Set.of(OriginMapLayouts.INGRESS_PROGRAM,
+            OriginMapLayouts.EGRESS_PROGRAM);
+
     record Config(String interfaceName, Optional<String> networkNamespace, int clientTableSize, int handshakeTableSize,
-                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory, boolean perCpuClientLru) {
+                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory, boolean perCpuClientLru,
+                  EbpfRequestOriginSource.AttachMode attachMode, TcxLink.Position position) {
         String description() {
             return interfaceName + networkNamespace.map(ns -> " in netns " + ns).orElse("");
         }
@@ -48,7 +62,13 @@ final class LibbpfOriginKernel implements OriginKernel {
     private final MemorySegment serviceValue = arena.allocate(OriginMapLayouts.SERVICE_VALUE);
     private final MemorySegment portKey = arena.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment portValue = arena.allocate(OriginMapLayouts.PORT_VALUE);
-    private final List<TcAttachment> attachments = new ArrayList<>();
+    /** One per direction; an entry's attachment is null while re-attaching failed (interface missing). */
+    private final List<Hook> hooks = new ArrayList<>();
+    private final Thread shutdownHook = new Thread(this::closeOnShutdown, "edgesched-origin-detach");
+    private boolean tcxMissingLogged;
+    private boolean shuttingDown;
+    private boolean reattachLogged;
+    private long reattachments;
     private final List<Path> pins = new ArrayList<>();
     private boolean closed;
 
@@ -90,8 +110,10 @@ final class LibbpfOriginKernel implements OriginKernel {
                 kernel.putNode(node.toBytes());
             }
             config.pinDirectory().ifPresent(kernel::pinAll);
-            kernel.attach(TcDirection.INGRESS, OriginMapLayouts.INGRESS_PROGRAM);
-            kernel.attach(TcDirection.EGRESS, OriginMapLayouts.EGRESS_PROGRAM);
+            // SIGTERM while (or after) attaching: detach in the shutdown hook; tc filters would outlive the JVM.
+            Runtime.getRuntime().addShutdownHook(kernel.shutdownHook);
+            kernel.attachNew(TcDirection.INGRESS, OriginMapLayouts.INGRESS_PROGRAM);
+            kernel.attachNew(TcDirection.EGRESS, OriginMapLayouts.EGRESS_PROGRAM);
             return kernel;
         } catch (RuntimeException | Error e) {
             if (kernel != null) {
@@ -144,14 +166,123 @@ final class LibbpfOriginKernel implements OriginKernel {
         return hint < 0 ? describe : describe.substring(0, hint);
     }
 
-    private void attach(TcDirection direction, String program) {
-        // Kernel-chosen handle and priority: several observers (or other tc users) can share the interface.
-        NetworkNamespaces.Action<TcAttachment, RuntimeException> attach =
-                () -> TcAttachment.attach(object.program(program), config.interfaceName(), direction, 0, 0);
-        TcAttachment attachment = config.networkNamespace().isPresent()
+    /** What one direction needs: the program, and the attachment currently holding it (null if none). */
+    private static final class Hook {
+        final TcDirection direction;
+        final String program;
+        Attachment attachment;
+
+        Hook(TcDirection direction, String program) {
+            this.direction = direction;
+            this.program = program;
+        }
+    }
+
+    private synchronized void attachNew(TcDirection direction, String program) {
+        if (closed || shuttingDown) {
+            throw new BpfException("attach " + program + " to " + config.description()
+                    + ": the source is closing (shutdown)", 0);
+        }
+        Hook hook = new Hook(direction, program);
+        hook.attachment = attach(direction, program);
+        hooks.add(hook);
+    }
+
+    /** tcx unless forced to tc; AUTO falls back to tc on kernels without tcx (logged once). */
+    private Attachment attach(TcDirection direction, String program) {
+        NetworkNamespaces.Action<Attachment, RuntimeException> attach = () -> {
+            if (config.attachMode() != EbpfRequestOriginSource.AttachMode.TC) {
+                try {
+                    return TcxLink.attach(object.program(program), config.interfaceName(), direction,
+                            config.position());
+                } catch (KernelFeatureMissingException e) {
+                    if (config.attachMode() == EbpfRequestOriginSource.AttachMode.TCX) {
+                        throw e;
+                    }
+                    if (!tcxMissingLogged) {
+                        tcxMissingLogged = true;
+                        LOG.info("no tcx links on this kernel ({}); attaching tc filters (handle 0x{}, priority {})",
+                                e.getMessage(), Integer.toHexString(TC_HANDLE), TC_PRIORITY);
+                    }
+                }
+            }
+            return TcAttachment.attachReplacing(object.program(program), config.interfaceName(), direction,
+                    TC_HANDLE, TC_PRIORITY, OUR_PROGRAMS);
+        };
+        return config.networkNamespace().isPresent()
                 ? NetworkNamespaces.runIn(config.networkNamespace().get(), attach)
                 : attach.run();
-        attachments.add(attachment);
+    }
+
+    @Override
+    public synchronized int ensureAttached() {
+        if (closed || shuttingDown) {
+            return 0;
+        }
+        int made = 0;
+        for (Hook hook : hooks) {
+            Attachment current = hook.attachment;
+            if (current != null && current.isAttached()) {
+                continue;
+            }
+            if (current != null) {
+                try {
+                    current.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("closing the vanished {} attachment: {}", hook.direction, e.toString());
+                }
+                hook.attachment = null;
+            }
+            try {
+                hook.attachment = attach(hook.direction, hook.program);
+                made++;
+                reattachments++;
+                if (!reattachLogged) {
+                    reattachLogged = true;
+                    LOG.warn("the {} program on {} was no longer attached (interface re-created, or detached by"
+                            + " someone): attached it again (counted; logged once)", hook.direction,
+                            config.description());
+                }
+            } catch (BpfException e) {
+                if (!reattachLogged) {
+                    reattachLogged = true;
+                    LOG.warn("the {} program on {} is no longer attached and cannot be attached again yet: {}"
+                            + " (retrying at every snapshot; logged once)", hook.direction, config.description(),
+                            e.getMessage());
+                }
+            }
+        }
+        return made;
+    }
+
+    /** Attachments made anew since open because the previous one had vanished. */
+    synchronized long reattachments() {
+        return reattachments;
+    }
+
+    /** The kinds of the current attachments, for tests and messages ("TcxLink", "TcAttachment"). */
+    synchronized List<Attachment> attachments() {
+        List<Attachment> current = new ArrayList<>();
+        for (Hook hook : hooks) {
+            if (hook.attachment != null) {
+                current.add(hook.attachment);
+            }
+        }
+        return current;
+    }
+
+    /** JVM shutdown (SIGTERM, System.exit): detach only; unloading is left to close() and process exit. */
+    private synchronized void closeOnShutdown() {
+        shuttingDown = true;
+        for (Hook hook : hooks.reversed()) {
+            try {
+                if (hook.attachment != null) {
+                    hook.attachment.close();
+                }
+            } catch (RuntimeException e) {
+                System.err.println("edgesched: detaching " + hook.program + " on shutdown failed: " + e.getMessage());
+            }
+        }
     }
 
     private void pinAll(Path directory) {
@@ -260,10 +391,19 @@ final class LibbpfOriginKernel implements OriginKernel {
             return;
         }
         closed = true;
-        RuntimeException failure = null;
-        for (TcAttachment attachment : attachments.reversed()) {
+        if (Thread.currentThread() != shutdownHook) {
             try {
-                attachment.close();
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // shutting down already, or never registered (failed before attaching)
+            }
+        }
+        RuntimeException failure = null;
+        for (Hook hook : hooks.reversed()) {
+            try {
+                if (hook.attachment != null) {
+                    hook.attachment.close();
+                }
             } catch (RuntimeException e) {
                 failure = addTo(failure, e);
             }

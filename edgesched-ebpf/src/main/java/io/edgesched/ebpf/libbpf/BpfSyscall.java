@@ -17,6 +17,7 @@ import java.lang.invoke.MethodHandle;
  */
 final class BpfSyscall {
     static final int BPF_OBJ_GET_INFO_BY_FD = 15;
+    static final int BPF_PROG_QUERY = 16;
     static final int BPF_LINK_CREATE = 28;
     static final int BPF_LINK_DETACH = 34;
 
@@ -39,6 +40,13 @@ final class BpfSyscall {
     static final long LINK_CREATE_TCX_EXPECTED_REVISION = 24;
     /** Bytes of bpf_attr passed: everything up to the tcx fields; the kernel requires the rest to be zero anyway. */
     static final long ATTR_SIZE = 64;
+
+    // union bpf_attr, query: target_ifindex 0, attach_type 4, query_flags 8, attach_flags 12, prog_ids 16,
+    // prog_cnt 24 (the rest, up to tcx's revision at 56, zero)
+    static final long QUERY_TARGET_IFINDEX = 0;
+    static final long QUERY_ATTACH_TYPE = 4;
+    static final long QUERY_PROG_IDS = 16;
+    static final long QUERY_PROG_CNT = 24;
 
     // struct bpf_link_info: type 0, id 4, prog_id 8, then the per-type union at 16 (tcx: ifindex, attach_type)
     static final long LINK_INFO_SIZE = 64;
