@@ -19,7 +19,11 @@ final class BpfSyscall {
     static final int BPF_OBJ_GET_INFO_BY_FD = 15;
     static final int BPF_PROG_QUERY = 16;
     static final int BPF_LINK_CREATE = 28;
+    static final int BPF_LINK_UPDATE = 29;
     static final int BPF_LINK_DETACH = 34;
+    // union bpf_attr, link_update: link_fd 0, new_prog_fd 4, flags 8, old_prog_fd 12
+    static final long LINK_UPDATE_LINK_FD = 0;
+    static final long LINK_UPDATE_NEW_PROG_FD = 4;
 
     /** enum bpf_attach_type: BPF_TCX_INGRESS / BPF_TCX_EGRESS (kernel 6.6+, after BPF_NETFILTER = 45). */
     static final int BPF_TCX_INGRESS = 46;
@@ -54,6 +58,7 @@ final class BpfSyscall {
     static final long LINK_INFO_ID = 4;
     static final long LINK_INFO_PROG_ID = 8;
     static final long LINK_INFO_TCX_IFINDEX = 16;
+    static final long LINK_INFO_TCX_ATTACH_TYPE = 20;
 
     private static final long SYS_BPF = switch (System.getProperty("os.arch")) {
         case "amd64", "x86_64" -> 321;

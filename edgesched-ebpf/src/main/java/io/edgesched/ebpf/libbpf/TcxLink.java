@@ -40,7 +40,7 @@ public final class TcxLink implements Attachment {
     private final TcDirection direction;
     private final int linkFd;
     private final int linkId;
-    private final int programId;
+    private int programId;
     private boolean closed;
 
     private TcxLink(String interfaceName, int ifindex, TcDirection direction, int linkFd, int linkId,
@@ -163,6 +163,76 @@ public final class TcxLink implements Attachment {
         }
     }
 
+    /**
+     * Pins the link in bpffs: it then stays attached after this fd closes and after the process exits, until the
+     * pin is removed (rm) and no fd holds it. For a hand-over across an upgrade: the next process
+     * {@link #openPinned opens} it and {@link #update updates} the program, so the hook is never empty.
+     */
+    public void pin(String path) {
+        Pins.pin(fd(), path, "pin tcx link " + linkId);
+    }
+
+    /**
+     * Opens a tcx link pinned by {@link #pin} (e.g. by the previous agent).
+     *
+     * @throws BpfException ENOENT if nothing is pinned there; EINVAL if the pin is not a tcx link
+     */
+    public static TcxLink openPinned(String path, String interfaceName) {
+        Libbpf.require();
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = (int) Libbpf.OBJ_GET.invokeExact(arena.allocateFrom(path));
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+        if (fd < 0) {
+            throw Errors.of("open pinned tcx link " + path, fd);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(BpfSyscall.LINK_INFO_SIZE, 8);
+            int rc = BpfSyscall.linkInfo(fd, info);
+            if (rc < 0) {
+                throw Errors.of("open pinned tcx link " + path + ": read link info", rc);
+            }
+            if (info.get(JAVA_INT, BpfSyscall.LINK_INFO_TYPE) != BpfSyscall.BPF_LINK_TYPE_TCX) {
+                throw new BpfException("open pinned tcx link " + path + ": the pin is a link of type "
+                        + info.get(JAVA_INT, BpfSyscall.LINK_INFO_TYPE) + ", not tcx", Errors.EINVAL);
+            }
+            int attachType = info.get(JAVA_INT, BpfSyscall.LINK_INFO_TCX_ATTACH_TYPE);
+            TcDirection direction = attachType == BpfSyscall.BPF_TCX_INGRESS ? TcDirection.INGRESS : TcDirection.EGRESS;
+            return new TcxLink(interfaceName, info.get(JAVA_INT, BpfSyscall.LINK_INFO_TCX_IFINDEX), direction, fd,
+                    info.get(JAVA_INT, BpfSyscall.LINK_INFO_ID), info.get(JAVA_INT, BpfSyscall.LINK_INFO_PROG_ID));
+        } catch (RuntimeException | Error e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    /** Replaces the program the link runs (BPF_LINK_UPDATE), in place: no moment without a program there. */
+    public synchronized void update(BpfProgram program) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(BpfSyscall.ATTR_SIZE, 8);
+            attr.set(JAVA_INT, BpfSyscall.LINK_UPDATE_LINK_FD, fd());
+            attr.set(JAVA_INT, BpfSyscall.LINK_UPDATE_NEW_PROG_FD, program.fd());
+            int rc = BpfSyscall.call(BpfSyscall.BPF_LINK_UPDATE, attr);
+            if (rc < 0) {
+                throw Errors.of("update tcx link " + linkId + " on " + interfaceName + " to program '"
+                        + program.name() + "'", rc);
+            }
+            MemorySegment info = arena.allocate(BpfSyscall.LINK_INFO_SIZE, 8);
+            if (BpfSyscall.linkInfo(linkFd, info) == 0) {
+                programId = info.get(JAVA_INT, BpfSyscall.LINK_INFO_PROG_ID);
+            }
+        }
+    }
+
+    private int fd() {
+        if (closed) {
+            throw new IllegalStateException("tcx link " + linkId + " is closed");
+        }
+        return linkFd;
+    }
+
     /** Detaches the link (BPF_LINK_DETACH) without closing it: what "someone detached it" looks like. For tests. */
     void detachForTest() {
         try (Arena arena = Arena.ofConfined()) {
@@ -194,8 +264,8 @@ public final class TcxLink implements Attachment {
         return linkId;
     }
 
-    /** Kernel id of the attached program. */
-    public int programId() {
+    /** Kernel id of the attached program (the latest, after {@link #update}). */
+    public synchronized int programId() {
         return programId;
     }
 

@@ -103,6 +103,39 @@ class TcxLinkTest {
         }
     }
 
+    /** Continuity across an upgrade: the old process pins its link, the new one opens it and swaps the program. */
+    @Test
+    void aPinnedLinkIsHandedOverAndUpdatedInPlace() throws Exception {
+        java.nio.file.Path pin = java.nio.file.Path.of(Bpffs.DEFAULT_MOUNT,
+                "esT-" + ProcessHandle.current().pid() + "-tcx-link");
+        Bpffs.ensureFor(pin);
+        java.nio.file.Files.deleteIfExists(pin);
+        try (BpfObject previous = TestObjects.open("count").load(); BpfObject next = TestObjects.open("count").load()) {
+            TcxLink old = attach(previous, TcxLink.Position.FIRST);
+            int oldProgram = old.programId();
+            old.pin(pin.toString());
+            old.close();
+            assertThat(programIds()).as("pinned: still attached after its fd closed").containsExactly(oldProgram);
+
+            try (TcxLink handedOver = NetworkNamespaces.runIn(NS_A, () -> TcxLink.openPinned(pin.toString(), VETH_A))) {
+                assertThat(handedOver.direction()).isEqualTo(TcDirection.EGRESS);
+                assertThat(handedOver.programId()).isEqualTo(oldProgram);
+                assertThat(handedOver.isAttached()).isTrue();
+                handedOver.update(next.program("count_next"));
+                assertThat(handedOver.programId()).isNotEqualTo(oldProgram);
+                assertThat(programIds()).containsExactly(handedOver.programId());
+                long previousCount = counter(previous);
+                sendUdpFromA(3);
+                assertThat(counter(next)).as("the new program runs").isGreaterThanOrEqualTo(3);
+                assertThat(counter(previous)).as("the old one no longer").isEqualTo(previousCount);
+                java.nio.file.Files.delete(pin);
+            }
+            assertThat(programIds()).as("unpinned and closed: detached").isEmpty();
+        } finally {
+            java.nio.file.Files.deleteIfExists(pin);
+        }
+    }
+
     private static TcxLink attach(BpfObject object, TcxLink.Position position) {
         return NetworkNamespaces.runIn(NS_A, () ->
                 TcxLink.attach(object.program("count_next"), VETH_A, TcDirection.EGRESS, position));
