@@ -79,6 +79,7 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
         private boolean perCpuClientLru;
         private AttachMode attachMode = AttachMode.AUTO;
         private boolean first = true;
+        private boolean handOver;
 
         private Builder() {
         }
@@ -89,6 +90,18 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
          */
         public Builder attachMode(AttachMode mode) {
             this.attachMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Continuity across agent upgrades (tcx, needs {@link #pinDirectory}): the links are pinned there next to
+         * the maps and stay attached after close or exit; the next source opened with the same directory and
+         * hand-over reuses the pinned maps (counters continue, same generation) and swaps the programs in place
+         * (BPF_LINK_UPDATE), so nothing goes uncounted. A source opened there without hand-over removes the
+         * pinned links first. Default off: a closed source leaves nothing behind.
+         */
+        public Builder handOver(boolean handOver) {
+            this.handOver = handOver;
             return this;
         }
 
@@ -179,13 +192,16 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
         /** Loads the programs, fills the cluster nodes, attaches to ingress and egress. */
         public EbpfRequestOriginSource open() {
             Objects.requireNonNull(node, "node is required");
+            if (handOver && (pinDirectory == null || attachMode == AttachMode.TC)) {
+                throw new IllegalArgumentException("handOver needs a pinDirectory and tcx links (not AttachMode.TC)");
+            }
             if (interfaceName == null || interfaceName.isBlank()) {
                 throw new IllegalArgumentException("interfaceName is required");
             }
             LibbpfOriginKernel.Config config = new LibbpfOriginKernel.Config(interfaceName,
                     Optional.ofNullable(networkNamespace), clientTableSize, handshakeTableSize,
                     List.copyOf(clusterNodes), Optional.ofNullable(pinDirectory), perCpuClientLru, attachMode,
-                    first ? TcxLink.Position.FIRST : TcxLink.Position.LAST);
+                    first ? TcxLink.Position.FIRST : TcxLink.Position.LAST, handOver);
             OriginKernel kernel;
             try {
                 kernel = LibbpfOriginKernel.open(config);

@@ -44,7 +44,7 @@ final class LibbpfOriginKernel implements OriginKernel {
 
     record Config(String interfaceName, Optional<String> networkNamespace, int clientTableSize, int handshakeTableSize,
                   List<ClientAddress> clusterNodes, Optional<Path> pinDirectory, boolean perCpuClientLru,
-                  EbpfRequestOriginSource.AttachMode attachMode, TcxLink.Position position) {
+                  EbpfRequestOriginSource.AttachMode attachMode, TcxLink.Position position, boolean handOver) {
         String description() {
             return interfaceName + networkNamespace.map(ns -> " in netns " + ns).orElse("");
         }
@@ -104,12 +104,17 @@ final class LibbpfOriginKernel implements OriginKernel {
                 clients.setMapFlags(clients.mapFlags() | BpfMap.NO_COMMON_LRU);
             }
             configureHandshakes(object, config.handshakeTableSize());
+            if (config.handOver()) {
+                reusePinnedMaps(object, config.pinDirectory().orElseThrow());
+            }
             object.load();
             kernel = new LibbpfOriginKernel(config, object);
             for (ClientAddress node : config.clusterNodes()) {
                 kernel.putNode(node.toBytes());
             }
-            config.pinDirectory().ifPresent(kernel::pinAll);
+            if (!config.handOver()) {
+                config.pinDirectory().ifPresent(kernel::pinAll);
+            }
             // SIGTERM while (or after) attaching: detach in the shutdown hook; tc filters would outlive the JVM.
             Runtime.getRuntime().addShutdownHook(kernel.shutdownHook);
             kernel.attachNew(TcDirection.INGRESS, OriginMapLayouts.INGRESS_PROGRAM);
@@ -184,8 +189,45 @@ final class LibbpfOriginKernel implements OriginKernel {
                     + ": the source is closing (shutdown)", 0);
         }
         Hook hook = new Hook(direction, program);
-        hook.attachment = attach(direction, program);
+        hook.attachment = config.handOver() ? takeOverOrAttachPinned(direction, program) : attach(direction, program);
         hooks.add(hook);
+    }
+
+    /** Hand-over: update the pinned link a previous agent left (no gap), or attach and pin a new one. */
+    private Attachment takeOverOrAttachPinned(TcDirection direction, String program) {
+        Path pin = config.pinDirectory().orElseThrow().resolve(linkPin(direction));
+        NetworkNamespaces.Action<Attachment, RuntimeException> action = () -> {
+            if (Files.exists(pin)) {
+                TcxLink link = TcxLink.openPinned(pin.toString(), config.interfaceName());
+                try {
+                    if (link.isAttached()) {
+                        link.update(object.program(program));
+                        LOG.info("took over the pinned {} link {} and updated its program", direction, pin);
+                        return link;
+                    }
+                    link.close();
+                    Files.delete(pin); // its interface is gone: start anew
+                } catch (IOException e) {
+                    link.close();
+                    throw new BpfException("remove stale pin " + pin + ": " + e.getMessage(), 0, e);
+                } catch (RuntimeException e) {
+                    link.close();
+                    throw e;
+                }
+            }
+            TcxLink link = TcxLink.attach(object.program(program), config.interfaceName(), direction,
+                    config.position());
+            try {
+                link.pin(pin.toString());
+            } catch (RuntimeException e) {
+                link.close();
+                throw e;
+            }
+            return link;
+        };
+        return config.networkNamespace().isPresent()
+                ? NetworkNamespaces.runIn(config.networkNamespace().get(), action)
+                : action.run();
     }
 
     /** tcx unless forced to tc; AUTO falls back to tc on kernels without tcx (logged once). */
@@ -285,13 +327,55 @@ final class LibbpfOriginKernel implements OriginKernel {
         }
     }
 
-    private void pinAll(Path directory) {
+    /** Link pins of the hand-over, per direction. */
+    static String linkPin(TcDirection direction) {
+        return "link_" + direction.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static void createPinDirectory(Path directory) {
         Bpffs.ensureFor(directory);
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new BpfException("create pin directory " + directory + ": " + e.getMessage()
                     + " (check the permissions of its parent directory)", 0, e);
+        }
+    }
+
+    /**
+     * Hand-over: the maps a previous agent pinned there are reused (counters continue, same generation), the
+     * missing ones pinned on load. The handshake slots start afresh: their index depends on this load's seed.
+     */
+    private static void reusePinnedMaps(BpfObject object, Path directory) {
+        createPinDirectory(directory);
+        for (String name : PINNED_MAPS) {
+            Path pin = directory.resolve(name);
+            if (name.equals(OriginMapLayouts.HANDSHAKES_MAP)) {
+                try {
+                    Files.deleteIfExists(pin);
+                } catch (IOException e) {
+                    throw new BpfException("remove pin " + pin + ": " + e.getMessage(), 0, e);
+                }
+            }
+            if (Files.exists(pin)) {
+                LOG.info("taking over pinned map {}", pin);
+            }
+            object.map(name).setPinPath(pin.toString());
+        }
+    }
+
+    private void pinAll(Path directory) {
+        createPinDirectory(directory);
+        for (TcDirection direction : TcDirection.values()) {
+            Path link = directory.resolve(linkPin(direction));
+            try {
+                if (Files.deleteIfExists(link)) {
+                    // without a pin and an fd the kernel detaches it: no second copy of our program stays
+                    LOG.warn("removed the pinned {} link of an earlier hand-over run ({})", direction, link);
+                }
+            } catch (IOException e) {
+                throw new BpfException("remove stale pin " + link + ": " + e.getMessage(), 0, e);
+            }
         }
         for (String name : PINNED_MAPS) {
             Path pin = directory.resolve(name);
@@ -384,7 +468,10 @@ final class LibbpfOriginKernel implements OriginKernel {
         return config.description();
     }
 
-    /** Detaches egress and ingress, removes the pins, unloads. Tries every step; throws the first failure. */
+    /**
+     * Detaches egress and ingress, removes the pins, unloads. Tries every step; throws the first failure. With
+     * hand-over the pinned links and maps stay: the programs keep counting until the next agent takes over.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -408,14 +495,14 @@ final class LibbpfOriginKernel implements OriginKernel {
                 failure = addTo(failure, e);
             }
         }
-        for (Path pin : pins) {
+        for (Path pin : config.handOver() ? List.<Path>of() : pins) {
             try {
                 Files.deleteIfExists(pin);
             } catch (IOException e) {
                 failure = addTo(failure, new BpfException("remove pin " + pin + ": " + e.getMessage(), 0, e));
             }
         }
-        config.pinDirectory().ifPresent(dir -> {
+        config.pinDirectory().filter(dir -> !config.handOver()).ifPresent(dir -> {
             try (var left = Files.list(dir)) {
                 if (left.findAny().isEmpty()) {
                     Files.delete(dir);

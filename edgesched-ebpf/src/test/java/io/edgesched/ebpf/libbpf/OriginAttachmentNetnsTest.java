@@ -120,6 +120,38 @@ class OriginAttachmentNetnsTest {
         }
     }
 
+    /** Upgrade continuity: pinned links and maps survive close, the next source takes them over without a gap. */
+    @Test
+    void handOverKeepsCountingAcrossAnUpgradeAndAPlainStartCleansUp() throws Exception {
+        Path pins = Path.of(Bpffs.DEFAULT_MOUNT, "esT-" + ProcessHandle.current().pid() + "-handover");
+        long generation;
+        try (EbpfRequestOriginSource first = builder().pinDirectory(pins).handOver(true).open()) {
+            first.watch(WatchedService.port(PORT));
+            TcpLoadClient.run(lab, lab.serverV4(), PORT, 2, 100, lab.clientV4());
+            generation = first.snapshot().generation();
+            assertThat(first.snapshot().records()).singleElement()
+                    .satisfies(r -> assertThat(r.connections()).isEqualTo(2));
+        }
+        assertThat(tcxNames(TcDirection.INGRESS)).as("pinned: still attached between the agents")
+                .containsExactly(OriginMapLayouts.INGRESS_PROGRAM);
+        TcpLoadClient.run(lab, lab.serverV4(), PORT, 1, 100, lab.clientV4()); // counted with no agent running
+        try (EbpfRequestOriginSource next = builder().pinDirectory(pins).handOver(true).open()) {
+            next.watch(WatchedService.port(PORT));
+            assertThat(tcxNames(TcDirection.INGRESS)).as("updated in place, not stacked")
+                    .containsExactly(OriginMapLayouts.INGRESS_PROGRAM);
+            assertThat(tcxNames(TcDirection.EGRESS)).containsExactly(OriginMapLayouts.EGRESS_PROGRAM);
+            TcpLoadClient.run(lab, lab.serverV4(), PORT, 1, 100, lab.clientV4());
+            assertThat(next.snapshot().generation()).as("same maps: counters continue").isEqualTo(generation);
+            assertThat(next.snapshot().records()).singleElement()
+                    .satisfies(r -> assertThat(r.connections()).isEqualTo(4));
+        }
+        try (EbpfRequestOriginSource plain = builder().pinDirectory(pins).open()) {
+            assertThat(tcxNames(TcDirection.INGRESS)).as("the hand-over links were unpinned")
+                    .containsExactly(OriginMapLayouts.INGRESS_PROGRAM);
+        }
+        assertThat(java.nio.file.Files.exists(pins)).isFalse();
+    }
+
     @ParameterizedTest
     @EnumSource(value = AttachMode.class, names = {"TCX", "TC"})
     void reattachesWhenItsAttachmentVanishes(AttachMode mode) throws Exception {
