@@ -60,11 +60,27 @@ struct {
 } origin_clients SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ORIGIN_HANDSHAKES_MAX_ENTRIES);
-	__type(key, struct origin_flow_key);
+	__type(key, __u32);
 	__type(value, struct origin_handshake);
 } origin_handshakes SEC(".maps");
+
+/*
+ * One bit per origin_handshakes slot: set while a SYN waits there. An ACK of a known client reads its slot only
+ * when the bit is set, so established traffic touches a 2 KiB bitmap, not the 1.3 MB slot array.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ORIGIN_HANDSHAKES_MAX_ENTRIES / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} origin_handshake_hints SEC(".maps");
+
+/* Load-time configuration (.rodata, set by the loader; origin.h). */
+const volatile struct origin_config origin_config = {
+	.handshake_slot_mask = ORIGIN_HANDSHAKES_MAX_ENTRIES - 1,
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -215,6 +231,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, void *data, void *d
 		total_len = skb->len - off;
 	else if (total_len < header_len)
 		return PARSE_BAD_HEADER;
+	else if (total_len > skb->len - off) /* a length field claiming more than the frame holds */
+		total_len = skb->len - off;
 	if (ip->protocol != IPPROTO_TCP)
 		return PARSE_NOT_TCP;
 	if (ip->frag_off & bpf_htons(0x1fff))
@@ -240,6 +258,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, void *data, void *d
 	payload_len = bpf_ntohs(ip6->payload_len);
 	p->family = ORIGIN_FAMILY_IPV6;
 	p->ip_bytes = payload_len ? payload_len + sizeof(*ip6) : skb->len - off; /* 0: jumbogram/BIG TCP */
+	if (p->ip_bytes > skb->len - off) /* clamped to what the frame holds */
+		p->ip_bytes = skb->len - off;
 	copy_addr(p->saddr, ip6->saddr.in6_u.u6_addr32);
 	copy_addr(p->daddr, ip6->daddr.in6_u.u6_addr32);
 	nexthdr = ip6->nexthdr;
@@ -405,48 +425,216 @@ static __always_inline void flow_key_from_ingress(const struct packet *p, struct
 	copy_addr(key->remote_addr, p->saddr);
 }
 
-/* The client's handshake-completing ACK: RTT = now - time the SYN-ACK left. */
-static __always_inline void take_rtt_sample(const struct packet *p, struct origin_client_value *client)
+static __always_inline void flow_key_from_egress(const struct packet *p, struct origin_flow_key *key)
 {
-	struct origin_flow_key key = {};
-	struct origin_handshake *handshake;
-	__u64 now, rtt, samples;
+	key->family = p->family;
+	key->local_port = p->sport;
+	key->remote_port = p->dport;
+	copy_addr(key->local_addr, p->saddr);
+	copy_addr(key->remote_addr, p->daddr);
+}
+
+/* The pending-handshake slot index of a 4-tuple (origin.h, origin_handshakes). */
+static __always_inline __u32 handshake_index(const struct origin_flow_key *key)
+{
+	const __u32 *r = (const __u32 *)key->remote_addr;
+	const __u32 *l = (const __u32 *)key->local_addr;
+	__u32 h = r[0] ^ r[1] ^ r[2] ^ r[3] ^ l[3] ^ ((__u32)key->local_port << 16 | key->remote_port);
+
+	h = (h ^ origin_config.handshake_seed) * ORIGIN_FLOW_HASH_MULTIPLIER;
+	return (h ^ (h >> 16)) & origin_config.handshake_slot_mask;
+}
+
+static __always_inline __u64 *hint_word(__u32 index)
+{
+	__u32 word = index / 64;
+
+	return bpf_map_lookup_elem(&origin_handshake_hints, &word);
+}
+
+/* Whether a SYN waits in slot {@code index} (or waited: a stale bit only costs one slot read). */
+static __always_inline int hint_set(__u32 index)
+{
+	__u64 *word = hint_word(index);
+
+	return word && (*word & (1ULL << (index % 64)));
+}
+
+static __always_inline int same_flow(const struct origin_flow_key *a, const struct origin_flow_key *b)
+{
+	const __u64 *x = (const __u64 *)a;
+	const __u64 *y = (const __u64 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/* Claims (or refreshes) the slot of the SYN's 4-tuple; SYNs of an unknown address wait there with their bytes. */
+static __always_inline void record_syn(const struct packet *p, __u32 service_id, __u64 segments, __u64 bytes)
+{
+	struct origin_flow_key key __attribute__((aligned(8))) = {};
+	struct origin_handshake *slot;
+
+	__u32 index;
+	__u64 *word;
 
 	flow_key_from_ingress(p, &key);
-	handshake = bpf_map_lookup_elem(&origin_handshakes, &key);
-	if (!handshake || handshake->expected_ack != p->ack_seq)
+	index = handshake_index(&key);
+	slot = bpf_map_lookup_elem(&origin_handshakes, &index);
+	if (!slot)
+		return;
+	word = hint_word(index);
+	if (word)
+		__sync_fetch_and_or(word, 1ULL << (index % 64));
+	if (slot->state == ORIGIN_HANDSHAKE_PENDING && same_flow(&slot->flow, &key)) {
+		slot->syn_packets += segments; /* retransmitted SYN */
+		slot->syn_bytes += bytes;
+		return;
+	}
+	if (slot->state == ORIGIN_HANDSHAKE_PENDING)
+		stat_add(ORIGIN_STAT_HANDSHAKES_EXPIRED, 1);
+	slot->flow = key;
+	slot->synack_ns = 0;
+	slot->syn_bytes = bytes;
+	slot->syn_packets = segments;
+	slot->expected_ack = 0;
+	slot->service_id = service_id;
+	slot->flags = 0;
+	slot->state = ORIGIN_HANDSHAKE_PENDING;
+	stat_add(ORIGIN_STAT_HANDSHAKES_PENDING, 1);
+}
+
+/*
+ * The slot this ACK completes: pending, same 4-tuple, our SYN-ACK seen, and the ACK acknowledges its ISN + 1.
+ * Marks it done (so a duplicate ACK completes nothing). Null if the ACK completes no handshake.
+ */
+static __always_inline struct origin_handshake *complete_handshake(const struct packet *p)
+{
+	struct origin_flow_key key __attribute__((aligned(8))) = {};
+	struct origin_handshake *slot;
+	__u32 index;
+	__u64 *word;
+
+	flow_key_from_ingress(p, &key);
+	index = handshake_index(&key);
+	if (!hint_set(index))
+		return 0;
+	slot = bpf_map_lookup_elem(&origin_handshakes, &index);
+	if (!slot || slot->state != ORIGIN_HANDSHAKE_PENDING || !(slot->flags & ORIGIN_HANDSHAKE_SYNACK) ||
+	    slot->expected_ack != p->ack_seq || !same_flow(&slot->flow, &key))
+		return 0;
+	/* Not atomic: two CPUs handling the same ACK at once could both complete it (RSS keeps a flow on one). */
+	slot->state = ORIGIN_HANDSHAKE_DONE;
+	word = hint_word(index);
+	if (word)
+		__sync_fetch_and_and(word, ~(1ULL << (index % 64)));
+	stat_add(ORIGIN_STAT_HANDSHAKES_COMPLETED, 1);
+	return slot;
+}
+
+/* RTT = now - time the SYN-ACK left, unless it was retransmitted (Karn). */
+static __always_inline void take_rtt_sample(const struct origin_handshake *handshake,
+					    struct origin_client_value *client)
+{
+	__u64 now, rtt, samples;
+
+	if (handshake->flags & ORIGIN_HANDSHAKE_RETRANSMITTED)
 		return;
 	now = bpf_ktime_get_ns();
-	if (!(handshake->flags & ORIGIN_HANDSHAKE_RETRANSMITTED) && now >= handshake->synack_ns) {
-		rtt = now - handshake->synack_ns;
-		samples = client->rtt_samples;
-		/* Not atomic across CPUs: a concurrent sample may be lost from the average, never corrupt it. */
-		client->srtt_ns = samples ? (client->srtt_ns * 7 + rtt) / 8 : rtt;
-		if (!client->rtt_min_ns || rtt < client->rtt_min_ns)
-			client->rtt_min_ns = rtt;
-		__sync_fetch_and_add(&client->rtt_samples, 1);
-		stat_add(ORIGIN_STAT_RTT_SAMPLES, 1);
-	}
-	bpf_map_delete_elem(&origin_handshakes, &key);
+	if (now < handshake->synack_ns)
+		return;
+	rtt = now - handshake->synack_ns;
+	samples = client->rtt_samples;
+	/* Not atomic across CPUs: a concurrent sample may be lost from the average, never corrupt it. */
+	client->srtt_ns = samples ? (client->srtt_ns * 7 + rtt) / 8 : rtt;
+	if (!client->rtt_min_ns || rtt < client->rtt_min_ns)
+		client->rtt_min_ns = rtt;
+	__sync_fetch_and_add(&client->rtt_samples, 1);
+	stat_add(ORIGIN_STAT_RTT_SAMPLES, 1);
 }
 
 static __always_inline void count_existing(struct origin_client_value *client, __u64 segments, __u64 bytes,
-					   int syn, __u64 tick)
+					   __u64 tick)
 {
 	__sync_fetch_and_add(&client->packets, segments);
 	__sync_fetch_and_add(&client->bytes, bytes);
-	if (syn) {
-		__u64 now = coarse_now(tick);
-
-		__sync_fetch_and_add(&client->connections, 1);
-		client->last_syn_ns = now;
-		client->last_seen_ns = now;
-		client->seen_tick = tick;
-	} else if (client->seen_tick != (__u32)tick) {
+	if (client->seen_tick != (__u32)tick) {
 		/* The coarse clock only moves with jiffies: update last_seen_ns at most once a tick. */
 		client->seen_tick = tick;
 		client->last_seen_ns = coarse_now(tick);
 	}
+}
+
+static __always_inline int is_pure_ack(__u8 flags)
+{
+	return (flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) == TCP_FLAG_ACK_BIT;
+}
+
+/*
+ * Inserts a client entry (a handshake completed, or our egress segment proved a socket). Returns the entry
+ * already there when another CPU inserted it first (counted CLIENTS_RACE), null when the table refused.
+ */
+static __always_inline struct origin_client_value *insert_client(const struct origin_client_key *key,
+								 struct origin_client_value *fresh, int *inserted)
+{
+	struct origin_client_value *client;
+	long err;
+
+	err = bpf_map_update_elem(&origin_clients, key, fresh, BPF_NOEXIST);
+	if (err == 0) {
+		*inserted = 1;
+		stat_add(ORIGIN_STAT_CLIENTS_NEW, 1);
+		return fresh;
+	}
+	*inserted = 0;
+	client = err == -EEXIST ? bpf_map_lookup_elem(&origin_clients, key) : 0;
+	if (!client) {
+		stat_add(ORIGIN_STAT_CLIENTS_FULL, 1);
+		return 0;
+	}
+	stat_add(ORIGIN_STAT_CLIENTS_RACE, 1);
+	return client;
+}
+
+/* A packet from an address not in the table: only a completing ACK makes it a client. */
+static __always_inline int ingress_unknown(struct packet *p, struct origin_client_key *key, __u32 port_flags,
+					   __u64 segments, __u64 tick)
+{
+	struct origin_handshake *handshake;
+	struct origin_client_value *client;
+	__u64 now;
+	int inserted;
+
+	handshake = is_pure_ack(p->tcp_flags) ? complete_handshake(p) : 0;
+	if (!handshake) {
+		stat_add(ORIGIN_STAT_UNVERIFIED, 1);
+		return ORIGIN_VERDICT;
+	}
+	now = coarse_now(tick);
+	struct origin_client_value fresh = {
+		.connections = 1,
+		.packets = handshake->syn_packets + segments,
+		.bytes = handshake->syn_bytes + p->ip_bytes,
+		.first_seen_ns = now,
+		.last_seen_ns = now,
+		.last_syn_ns = now,
+		.flags = (port_flags & ORIGIN_PORT_CHECK_NODES) && is_cluster_node(p) ? ORIGIN_CLIENT_FORWARDED : 0,
+		.seen_tick = tick,
+	};
+
+	take_rtt_sample(handshake, &fresh);
+	client = insert_client(key, &fresh, &inserted);
+	if (!client)
+		return ORIGIN_VERDICT;
+	if (!inserted) {
+		__sync_fetch_and_add(&client->connections, 1);
+		count_existing(client, fresh.packets, fresh.bytes, tick);
+	}
+	/* The waiting SYNs move from UNVERIFIED to MATCHED with their ACK (per-CPU sums wrap, so -n is exact). */
+	stat_add(ORIGIN_STAT_UNVERIFIED, -(__u64)handshake->syn_packets);
+	stat_add(ORIGIN_STAT_MATCHED, fresh.packets);
+	if (client->flags & ORIGIN_CLIENT_FORWARDED)
+		stat_add(ORIGIN_STAT_FORWARDED_PACKETS, fresh.packets);
+	return ORIGIN_VERDICT;
 }
 
 /* The ingress body, shared with the cost benchmark's wrapper (bpf/origin_bench.bpf.c). */
@@ -454,6 +642,7 @@ static __always_inline int ingress_packet(struct __sk_buff *skb)
 {
 	struct origin_client_key key = {};
 	struct origin_client_value *client;
+	struct origin_handshake *handshake;
 	struct packet p = {};
 	__u64 segments;
 	__u32 service_id, port_flags = 0;
@@ -484,45 +673,37 @@ static __always_inline int ingress_packet(struct __sk_buff *skb)
 	segments = skb->gso_segs ? skb->gso_segs : 1;
 	syn = (p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
 
-	client = bpf_map_lookup_elem(&origin_clients, &key);
-	if (!client) {
-		__u64 now = coarse_now(tick);
-		struct origin_client_value fresh = {
-			.connections = syn,
-			.packets = segments,
-			.bytes = p.ip_bytes,
-			.first_seen_ns = now,
-			.last_seen_ns = now,
-			.last_syn_ns = syn ? now : 0,
-			.flags = (port_flags & ORIGIN_PORT_CHECK_NODES) && is_cluster_node(&p) ?
-					 ORIGIN_CLIENT_FORWARDED : 0,
-			.seen_tick = tick,
-		};
-		long err;
-
-		err = bpf_map_update_elem(&origin_clients, &key, &fresh, BPF_NOEXIST);
-		if (err == 0) {
-			stat_add(ORIGIN_STAT_CLIENTS_NEW, 1);
-			stat_add(ORIGIN_STAT_MATCHED, 1);
-			if (fresh.flags & ORIGIN_CLIENT_FORWARDED)
-				stat_add(ORIGIN_STAT_FORWARDED_PACKETS, 1);
-			return ORIGIN_VERDICT;
-		}
-		client = err == -EEXIST ? bpf_map_lookup_elem(&origin_clients, &key) : 0;
-		if (!client) {
-			stat_add(ORIGIN_STAT_CLIENTS_FULL, 1);
-			return ORIGIN_VERDICT;
-		}
-		stat_add(ORIGIN_STAT_CLIENTS_RACE, 1);
+	if (syn) {
+		/*
+		 * Every SYN waits in its slot, known address or not: no client lookup (a cache miss in a big table)
+		 * per SYN, so a spoofed SYN costs a slot write. Its packet joins the client when the handshake completes.
+		 */
+		record_syn(&p, service_id, segments, p.ip_bytes);
+		stat_add(ORIGIN_STAT_UNVERIFIED, 1);
+		return ORIGIN_VERDICT;
 	}
+	client = bpf_map_lookup_elem(&origin_clients, &key);
+	if (!client)
+		return ingress_unknown(&p, &key, port_flags, segments, tick);
 
-	count_existing(client, segments, p.ip_bytes, syn, tick);
+	count_existing(client, segments, p.ip_bytes, tick);
 	stat_add(ORIGIN_STAT_MATCHED, 1);
 	if (client->flags & ORIGIN_CLIENT_FORWARDED)
 		stat_add(ORIGIN_STAT_FORWARDED_PACKETS, 1);
-	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) == TCP_FLAG_ACK_BIT &&
-	    client->last_syn_ns && client->last_seen_ns - client->last_syn_ns < ORIGIN_HANDSHAKE_WINDOW_NS)
-		take_rtt_sample(&p, client);
+	handshake = is_pure_ack(p.tcp_flags) ? complete_handshake(&p) : 0;
+	if (handshake) {
+		__u64 waiting = handshake->syn_packets;
+
+		__sync_fetch_and_add(&client->connections, 1);
+		__sync_fetch_and_add(&client->packets, waiting);
+		__sync_fetch_and_add(&client->bytes, handshake->syn_bytes);
+		client->last_syn_ns = coarse_now(tick);
+		take_rtt_sample(handshake, client);
+		stat_add(ORIGIN_STAT_UNVERIFIED, -waiting);
+		stat_add(ORIGIN_STAT_MATCHED, waiting);
+		if (client->flags & ORIGIN_CLIENT_FORWARDED)
+			stat_add(ORIGIN_STAT_FORWARDED_PACKETS, waiting);
+	}
 	return ORIGIN_VERDICT;
 }
 
@@ -532,15 +713,89 @@ int origin_ingress(struct __sk_buff *skb)
 	return ingress_packet(skb);
 }
 
-SEC("tc")
-int origin_egress(struct __sk_buff *skb)
+/* Our SYN-ACK: the ISN the client's ACK must acknowledge, and the time the RTT starts. */
+static __always_inline void record_synack(const struct packet *p, __u32 service_id)
 {
-	struct origin_flow_key key = {};
-	struct origin_handshake *handshake;
-	struct origin_handshake fresh = {};
+	struct origin_flow_key key __attribute__((aligned(8))) = {};
+	struct origin_handshake *slot;
+
+	__u32 index;
+	__u64 *word;
+
+	flow_key_from_egress(p, &key);
+	index = handshake_index(&key);
+	slot = bpf_map_lookup_elem(&origin_handshakes, &index);
+	if (!slot)
+		return;
+	if (slot->state == ORIGIN_HANDSHAKE_PENDING && same_flow(&slot->flow, &key)) {
+		if ((slot->flags & ORIGIN_HANDSHAKE_SYNACK) && slot->expected_ack == p->seq + 1) {
+			/* Retransmitted SYN-ACK: the ACK cannot tell which copy it answers (Karn). */
+			slot->flags |= ORIGIN_HANDSHAKE_RETRANSMITTED;
+			stat_add(ORIGIN_STAT_HANDSHAKES_RETRANSMITTED, 1);
+			return;
+		}
+	} else {
+		/* The SYN was not seen (before we attached, or its slot was taken since): start the slot here. */
+		if (slot->state == ORIGIN_HANDSHAKE_PENDING)
+			stat_add(ORIGIN_STAT_HANDSHAKES_EXPIRED, 1);
+		slot->flow = key;
+		slot->syn_bytes = 0;
+		slot->syn_packets = 0;
+		slot->state = ORIGIN_HANDSHAKE_PENDING;
+		word = hint_word(index);
+		if (word)
+			__sync_fetch_and_or(word, 1ULL << (index % 64));
+	}
+	slot->synack_ns = bpf_ktime_get_ns();
+	slot->expected_ack = p->seq + 1;
+	slot->service_id = service_id;
+	slot->flags = ORIGIN_HANDSHAKE_SYNACK;
+	stat_add(ORIGIN_STAT_HANDSHAKES_TRACKED, 1);
+}
+
+/*
+ * Our own segment to an address that is not a client yet, neither SYN-ACK (a spoofed SYN draws one) nor RST
+ * (a spoofed segment hitting no socket draws one): a socket talks to that address, e.g. a connection
+ * established before the programs were attached. The entry starts with zero counters (our segment is not
+ * the client's traffic).
+ */
+static __always_inline void egress_established(const struct packet *p, __u32 service_id, __u32 port_flags)
+{
+	struct origin_client_key key = {};
+	struct origin_client_value *client;
+	struct packet remote = {};
+	__u64 tick, now;
+	int inserted;
+
+	key.service_id = service_id;
+	key.port = p->sport;
+	key.family = p->family;
+	copy_addr(key.addr, p->daddr);
+	client = bpf_map_lookup_elem(&origin_clients, &key);
+	if (client)
+		return;
+	tick = bpf_jiffies64();
+	now = coarse_now(tick);
+	remote.family = p->family;
+	copy_addr(remote.saddr, p->daddr);
+	struct origin_client_value fresh = {
+		.first_seen_ns = now,
+		.last_seen_ns = now,
+		.flags = (port_flags & ORIGIN_PORT_CHECK_NODES) && is_cluster_node(&remote) ?
+				 ORIGIN_CLIENT_FORWARDED : 0,
+		.seen_tick = tick,
+	};
+	if (insert_client(&key, &fresh, &inserted) && inserted)
+		stat_add(ORIGIN_STAT_CLIENTS_ESTABLISHED, 1);
+}
+
+/* The egress body, shared with the cost benchmark's wrapper (bpf/origin_bench.bpf.c). */
+static __always_inline int egress_packet(struct __sk_buff *skb)
+{
 	struct packet p = {};
 	__u32 service_id, port_flags = 0;
 	int result;
+	__u8 flags;
 
 	stat_add(ORIGIN_STAT_EGRESS_PACKETS_SEEN, 1);
 	result = parse_headers(skb, &p);
@@ -549,31 +804,20 @@ int origin_egress(struct __sk_buff *skb)
 			stat_add(ORIGIN_STAT_EGRESS_UNPARSED, 1);
 		return ORIGIN_VERDICT;
 	}
-	if ((p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT)) !=
-	    (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT))
-		return ORIGIN_VERDICT;
+	flags = p.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT | TCP_FLAG_RST_BIT);
+	if (flags != (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT) && flags != TCP_FLAG_ACK_BIT)
+		return ORIGIN_VERDICT; /* RST, a SYN of our own, or no ACK: no evidence of anything */
 	if (!find_service(p.family, p.sport, p.saddr, &service_id, &port_flags))
 		return ORIGIN_VERDICT;
-
-	key.family = p.family;
-	key.local_port = p.sport;
-	key.remote_port = p.dport;
-	copy_addr(key.local_addr, p.saddr);
-	copy_addr(key.remote_addr, p.daddr);
-	handshake = bpf_map_lookup_elem(&origin_handshakes, &key);
-	if (handshake && handshake->expected_ack == p.seq + 1) {
-		/* Retransmitted SYN-ACK: the ACK cannot tell which copy it answers (Karn). */
-		handshake->flags |= ORIGIN_HANDSHAKE_RETRANSMITTED;
-		stat_add(ORIGIN_STAT_HANDSHAKES_RETRANSMITTED, 1);
-		return ORIGIN_VERDICT;
-	}
-	fresh.synack_ns = bpf_ktime_get_ns();
-	fresh.expected_ack = p.seq + 1;
-	fresh.service_id = service_id;
-	/* BPF_ANY: a stale entry of an earlier connection on the same 4-tuple is replaced. */
-	if (bpf_map_update_elem(&origin_handshakes, &key, &fresh, BPF_ANY) == 0)
-		stat_add(ORIGIN_STAT_HANDSHAKES_TRACKED, 1);
+	if (flags == TCP_FLAG_ACK_BIT)
+		egress_established(&p, service_id, port_flags);
 	else
-		stat_add(ORIGIN_STAT_HANDSHAKES_FULL, 1);
+		record_synack(&p, service_id);
 	return ORIGIN_VERDICT;
+}
+
+SEC("tc")
+int origin_egress(struct __sk_buff *skb)
+{
+	return egress_packet(skb);
 }

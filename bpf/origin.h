@@ -32,14 +32,25 @@
  *                     is clear is not a node, without the origin_nodes hash lookup; a set bit (a node, or a
  *                     rare collision) leads to the exact lookup. Bits are never cleared.
  *  origin_clients     LRU_HASH origin_client_key -> origin_client_value, one entry per
- *                     (service, local port, client address). Bounded: when full the kernel evicts
+ *                     (service, local port, client address). An address enters only with evidence that a
+ *                     socket talks to it: a completed handshake (ingress), or our own egress segment to it
+ *                     that is neither SYN-ACK nor RST (a connection established before we attached;
+ *                     counted CLIENTS_ESTABLISHED). Other packets from unknown addresses count UNVERIFIED.
+ *                     Bounded: when full the kernel evicts
  *                     the least recently used entry to admit a new client (never drops the new one).
  *                     Evictions are not reported by the kernel, so the program counts
  *                     ORIGIN_STAT_CLIENTS_NEW: evicted = CLIENTS_NEW - (entries present + entries
  *                     user space deleted). An insert that still fails (ENOMEM) counts CLIENTS_FULL.
- *  origin_handshakes  LRU_HASH origin_flow_key -> origin_handshake: SYN-ACKs seen leaving (egress),
- *                     matched and deleted by the client's handshake-completing ACK (ingress).
- *                     Insert failure counts HANDSHAKES_FULL.
+ *  origin_handshakes  ARRAY[power of two] of origin_handshake: pending handshakes, direct-mapped by
+ *                     origin_flow_slot() of the 4-tuple (no hash-table insert per SYN: a spoofed SYN
+ *                     costs a slot write). A watched SYN (ingress) claims the slot, our SYN-ACK (egress)
+ *                     adds its ISN, the client's ACK of ISN+1 (ingress) completes it: only then does an
+ *                     unknown address become a client and a connection count. A pending slot taken by
+ *                     another 4-tuple counts HANDSHAKES_EXPIRED. The loader sets the slot mask and a
+ *                     random seed in origin_config (.rodata).
+ *  origin_handshake_hints ARRAY[slots / 64] of u64: bit i set while a SYN waits in slot i, so an ACK of
+ *                     a known client reads its slot only then (established traffic touches 2 KiB, not the
+ *                     slots). Internal to the programs, not pinned.
  *  origin_stats       PERCPU_ARRAY[ORIGIN_STAT_COUNT] of u64: sum over CPUs. Nothing is dropped
  *                     silently: every packet that is not counted towards a client lands in one of
  *                     the NOT_* / UNPARSED* counters.
@@ -62,7 +73,7 @@
 #define ORIGIN_SERVICES_MAX_ENTRIES   1024
 #define ORIGIN_NODES_MAX_ENTRIES      4096
 #define ORIGIN_CLIENTS_MAX_ENTRIES    65536 /* loader may resize before load */
-#define ORIGIN_HANDSHAKES_MAX_ENTRIES 16384 /* loader may resize before load */
+#define ORIGIN_HANDSHAKES_MAX_ENTRIES 16384 /* power of two; loader may resize before load (and sets the mask) */
 
 /* origin_port.flags bits */
 #define ORIGIN_PORT_ANY_IPV4 (1u << 0) /* wildcard_service_id[0] watches this port on every IPv4 address */
@@ -89,12 +100,18 @@
 
 /* origin_handshake.flags bits */
 #define ORIGIN_HANDSHAKE_RETRANSMITTED (1u << 0) /* SYN-ACK sent again: RTT ambiguous (Karn), no sample */
+#define ORIGIN_HANDSHAKE_SYNACK        (1u << 1) /* our SYN-ACK was seen: expected_ack and synack_ns are set */
+
+/* origin_handshake.state */
+#define ORIGIN_HANDSHAKE_FREE    0
+#define ORIGIN_HANDSHAKE_PENDING 1 /* SYN or SYN-ACK seen, ACK not yet */
+#define ORIGIN_HANDSHAKE_DONE    2 /* completed: the slot may be reused without counting an expiry */
 
 /*
- * An ACK is checked against origin_handshakes only if the client sent a SYN less than this long ago,
- * so established traffic of a known client costs no handshake lookup.
+ * The slot of a 4-tuple: the XOR of the remote address words, the local address's last word and both ports,
+ * XOR the load-time seed, times 0x9E3779B1 (32-bit, wrapping), folded (h ^ h >> 16), masked.
  */
-#define ORIGIN_HANDSHAKE_WINDOW_NS (5ULL * 1000 * 1000 * 1000)
+#define ORIGIN_FLOW_HASH_MULTIPLIER 0x9E3779B1u
 
 /* IPv6 extension headers walked before giving up (counted UNPARSED_IPV6_EXT). */
 #define ORIGIN_MAX_IPV6_EXT_HEADERS 6
@@ -136,13 +153,13 @@ struct origin_client_key {
 };                       /* 24 bytes */
 
 struct origin_client_value {
-	__u64 connections;   /* SYNs (without ACK) from the client */
+	__u64 connections;   /* handshakes the client completed (its ACK of our SYN-ACK) */
 	__u64 packets;       /* TCP packets from the client (GSO segments counted) */
-	__u64 bytes;         /* IP bytes (header + payload) from the client */
+	__u64 bytes;         /* IP bytes (header + payload) from the client, never more than the frame held */
 	__u64 first_seen_ns; /* bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC_COARSE: same clock as CLOCK_MONOTONIC,
 			      * one-tick resolution) of the entry's first packet */
 	__u64 last_seen_ns;  /* ... of the latest packet */
-	__u64 last_syn_ns;   /* ... of the latest SYN; 0 = none */
+	__u64 last_syn_ns;   /* ... of the latest completed handshake; 0 = none */
 	__u64 srtt_ns;       /* smoothed handshake RTT (bpf_ktime_get_ns, full resolution):
 			      * first sample as is, then 7/8 old + 1/8 new */
 	__u64 rtt_min_ns;    /* smallest RTT sample; 0 = none */
@@ -172,12 +189,27 @@ struct origin_flow_key {
 };                           /* 40 bytes */
 
 struct origin_handshake {
-	__u64 synack_ns;     /* when the (first) SYN-ACK left */
+	struct origin_flow_key flow; /* the 4-tuple holding the slot */
+	__u64 synack_ns;     /* when the (first) SYN-ACK left (bpf_ktime_get_ns); valid with ORIGIN_HANDSHAKE_SYNACK */
+	__u64 syn_bytes;     /* IP bytes of the SYNs from an address not yet in origin_clients (clamped to the
+			      * frame), added to the client when the handshake completes */
+	__u32 syn_packets;   /* ... and their packets */
 	__u32 expected_ack;  /* SYN-ACK sequence number + 1 */
 	__u32 service_id;
-	__u32 flags;         /* ORIGIN_HANDSHAKE_* */
+	__u32 flags;         /* ORIGIN_HANDSHAKE_* bits */
+	__u32 state;         /* ORIGIN_HANDSHAKE_FREE / PENDING / DONE */
 	__u32 reserved;
-};                           /* 24 bytes */
+};                           /* 80 bytes */
+
+/*
+ * The programs' .rodata: the whole section is this struct (OriginMapLayouts.CONFIG), written by the loader
+ * before load. handshake_slot_mask = origin_handshakes' max_entries - 1 (a power of two); handshake_seed is
+ * random per load, so nobody can aim packets at the slot of someone else's handshake.
+ */
+struct origin_config {
+	__u32 handshake_slot_mask;
+	__u32 handshake_seed;
+};                           /* 8 bytes */
 
 /* origin_stats indices. Append only; never renumber. */
 enum origin_stat {
@@ -190,18 +222,25 @@ enum origin_stat {
 	ORIGIN_STAT_UNPARSED_IPV6_EXT = 6, /* more than ORIGIN_MAX_IPV6_EXT_HEADERS extension headers */
 	ORIGIN_STAT_UNPARSED_FRAGMENT = 7, /* non-first IP fragment: no TCP header to read */
 	ORIGIN_STAT_NOT_WATCHED = 8,       /* TCP to a port/address no service watches */
-	ORIGIN_STAT_MATCHED = 9,           /* TCP packets counted towards a client entry */
+	ORIGIN_STAT_MATCHED = 9,           /* TCP packets counted towards a client entry (a completing ACK
+					    * brings its waiting SYNs along: they move here from UNVERIFIED) */
 	ORIGIN_STAT_CLIENTS_NEW = 10,      /* client entries inserted */
 	ORIGIN_STAT_CLIENTS_FULL = 11,     /* client insert failed: packet counted nowhere else */
 	ORIGIN_STAT_FORWARDED_PACKETS = 12,/* matched packets from addresses in origin_nodes */
-	ORIGIN_STAT_HANDSHAKES_TRACKED = 13,/* egress: SYN-ACKs recorded */
-	ORIGIN_STAT_HANDSHAKES_FULL = 14,  /* egress: SYN-ACK insert failed */
+	ORIGIN_STAT_HANDSHAKES_TRACKED = 13,/* egress: SYN-ACKs recorded in a slot */
+	ORIGIN_STAT_HANDSHAKES_FULL = 14,  /* unused since origin_handshakes is an array (an LRU insert could fail) */
 	ORIGIN_STAT_HANDSHAKES_RETRANSMITTED = 15, /* egress: SYN-ACK retransmission, sample dropped (Karn) */
 	ORIGIN_STAT_RTT_SAMPLES = 16,      /* ingress: handshake RTT samples taken */
 	ORIGIN_STAT_EGRESS_PACKETS_SEEN = 17,/* egress: every packet the program ran for */
 	ORIGIN_STAT_EGRESS_UNPARSED = 18,  /* egress: any parse failure (not IP/TCP is not a failure) */
 	ORIGIN_STAT_CLIENTS_RACE = 19,     /* new-client insert lost a race (EEXIST), counted on re-lookup */
-	ORIGIN_STAT_COUNT = 20
+	ORIGIN_STAT_HANDSHAKES_PENDING = 20,/* ingress: SYNs that opened a pending handshake slot */
+	ORIGIN_STAT_HANDSHAKES_COMPLETED = 21,/* ingress: ACKs that completed one (a connection counted) */
+	ORIGIN_STAT_HANDSHAKES_EXPIRED = 22,/* pending handshakes whose slot another 4-tuple took (a flood shows here) */
+	ORIGIN_STAT_UNVERIFIED = 23,       /* ingress: from an address not in origin_clients, completing nothing
+					    * (SYNs included while their handshake is pending) */
+	ORIGIN_STAT_CLIENTS_ESTABLISHED = 24,/* egress: clients created by our own segment to them (no SYN seen) */
+	ORIGIN_STAT_COUNT = 25
 };
 
 #ifndef __cplusplus
@@ -214,7 +253,8 @@ _Static_assert(sizeof(struct origin_client_key) == 24, "origin_client_key layout
 _Static_assert(sizeof(struct origin_client_value) == 80, "origin_client_value layout");
 _Static_assert(sizeof(struct origin_client_entry) == 104, "origin_client_entry layout");
 _Static_assert(sizeof(struct origin_flow_key) == 40, "origin_flow_key layout");
-_Static_assert(sizeof(struct origin_handshake) == 24, "origin_handshake layout");
+_Static_assert(sizeof(struct origin_handshake) == 80, "origin_handshake layout");
+_Static_assert(sizeof(struct origin_config) == 8, "origin_config layout");
 _Static_assert(__builtin_offsetof(struct origin_client_value, srtt_ns) == 48, "srtt_ns offset");
 _Static_assert(__builtin_offsetof(struct origin_client_value, flags) == 72, "flags offset");
 #endif

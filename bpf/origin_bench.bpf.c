@@ -7,7 +7,11 @@
  *  - bench_ingress_new_client: the same rewrite, then the full origin ingress path.
  *  - bench_lru_insert_only: the same rewrite, then only a lookup + BPF_NOEXIST insert into an LRU map with
  *    origin_clients' key/value types: the kernel's floor for any new-client path on an LRU table.
- * new-client cost = bench_ingress_new_client - bench_rewrite_source. Not loaded by the agent.
+ *  - bench_syn_synack / bench_handshake: a new source address per run, then that address's SYN (ingress),
+ *    our SYN-ACK (egress) and, for bench_handshake, its completing ACK (ingress), all on the one test-run frame
+ *    rewritten in place between the calls; *_rewrites_only do the same rewrites without the origin programs.
+ * new-client cost = bench_ingress_new_client - bench_rewrite_source; handshake cost = bench_handshake -
+ * bench_handshake_rewrites_only. Not loaded by the agent.
  */
 #include "origin.bpf.c"
 
@@ -84,4 +88,90 @@ int bench_lru_insert_only(struct __sk_buff *skb)
 	if (!bpf_map_lookup_elem(&bench_lru_clients, &key))
 		bpf_map_update_elem(&bench_lru_clients, &key, &value, BPF_NOEXIST);
 	return ORIGIN_VERDICT;
+}
+
+/* The test frame as one IPv4 TCP segment of the 4-tuple (10.x client, port 40000) <-> (server, 8080). */
+struct bench_frame {
+	struct ethhdr eth;
+	struct iphdr ip;
+	struct tcphdr tcp;
+} __attribute__((packed));
+
+/* Rewrites the frame as the client's (or, reply != 0, the server's) segment with these flags and numbers. */
+static __always_inline struct bench_frame *bench_segment(struct __sk_buff *skb, __be32 client, __be32 server,
+							 int reply, __u8 flags, __u32 seq, __u32 ack)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct bench_frame *f = data;
+
+	if ((void *)(f + 1) > data_end)
+		return 0;
+	f->ip.saddr = reply ? server : client;
+	f->ip.daddr = reply ? client : server;
+	f->tcp.source = bpf_htons(reply ? 8080 : 40000);
+	f->tcp.dest = bpf_htons(reply ? 40000 : 8080);
+	((__u8 *)&f->tcp)[13] = flags;
+	f->tcp.seq = bpf_htonl(seq);
+	f->tcp.ack_seq = bpf_htonl(ack);
+	return f;
+}
+
+#define BENCH_SYN 0x02
+#define BENCH_ACK 0x10
+
+/* steps: 2 = SYN + SYN-ACK, 3 = + the completing ACK; run = 0 only rewrites. */
+static __always_inline int bench_handshake_steps(struct __sk_buff *skb, int steps, int run)
+{
+	struct bench_frame *f;
+	__be32 client, server;
+
+	if (!rewrite_source(skb))
+		return ORIGIN_VERDICT;
+	f = (void *)(long)skb->data;
+	if ((void *)(f + 1) > (void *)(long)skb->data_end)
+		return ORIGIN_VERDICT;
+	client = f->ip.saddr;
+	server = f->ip.daddr;
+	if (!bench_segment(skb, client, server, 0, BENCH_SYN, 1000, 0))
+		return ORIGIN_VERDICT;
+	if (run)
+		ingress_packet(skb);
+	if (!bench_segment(skb, client, server, 1, BENCH_SYN | BENCH_ACK, 5000, 1001))
+		return ORIGIN_VERDICT;
+	if (run)
+		egress_packet(skb);
+	if (steps >= 3) {
+		if (!bench_segment(skb, client, server, 0, BENCH_ACK, 1001, 5001))
+			return ORIGIN_VERDICT;
+		if (run)
+			ingress_packet(skb);
+	}
+	/* Back to the client's SYN, so the next repetition starts from the same frame. */
+	bench_segment(skb, client, server, 0, BENCH_SYN, 1000, 0);
+	return ORIGIN_VERDICT;
+}
+
+SEC("tc")
+int bench_syn_synack(struct __sk_buff *skb)
+{
+	return bench_handshake_steps(skb, 2, 1);
+}
+
+SEC("tc")
+int bench_syn_synack_rewrites_only(struct __sk_buff *skb)
+{
+	return bench_handshake_steps(skb, 2, 0);
+}
+
+SEC("tc")
+int bench_handshake(struct __sk_buff *skb)
+{
+	return bench_handshake_steps(skb, 3, 1);
+}
+
+SEC("tc")
+int bench_handshake_rewrites_only(struct __sk_buff *skb)
+{
+	return bench_handshake_steps(skb, 3, 0);
 }

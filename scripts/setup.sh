@@ -32,6 +32,15 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
 fi
 
+# Pinning needs bpffs at /sys/fs/bpf; minimal images and containers often lack it (systemd mounts it elsewhere).
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+  if [ "$(id -u)" -eq 0 ] && mkdir -p /sys/fs/bpf 2>/dev/null && mount -t bpf bpf /sys/fs/bpf >&2; then
+    echo "edgesched setup: mounted bpffs at /sys/fs/bpf" >&2
+  else
+    echo "edgesched setup: bpffs is not mounted at /sys/fs/bpf; as root: mount -t bpf bpf /sys/fs/bpf" >&2
+  fi
+fi
+
 jdk_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2}'; }
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(jdk_major "$JAVA_HOME")" -ge 22 ]; then
   echo "$JAVA_HOME"; exit 0

@@ -48,3 +48,11 @@ int mark_first_byte(struct __sk_buff *skb)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Counts in slot 0 and passes the packet on to the next program (TC_ACT_UNSPEC / TCX_NEXT): chain-friendly. */
+SEC("tc")
+int count_next(struct __sk_buff *skb)
+{
+	count(0);
+	return TC_ACT_UNSPEC;
+}

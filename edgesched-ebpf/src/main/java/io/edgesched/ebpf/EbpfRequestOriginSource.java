@@ -7,6 +7,7 @@ import io.edgesched.api.OriginSourceException;
 import io.edgesched.api.RequestOriginSource;
 import io.edgesched.api.WatchedService;
 import io.edgesched.ebpf.OriginMapLayouts.Stat;
+import io.edgesched.ebpf.libbpf.TcxLink;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -42,6 +43,7 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
     private final OriginKernel kernel;
     private final ServiceTable services;
     private long clientsDeletedByUs;
+    private long reattachments;
     private boolean closed;
 
     /** @param checkNodes cluster nodes were configured: new clients of every watched port are checked against them */
@@ -55,6 +57,16 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
         return new Builder();
     }
 
+    /** How the programs are attached to the interface. */
+    public enum AttachMode {
+        /** tcx links where the kernel has them (6.6+), else tc filters. The default. */
+        AUTO,
+        /** tcx links only; fails on kernels without them. */
+        TCX,
+        /** tc filters on the clsact qdisc (handle 0xed5c, priority 1), even where tcx exists. */
+        TC
+    }
+
     /** Configures and opens a source; {@link #open()} loads the programs and attaches them. */
     public static final class Builder {
         private NodeId node;
@@ -65,8 +77,41 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
         private final Set<ClientAddress> clusterNodes = new LinkedHashSet<>();
         private Path pinDirectory;
         private boolean perCpuClientLru;
+        private AttachMode attachMode = AttachMode.AUTO;
+        private boolean first = true;
+        private boolean handOver;
 
         private Builder() {
+        }
+
+        /**
+         * tcx links (default where the kernel has them: they go away with the process, even on kill -9) or tc
+         * filters (the fallback: a fixed handle and priority; a restart replaces what a crashed run left). docs/source.md.
+         */
+        public Builder attachMode(AttachMode mode) {
+            this.attachMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Continuity across agent upgrades (tcx, needs {@link #pinDirectory}): the links are pinned there next to
+         * the maps and stay attached after close or exit; the next source opened with the same directory and
+         * hand-over reuses the pinned maps (counters continue, same generation) and swaps the programs in place
+         * (BPF_LINK_UPDATE), so nothing goes uncounted. A source opened there without hand-over removes the
+         * pinned links first. Default off: a closed source leaves nothing behind.
+         */
+        public Builder handOver(boolean handOver) {
+            this.handOver = handOver;
+            return this;
+        }
+
+        /**
+         * tcx only: attach before every program already on the hook (default true), so a later program that drops
+         * or redirects (a firewall, a CNI's NodePort path) cannot hide packets from us; false appends after them.
+         */
+        public Builder attachFirst(boolean first) {
+            this.first = first;
+            return this;
         }
 
         /** The node this source reports as (required). */
@@ -111,7 +156,11 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
             return this;
         }
 
-        /** Handshakes in flight tracked for RTT at once. Default 16384. */
+        /**
+         * Slots for handshakes in flight (rounded up to a power of two). A client enters the table only when its
+         * handshake completes; under a SYN flood a pending handshake whose slot another SYN takes is lost
+         * (counted HANDSHAKES_EXPIRED), so size it above SYN rate x round-trip time. Default 16384.
+         */
         public Builder handshakeTableSize(int entries) {
             if (entries < 1) {
                 throw new IllegalArgumentException("handshake table size must be at least 1, got " + entries);
@@ -143,12 +192,16 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
         /** Loads the programs, fills the cluster nodes, attaches to ingress and egress. */
         public EbpfRequestOriginSource open() {
             Objects.requireNonNull(node, "node is required");
+            if (handOver && (pinDirectory == null || attachMode == AttachMode.TC)) {
+                throw new IllegalArgumentException("handOver needs a pinDirectory and tcx links (not AttachMode.TC)");
+            }
             if (interfaceName == null || interfaceName.isBlank()) {
                 throw new IllegalArgumentException("interfaceName is required");
             }
             LibbpfOriginKernel.Config config = new LibbpfOriginKernel.Config(interfaceName,
                     Optional.ofNullable(networkNamespace), clientTableSize, handshakeTableSize,
-                    List.copyOf(clusterNodes), Optional.ofNullable(pinDirectory), perCpuClientLru);
+                    List.copyOf(clusterNodes), Optional.ofNullable(pinDirectory), perCpuClientLru, attachMode,
+                    first ? TcxLink.Position.FIRST : TcxLink.Position.LAST, handOver);
             OriginKernel kernel;
             try {
                 kernel = LibbpfOriginKernel.open(config);
@@ -229,6 +282,11 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
     public synchronized OriginSnapshot snapshot() {
         ensureOpen();
         try {
+            reattachments += kernel.ensureAttached();
+        } catch (BpfException e) {
+            LOG.debug("checking the attachments on {}: {}", kernel.description(), e.getMessage());
+        }
+        try {
             long[] stats = kernel.readStats(); // before the clients: see OriginSnapshots.toStats
             List<OriginKernel.RawClient> clients = kernel.readClients();
             Set<Integer> watchedIds = services.services().keySet();
@@ -238,6 +296,14 @@ public final class EbpfRequestOriginSource implements RequestOriginSource {
             throw new OriginSourceException("read request origins on " + kernel.description() + ": " + e.getMessage(),
                     e);
         }
+    }
+
+    /**
+     * How often a program had to be attached again because its attachment had vanished (interface deleted and
+     * re-created, link or filter removed by someone else). Checked at every {@link #snapshot()}; logged once.
+     */
+    public synchronized long reattachments() {
+        return reattachments;
     }
 
     /** Every kernel counter (origin_stats summed over CPUs), for diagnostics beyond {@link io.edgesched.api.OriginStats}. */

@@ -3,9 +3,12 @@ package io.edgesched.ebpf;
 import io.edgesched.api.ClientAddress;
 import io.edgesched.ebpf.libbpf.BpfMap;
 import io.edgesched.ebpf.libbpf.BpfObject;
+import io.edgesched.ebpf.libbpf.Bpffs;
 import io.edgesched.ebpf.libbpf.NetworkNamespaces;
+import io.edgesched.ebpf.libbpf.Attachment;
 import io.edgesched.ebpf.libbpf.TcAttachment;
 import io.edgesched.ebpf.libbpf.TcDirection;
+import io.edgesched.ebpf.libbpf.TcxLink;
 import io.edgesched.ebpf.libbpf.UpdateFlag;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,13 +16,18 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link OriginKernel} on libbpf: origin.bpf.o loaded from the jar, attached with tc to ingress and egress. */
+/**
+ * {@link OriginKernel} on libbpf: origin.bpf.o loaded from the jar, attached to ingress and egress through tcx links
+ * (kernel 6.6+; they die with the process) or, as the fallback, tc filters at a fixed handle and priority.
+ */
 final class LibbpfOriginKernel implements OriginKernel {
     private static final Logger LOG = LoggerFactory.getLogger(LibbpfOriginKernel.class);
     /** The maps pinned when a pin directory is configured (all of them: bpftool users like to look). */
@@ -27,8 +35,16 @@ final class LibbpfOriginKernel implements OriginKernel {
             OriginMapLayouts.SERVICES_MAP, OriginMapLayouts.PORTS_MAP, OriginMapLayouts.NODES_MAP,
             OriginMapLayouts.HANDSHAKES_MAP);
 
+    /** tc fallback filter handle ("ed5c") and priority (1: before filters at higher numbers), fixed so that a
+     * restart finds and replaces what a crashed run left. */
+    static final int TC_HANDLE = 0xed5c;
+    static final int TC_PRIORITY = 1;
+    private static final Set<String> OUR_PROGRAMS = Set.of(OriginMapLayouts.INGRESS_PROGRAM,
+            OriginMapLayouts.EGRESS_PROGRAM);
+
     record Config(String interfaceName, Optional<String> networkNamespace, int clientTableSize, int handshakeTableSize,
-                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory, boolean perCpuClientLru) {
+                  List<ClientAddress> clusterNodes, Optional<Path> pinDirectory, boolean perCpuClientLru,
+                  EbpfRequestOriginSource.AttachMode attachMode, TcxLink.Position position, boolean handOver) {
         String description() {
             return interfaceName + networkNamespace.map(ns -> " in netns " + ns).orElse("");
         }
@@ -46,7 +62,13 @@ final class LibbpfOriginKernel implements OriginKernel {
     private final MemorySegment serviceValue = arena.allocate(OriginMapLayouts.SERVICE_VALUE);
     private final MemorySegment portKey = arena.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment portValue = arena.allocate(OriginMapLayouts.PORT_VALUE);
-    private final List<TcAttachment> attachments = new ArrayList<>();
+    /** One per direction; an entry's attachment is null while re-attaching failed (interface missing). */
+    private final List<Hook> hooks = new ArrayList<>();
+    private final Thread shutdownHook = new Thread(this::closeOnShutdown, "edgesched-origin-detach");
+    private boolean tcxMissingLogged;
+    private boolean shuttingDown;
+    private boolean reattachLogged;
+    private long reattachments;
     private final List<Path> pins = new ArrayList<>();
     private boolean closed;
 
@@ -81,15 +103,22 @@ final class LibbpfOriginKernel implements OriginKernel {
             if (config.perCpuClientLru()) {
                 clients.setMapFlags(clients.mapFlags() | BpfMap.NO_COMMON_LRU);
             }
-            object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(config.handshakeTableSize());
+            configureHandshakes(object, config.handshakeTableSize());
+            if (config.handOver()) {
+                reusePinnedMaps(object, config.pinDirectory().orElseThrow());
+            }
             object.load();
             kernel = new LibbpfOriginKernel(config, object);
             for (ClientAddress node : config.clusterNodes()) {
                 kernel.putNode(node.toBytes());
             }
-            config.pinDirectory().ifPresent(kernel::pinAll);
-            kernel.attach(TcDirection.INGRESS, OriginMapLayouts.INGRESS_PROGRAM);
-            kernel.attach(TcDirection.EGRESS, OriginMapLayouts.EGRESS_PROGRAM);
+            if (!config.handOver()) {
+                config.pinDirectory().ifPresent(kernel::pinAll);
+            }
+            // SIGTERM while (or after) attaching: detach in the shutdown hook; tc filters would outlive the JVM.
+            Runtime.getRuntime().addShutdownHook(kernel.shutdownHook);
+            kernel.attachNew(TcDirection.INGRESS, OriginMapLayouts.INGRESS_PROGRAM);
+            kernel.attachNew(TcDirection.EGRESS, OriginMapLayouts.EGRESS_PROGRAM);
             return kernel;
         } catch (RuntimeException | Error e) {
             if (kernel != null) {
@@ -105,27 +134,248 @@ final class LibbpfOriginKernel implements OriginKernel {
         }
     }
 
+    /**
+     * Sizes the pending-handshake array to {@code slots} rounded up to a power of two and writes the programs'
+     * origin_config (.rodata): the slot mask and a fresh random seed. Before load.
+     */
+    static void configureHandshakes(BpfObject object, int slots) {
+        int entries = handshakeSlots(slots);
+        object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(entries);
+        object.map(OriginMapLayouts.HANDSHAKE_HINTS_MAP).setMaxEntries(Math.max(1, entries / 64));
+        BpfMap rodata = object.map(OriginMapLayouts.CONFIG_MAP);
+        if (rodata.valueSize() != OriginMapLayouts.CONFIG.byteSize()) {
+            throw new BpfException(".rodata of " + OriginMapLayouts.OBJECT_RESOURCE + " is " + rodata.valueSize()
+                    + " bytes, origin_config is " + OriginMapLayouts.CONFIG.byteSize() + " (object and loader"
+                    + " out of step: rebuild)", 0);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment config = call.allocate(OriginMapLayouts.CONFIG);
+            OriginMapLayouts.CONFIG_HANDSHAKE_SLOT_MASK.set(config, 0L, entries - 1);
+            OriginMapLayouts.CONFIG_HANDSHAKE_SEED.set(config, 0L, SEEDS.nextInt());
+            rodata.setInitialValue(config.toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    /** {@code requested} rounded up to a power of two (the array is indexed by a masked hash). */
+    static int handshakeSlots(int requested) {
+        if (requested < 1 || requested > 1 << 30) {
+            throw new IllegalArgumentException("handshake slots must be 1..2^30, got " + requested);
+        }
+        return requested == 1 ? 1 : Integer.highestOneBit(requested - 1) << 1;
+    }
+
+    private static final SecureRandom SEEDS = new SecureRandom();
+
     private static String withoutHint(String describe) {
         int hint = describe.indexOf("; " + PermissionDeniedException.HINT);
         return hint < 0 ? describe : describe.substring(0, hint);
     }
 
-    private void attach(TcDirection direction, String program) {
-        // Kernel-chosen handle and priority: several observers (or other tc users) can share the interface.
-        NetworkNamespaces.Action<TcAttachment, RuntimeException> attach =
-                () -> TcAttachment.attach(object.program(program), config.interfaceName(), direction, 0, 0);
-        TcAttachment attachment = config.networkNamespace().isPresent()
-                ? NetworkNamespaces.runIn(config.networkNamespace().get(), attach)
-                : attach.run();
-        attachments.add(attachment);
+    /** What one direction needs: the program, and the attachment currently holding it (null if none). */
+    private static final class Hook {
+        final TcDirection direction;
+        final String program;
+        Attachment attachment;
+
+        Hook(TcDirection direction, String program) {
+            this.direction = direction;
+            this.program = program;
+        }
     }
 
-    private void pinAll(Path directory) {
+    private synchronized void attachNew(TcDirection direction, String program) {
+        if (closed || shuttingDown) {
+            throw new BpfException("attach " + program + " to " + config.description()
+                    + ": the source is closing (shutdown)", 0);
+        }
+        Hook hook = new Hook(direction, program);
+        hook.attachment = config.handOver() ? takeOverOrAttachPinned(direction, program) : attach(direction, program);
+        hooks.add(hook);
+    }
+
+    /** Hand-over: update the pinned link a previous agent left (no gap), or attach and pin a new one. */
+    private Attachment takeOverOrAttachPinned(TcDirection direction, String program) {
+        Path pin = config.pinDirectory().orElseThrow().resolve(linkPin(direction));
+        NetworkNamespaces.Action<Attachment, RuntimeException> action = () -> {
+            if (Files.exists(pin)) {
+                TcxLink link = TcxLink.openPinned(pin.toString(), config.interfaceName());
+                try {
+                    if (link.isAttached()) {
+                        link.update(object.program(program));
+                        LOG.info("took over the pinned {} link {} and updated its program", direction, pin);
+                        return link;
+                    }
+                    link.close();
+                    Files.delete(pin); // its interface is gone: start anew
+                } catch (IOException e) {
+                    link.close();
+                    throw new BpfException("remove stale pin " + pin + ": " + e.getMessage(), 0, e);
+                } catch (RuntimeException e) {
+                    link.close();
+                    throw e;
+                }
+            }
+            TcxLink link = TcxLink.attach(object.program(program), config.interfaceName(), direction,
+                    config.position());
+            try {
+                link.pin(pin.toString());
+            } catch (RuntimeException e) {
+                link.close();
+                throw e;
+            }
+            return link;
+        };
+        return config.networkNamespace().isPresent()
+                ? NetworkNamespaces.runIn(config.networkNamespace().get(), action)
+                : action.run();
+    }
+
+    /** tcx unless forced to tc; AUTO falls back to tc on kernels without tcx (logged once). */
+    private Attachment attach(TcDirection direction, String program) {
+        NetworkNamespaces.Action<Attachment, RuntimeException> attach = () -> {
+            if (config.attachMode() != EbpfRequestOriginSource.AttachMode.TC) {
+                try {
+                    return TcxLink.attach(object.program(program), config.interfaceName(), direction,
+                            config.position());
+                } catch (KernelFeatureMissingException e) {
+                    if (config.attachMode() == EbpfRequestOriginSource.AttachMode.TCX) {
+                        throw e;
+                    }
+                    if (!tcxMissingLogged) {
+                        tcxMissingLogged = true;
+                        LOG.info("no tcx links on this kernel ({}); attaching tc filters (handle 0x{}, priority {})",
+                                e.getMessage(), Integer.toHexString(TC_HANDLE), TC_PRIORITY);
+                    }
+                }
+            }
+            return TcAttachment.attachReplacing(object.program(program), config.interfaceName(), direction,
+                    TC_HANDLE, TC_PRIORITY, OUR_PROGRAMS);
+        };
+        return config.networkNamespace().isPresent()
+                ? NetworkNamespaces.runIn(config.networkNamespace().get(), attach)
+                : attach.run();
+    }
+
+    @Override
+    public synchronized int ensureAttached() {
+        if (closed || shuttingDown) {
+            return 0;
+        }
+        int made = 0;
+        for (Hook hook : hooks) {
+            Attachment current = hook.attachment;
+            if (current != null && current.isAttached()) {
+                continue;
+            }
+            if (current != null) {
+                try {
+                    current.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("closing the vanished {} attachment: {}", hook.direction, e.toString());
+                }
+                hook.attachment = null;
+            }
+            try {
+                hook.attachment = attach(hook.direction, hook.program);
+                made++;
+                reattachments++;
+                if (!reattachLogged) {
+                    reattachLogged = true;
+                    LOG.warn("the {} program on {} was no longer attached (interface re-created, or detached by"
+                            + " someone): attached it again (counted; logged once)", hook.direction,
+                            config.description());
+                }
+            } catch (BpfException e) {
+                if (!reattachLogged) {
+                    reattachLogged = true;
+                    LOG.warn("the {} program on {} is no longer attached and cannot be attached again yet: {}"
+                            + " (retrying at every snapshot; logged once)", hook.direction, config.description(),
+                            e.getMessage());
+                }
+            }
+        }
+        return made;
+    }
+
+    /** Attachments made anew since open because the previous one had vanished. */
+    synchronized long reattachments() {
+        return reattachments;
+    }
+
+    /** The kinds of the current attachments, for tests and messages ("TcxLink", "TcAttachment"). */
+    synchronized List<Attachment> attachments() {
+        List<Attachment> current = new ArrayList<>();
+        for (Hook hook : hooks) {
+            if (hook.attachment != null) {
+                current.add(hook.attachment);
+            }
+        }
+        return current;
+    }
+
+    /** JVM shutdown (SIGTERM, System.exit): detach only; unloading is left to close() and process exit. */
+    private synchronized void closeOnShutdown() {
+        shuttingDown = true;
+        for (Hook hook : hooks.reversed()) {
+            try {
+                if (hook.attachment != null) {
+                    hook.attachment.close();
+                }
+            } catch (RuntimeException e) {
+                System.err.println("edgesched: detaching " + hook.program + " on shutdown failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Link pins of the hand-over, per direction. */
+    static String linkPin(TcDirection direction) {
+        return "link_" + direction.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static void createPinDirectory(Path directory) {
+        Bpffs.ensureFor(directory);
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new BpfException("create pin directory " + directory + ": " + e.getMessage()
-                    + " (it must be on bpffs, e.g. under /sys/fs/bpf)", 0, e);
+                    + " (check the permissions of its parent directory)", 0, e);
+        }
+    }
+
+    /**
+     * Hand-over: the maps a previous agent pinned there are reused (counters continue, same generation), the
+     * missing ones pinned on load. The handshake slots start afresh: their index depends on this load's seed.
+     */
+    private static void reusePinnedMaps(BpfObject object, Path directory) {
+        createPinDirectory(directory);
+        for (String name : PINNED_MAPS) {
+            Path pin = directory.resolve(name);
+            if (name.equals(OriginMapLayouts.HANDSHAKES_MAP)) {
+                try {
+                    Files.deleteIfExists(pin);
+                } catch (IOException e) {
+                    throw new BpfException("remove pin " + pin + ": " + e.getMessage(), 0, e);
+                }
+            }
+            if (Files.exists(pin)) {
+                LOG.info("taking over pinned map {}", pin);
+            }
+            object.map(name).setPinPath(pin.toString());
+        }
+    }
+
+    private void pinAll(Path directory) {
+        createPinDirectory(directory);
+        for (TcDirection direction : TcDirection.values()) {
+            Path link = directory.resolve(linkPin(direction));
+            try {
+                if (Files.deleteIfExists(link)) {
+                    // without a pin and an fd the kernel detaches it: no second copy of our program stays
+                    LOG.warn("removed the pinned {} link of an earlier hand-over run ({})", direction, link);
+                }
+            } catch (IOException e) {
+                throw new BpfException("remove stale pin " + link + ": " + e.getMessage(), 0, e);
+            }
         }
         for (String name : PINNED_MAPS) {
             Path pin = directory.resolve(name);
@@ -218,29 +468,41 @@ final class LibbpfOriginKernel implements OriginKernel {
         return config.description();
     }
 
-    /** Detaches egress and ingress, removes the pins, unloads. Tries every step; throws the first failure. */
+    /**
+     * Detaches egress and ingress, removes the pins, unloads. Tries every step; throws the first failure. With
+     * hand-over the pinned links and maps stay: the programs keep counting until the next agent takes over.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        RuntimeException failure = null;
-        for (TcAttachment attachment : attachments.reversed()) {
+        if (Thread.currentThread() != shutdownHook) {
             try {
-                attachment.close();
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // shutting down already, or never registered (failed before attaching)
+            }
+        }
+        RuntimeException failure = null;
+        for (Hook hook : hooks.reversed()) {
+            try {
+                if (hook.attachment != null) {
+                    hook.attachment.close();
+                }
             } catch (RuntimeException e) {
                 failure = addTo(failure, e);
             }
         }
-        for (Path pin : pins) {
+        for (Path pin : config.handOver() ? List.<Path>of() : pins) {
             try {
                 Files.deleteIfExists(pin);
             } catch (IOException e) {
                 failure = addTo(failure, new BpfException("remove pin " + pin + ": " + e.getMessage(), 0, e));
             }
         }
-        config.pinDirectory().ifPresent(dir -> {
+        config.pinDirectory().filter(dir -> !config.handOver()).ifPresent(dir -> {
             try (var left = Files.list(dir)) {
                 if (left.findAny().isEmpty()) {
                     Files.delete(dir);

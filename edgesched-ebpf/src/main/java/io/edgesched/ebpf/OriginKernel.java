@@ -37,6 +37,14 @@ interface OriginKernel extends AutoCloseable {
     /** Changes whenever the programs and maps were loaded anew (counters restarted from zero). */
     long generation();
 
+    /**
+     * Checks that the programs are still attached and attaches again what vanished (interface re-created, link or
+     * filter removed by someone). Returns how many attachments were made anew by this call.
+     */
+    default int ensureAttached() {
+        return 0;
+    }
+
     /** What it is attached to, for messages: "eth0" or "eth0 in netns lab-1". */
     String description();
 

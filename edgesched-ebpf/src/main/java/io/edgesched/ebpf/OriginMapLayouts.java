@@ -44,6 +44,8 @@ public final class OriginMapLayouts {
     public static final String NODE_FILTER_MAP = "origin_node_filter";
     public static final String CLIENTS_MAP = "origin_clients";
     public static final String HANDSHAKES_MAP = "origin_handshakes";
+    /** One bit per origin_handshakes slot (internal to the programs; sized with it). */
+    public static final String HANDSHAKE_HINTS_MAP = "origin_handshake_hints";
     public static final String STATS_MAP = "origin_stats";
 
     public static final int PORTS_MAX_ENTRIES = 65536;
@@ -81,9 +83,15 @@ public final class OriginMapLayouts {
 
     /** origin_handshake.flags bit: the SYN-ACK was retransmitted; no RTT sample is taken (Karn). */
     public static final int HANDSHAKE_RETRANSMITTED = 1;
+    /** origin_handshake.flags bit: our SYN-ACK was seen; expected_ack and synack_ns are set. */
+    public static final int HANDSHAKE_SYNACK = 1 << 1;
+    /** origin_handshake.state: pending (SYN or SYN-ACK seen, ACK not yet). */
+    public static final int HANDSHAKE_PENDING = 1;
+    /** origin_handshake.state: completed. */
+    public static final int HANDSHAKE_DONE = 2;
+    /** Name of the programs' .rodata map (one {@link #CONFIG}). */
+    public static final String CONFIG_MAP = ".rodata";
 
-    /** An ACK is matched against origin_handshakes only this long after the client's last SYN. */
-    public static final long HANDSHAKE_WINDOW_NANOS = 5_000_000_000L;
 
     public static final int MAX_IPV6_EXT_HEADERS = 6;
 
@@ -191,13 +199,25 @@ public final class OriginMapLayouts {
             address("local_addr"),
             address("remote_addr")).withName("origin_flow_key");
 
-    /** struct origin_handshake (24 bytes). */
+    /** struct origin_handshake (80 bytes): one slot of the direct-mapped origin_handshakes array. */
     public static final StructLayout HANDSHAKE_VALUE = MemoryLayout.structLayout(
+            FLOW_KEY.withName("flow"),
             U64.withName("synack_ns"),
+            U64.withName("syn_bytes"),
+            U32.withName("syn_packets"),
             U32.withName("expected_ack"),
             U32.withName("service_id"),
             U32.withName("flags"),
+            U32.withName("state"),
             U32.withName("reserved")).withName("origin_handshake");
+
+    /** Key of origin_handshakes: the slot index. */
+    public static final ValueLayout.OfInt HANDSHAKE_KEY = U32;
+
+    /** struct origin_config (8 bytes): the programs' whole .rodata, written before load. */
+    public static final StructLayout CONFIG = MemoryLayout.structLayout(
+            U32.withName("handshake_slot_mask"),
+            U32.withName("handshake_seed")).withName("origin_config");
 
     /** One per-CPU slot of origin_stats. */
     public static final ValueLayout.OfLong STAT_VALUE = U64;
@@ -248,7 +268,13 @@ public final class OriginMapLayouts {
     public static final long FLOW_KEY_LOCAL_ADDR_OFFSET = offset(FLOW_KEY, "local_addr");
     public static final long FLOW_KEY_REMOTE_ADDR_OFFSET = offset(FLOW_KEY, "remote_addr");
 
+    public static final long HANDSHAKE_FLOW_OFFSET = offset(HANDSHAKE_VALUE, "flow");
     public static final VarHandle HANDSHAKE_SYNACK_NS = field(HANDSHAKE_VALUE, "synack_ns");
+    public static final VarHandle HANDSHAKE_SYN_BYTES = field(HANDSHAKE_VALUE, "syn_bytes");
+    public static final VarHandle HANDSHAKE_SYN_PACKETS = field(HANDSHAKE_VALUE, "syn_packets");
+    public static final VarHandle HANDSHAKE_STATE = field(HANDSHAKE_VALUE, "state");
+    public static final VarHandle CONFIG_HANDSHAKE_SLOT_MASK = field(CONFIG, "handshake_slot_mask");
+    public static final VarHandle CONFIG_HANDSHAKE_SEED = field(CONFIG, "handshake_seed");
     public static final VarHandle HANDSHAKE_EXPECTED_ACK = field(HANDSHAKE_VALUE, "expected_ack");
     public static final VarHandle HANDSHAKE_SERVICE_ID = field(HANDSHAKE_VALUE, "service_id");
     public static final VarHandle HANDSHAKE_FLAGS = field(HANDSHAKE_VALUE, "flags");
@@ -302,10 +328,18 @@ public final class OriginMapLayouts {
         RTT_SAMPLES(16),
         EGRESS_PACKETS_SEEN(17),
         EGRESS_UNPARSED(18),
-        CLIENTS_RACE(19);
+        CLIENTS_RACE(19),
+        HANDSHAKES_PENDING(20),
+        HANDSHAKES_COMPLETED(21),
+        /** Pending handshakes whose slot another 4-tuple took before they completed (a SYN flood shows here). */
+        HANDSHAKES_EXPIRED(22),
+        /** Ingress packets from addresses not in the client table that completed no handshake. */
+        UNVERIFIED(23),
+        /** Clients created by the node's own egress segment to them (connections older than the programs). */
+        CLIENTS_ESTABLISHED(24);
 
         /** Number of slots in origin_stats (ORIGIN_STAT_COUNT). */
-        public static final int COUNT = 20;
+        public static final int COUNT = 25;
 
         private final int index;
 

@@ -36,6 +36,8 @@ final class OriginMapReader implements AutoCloseable {
     private final MemorySegment statValues;
     private final MemorySegment clientKey;
     private final long generation;
+    private static final int TRUNCATED_RETRIES = 2;
+    private long truncatedReads;
 
     OriginMapReader(BpfMap clients, BpfMap stats) {
         this.clients = clients.requireLayouts(CLIENT_KEY, CLIENT_VALUE);
@@ -106,6 +108,17 @@ final class OriginMapReader implements AutoCloseable {
             LOG.debug("{} outgrew its copy; reading it with batch lookups", clients.name());
         }
         int n = clientReader.read();
+        // Full buffers mean entries were inserted during the walk (the table holds at most the capacity): read
+        // again rather than hand out a silently short table; if churn outruns that too, say so.
+        for (int retry = 0; clientReader.truncated() && retry < TRUNCATED_RETRIES; retry++) {
+            n = clientReader.read();
+        }
+        if (clientReader.truncated()) {
+            truncatedReads++;
+            LOG.warn("{}: batch read stopped at {} entries, the buffer's size, {} times in a row (inserts during"
+                    + " the walk); this snapshot may miss clients (truncated reads so far: {})", clients.name(), n,
+                    TRUNCATED_RETRIES + 1, truncatedReads);
+        }
         return decode(n, clientReader.keys(), CLIENT_KEY.byteSize(), clientReader.values(),
                 clientReader.valueStride(), row -> false); // batch reads lock each bucket: no duplicates
     }
@@ -173,6 +186,11 @@ final class OriginMapReader implements AutoCloseable {
             sums[index] = statSum(index);
         }
         return sums;
+    }
+
+    /** Client reads that stayed truncated after the retries (each logged). */
+    long truncatedReads() {
+        return truncatedReads;
     }
 
     /** Changes with every load: the kernel's id of the clients map (unique until reboot). */

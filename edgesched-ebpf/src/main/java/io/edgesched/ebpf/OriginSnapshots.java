@@ -50,7 +50,7 @@ final class OriginSnapshots {
                 stat(stats, Stat.PACKETS_SEEN),
                 stat(stats, Stat.UNPARSED) + stat(stats, Stat.EGRESS_UNPARSED),
                 stat(stats, Stat.CLIENTS_FULL) + evicted,
-                stat(stats, Stat.HANDSHAKES_FULL),
+                stat(stats, Stat.HANDSHAKES_FULL) + stat(stats, Stat.HANDSHAKES_EXPIRED),
                 stat(stats, Stat.FORWARDED_PACKETS));
     }
 

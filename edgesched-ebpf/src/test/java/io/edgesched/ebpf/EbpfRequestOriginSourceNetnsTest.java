@@ -68,8 +68,13 @@ class EbpfRequestOriginSourceNetnsTest {
                 .networkNamespace(lab.serverNs());
     }
 
+    /** Programs attached to the server interface: tc filters and tcx links, as text. */
     private String tcFilters(String direction) {
-        return lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), direction);
+        io.edgesched.ebpf.libbpf.TcDirection tcx = direction.equals("ingress")
+                ? io.edgesched.ebpf.libbpf.TcDirection.INGRESS : io.edgesched.ebpf.libbpf.TcDirection.EGRESS;
+        return lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), direction)
+                + io.edgesched.ebpf.libbpf.NetworkNamespaces.runIn(lab.serverNs(),
+                        () -> io.edgesched.ebpf.libbpf.TcxLink.attachedProgramNames(lab.serverInterface(), tcx));
     }
 
     @Test

@@ -37,7 +37,7 @@ class OriginBtfLayoutTest {
         return List.of(OriginMapLayouts.PORT_VALUE, OriginMapLayouts.SERVICE_KEY, OriginMapLayouts.SERVICE_VALUE,
                 OriginMapLayouts.NODE_KEY, OriginMapLayouts.CLIENT_KEY, OriginMapLayouts.CLIENT_VALUE,
                 OriginMapLayouts.FLOW_KEY, OriginMapLayouts.HANDSHAKE_VALUE, OriginMapLayouts.CLIENT_ENTRY,
-                OriginMapLayouts.NODE_FILTER_VALUE);
+                OriginMapLayouts.NODE_FILTER_VALUE, OriginMapLayouts.CONFIG);
     }
 
     @ParameterizedTest(name = "{0}")

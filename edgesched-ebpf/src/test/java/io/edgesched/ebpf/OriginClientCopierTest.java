@@ -26,8 +26,7 @@ class OriginClientCopierTest {
 
                 for (int i = 0; i < 3000; i++) {
                     byte[] source = {11, 0, (byte) (i >> 8), (byte) i};
-                    h.ingress(TcpFrames.tcp(source, 40000, new byte[] {(byte) 192, 0, 2, 10}, PORT)
-                            .flags(TcpFrames.SYN).seq(1000).build());
+                    h.connect(source, 40000, new byte[] {(byte) 192, 0, 2, 10}, PORT);
                 }
                 int n = copier.copy();
                 assertThat(n).isEqualTo(3000);
@@ -54,8 +53,8 @@ class OriginClientCopierTest {
     void readerUsesTheCopierAndDecodesLikeTheBatchPath() {
         try (OriginHarness h = OriginHarness.load(1024, 0)) {
             h.watchPort(PORT, 9);
-            h.ingress(TcpFrames.tcp("198.51.100.7", 40000, "192.0.2.10", PORT).flags(TcpFrames.SYN).build());
-            h.ingress(TcpFrames.tcp("2001:db8:1::7", 40000, "2001:db8::10", PORT).flags(TcpFrames.SYN).build());
+            h.connect("198.51.100.7", 40000, "192.0.2.10", PORT);
+            h.connect("2001:db8:1::7", 40000, "2001:db8::10", PORT);
             try (OriginMapReader reader = new OriginMapReader(h.clients, h.stats)) {
                 assertThat(reader.usesCopier()).as("kernel 5.14+ runs the copier").isTrue();
                 var clients = reader.readClients();
@@ -74,7 +73,7 @@ class OriginClientCopierTest {
     void systemPropertyFallsBackToBatchReadsWithTheSameResult() {
         try (OriginHarness h = OriginHarness.load(1024, 0)) {
             h.watchPort(PORT, 9);
-            h.ingress(TcpFrames.tcp("198.51.100.7", 40000, "192.0.2.10", PORT).flags(TcpFrames.SYN).build());
+            h.connect("198.51.100.7", 40000, "192.0.2.10", PORT);
             String previous = System.setProperty(OriginMapReader.COPIER_PROPERTY, "false");
             try (OriginMapReader batch = new OriginMapReader(h.clients, h.stats)) {
                 restore(previous);

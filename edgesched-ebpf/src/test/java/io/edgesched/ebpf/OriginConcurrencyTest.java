@@ -28,6 +28,7 @@ class OriginConcurrencyTest {
         int repeat = 200_000;
         try (OriginHarness h = OriginHarness.load()) {
             h.watchPort(PORT, 1);
+            h.establish("192.0.2.10", PORT, "198.51.100.7", 40000);
             h.ingress(frame);
             runConcurrently(() -> OriginHarness.run(h.ingress, frame, repeat));
             Client c = h.client(1, PORT, "198.51.100.7").orElseThrow();
@@ -39,21 +40,27 @@ class OriginConcurrencyTest {
     @Test
     void concurrentlyCreatedClientsLoseNoPacket() throws Exception {
         int clients = 5000;
+        List<byte[]> replies = new ArrayList<>();
         List<byte[]> frames = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             byte[] source = {10, 7, (byte) (i >> 8), (byte) i};
-            frames.add(TcpFrames.tcp(source, 40000, new byte[] {(byte) 192, 0, 2, 10}, PORT)
-                    .flags(TcpFrames.SYN).build());
+            byte[] local = {(byte) 192, 0, 2, 10};
+            // Our own reply creates the entry (both threads race to insert it), then the client's data counts.
+            replies.add(TcpFrames.tcp(local, PORT, source, 40000).flags(TcpFrames.ACK).build());
+            frames.add(TcpFrames.tcp(source, 40000, local, PORT).flags(TcpFrames.ACK).payload(5).build());
         }
         try (OriginHarness h = OriginHarness.load()) {
             h.watchPort(PORT, 1);
-            runConcurrently(() -> frames.forEach(f -> OriginHarness.run(h.ingress, f, 1)));
+            runConcurrently(() -> {
+                for (int i = 0; i < clients; i++) {
+                    OriginHarness.run(h.egress, replies.get(i), 1);
+                    OriginHarness.run(h.ingress, frames.get(i), 1);
+                }
+            });
             List<Client> all = h.clients();
             assertThat(all).hasSize(clients);
-            assertThat(all).allSatisfy(c -> {
-                assertThat(c.packets()).isEqualTo(THREADS);
-                assertThat(c.connections()).isEqualTo(THREADS);
-            });
+            assertThat(all).allSatisfy(c -> assertThat(c.packets()).isEqualTo(THREADS));
+            assertThat(h.stat(Stat.CLIENTS_ESTABLISHED)).isEqualTo(clients);
             assertThat(h.stat(Stat.CLIENTS_NEW)).isEqualTo(clients);
             assertThat(h.stat(Stat.MATCHED)).isEqualTo((long) THREADS * clients);
             assertThat(h.stat(Stat.CLIENTS_FULL)).isZero();

@@ -56,10 +56,27 @@ class OriginFuzzTest {
         int refused = 0;
         int matched = 0;
         Map<ClientKey, Totals> expectedClients = new HashMap<>();
-        try (OriginHarness h = OriginHarness.load()) {
+        // Egress runs in an object of its own: its evidence path would otherwise create clients from mutants.
+        try (OriginHarness h = OriginHarness.load(); OriginHarness egressOnly = OriginHarness.load()) {
             h.watchPort(8080, 42);
             h.watchExact("192.0.2.10", 9090, 7);
             h.watchPort(7070, 5, true);
+            egressOnly.watchPort(8080, 42);
+            egressOnly.watchExact("192.0.2.10", 9090, 7);
+            egressOnly.watchPort(7070, 5, true);
+            // The seeds' clients are known (as if connected before the programs); mutants of other addresses are not.
+            for (byte[] seed : seeds) {
+                Parsed parsed = ReferenceParser.parse(seed);
+                int service = serviceOf(parsed);
+                if (parsed.outcome() == Outcome.TCP && service >= 0) {
+                    String source = ClientAddress.of(parsed.source()).toString();
+                    String destination = ClientAddress.of(parsed.destination()).toString();
+                    h.establish(destination, parsed.destinationPort(), source, parsed.sourcePort());
+                    expectedClients.put(new ClientKey(service, parsed.destinationPort(), ClientAddress.of(parsed.source())),
+                            new Totals(0, 0, 0));
+                }
+            }
+            assertThat(expectedClients).hasSizeGreaterThanOrEqualTo(4);
             Map<Stat, Long> before = h.stats();
             for (int i = 0; i < FRAMES; i++) {
                 byte[] frame = mutate(seeds.get(random.nextInt(seeds.size())), random);
@@ -85,17 +102,19 @@ class OriginFuzzTest {
                             expectedDelta.put(Stat.NOT_WATCHED, 1L);
                             notWatched++;
                         } else {
-                            matched++;
                             ClientKey key = new ClientKey(service, parsed.destinationPort(),
                                     ClientAddress.of(parsed.source()));
-                            if (!expectedClients.containsKey(key)) {
-                                expectedDelta.put(Stat.CLIENTS_NEW, 1L);
-                            }
-                            expectedDelta.put(Stat.MATCHED, 1L);
                             boolean syn = (parsed.tcpFlags() & (TcpFrames.SYN | TcpFrames.ACK)) == TcpFrames.SYN;
-                            expectedClients.merge(key, new Totals(0, 0, 0).plus(syn, parsed.ipBytes()),
-                                    (a, b) -> new Totals(a.connections() + b.connections(), a.packets() + 1,
-                                            a.bytes() + b.bytes()));
+                            if (syn || !expectedClients.containsKey(key)) {
+                                // a SYN waits for its handshake; others are from unknown addresses (none completes)
+                                expectedDelta.put(Stat.UNVERIFIED, 1L);
+                            } else {
+                                matched++;
+                                expectedDelta.put(Stat.MATCHED, 1L);
+                                // connections count completed handshakes only: none here
+                                expectedClients.merge(key, new Totals(0, 0, 0).plus(false, parsed.ipBytes()),
+                                        (a, b) -> new Totals(0, a.packets() + 1, a.bytes() + b.bytes()));
+                            }
                         }
                     }
                     default -> throw new AssertionError(parsed.outcome());
@@ -106,15 +125,16 @@ class OriginFuzzTest {
                 Map<Stat, Long> delta = new EnumMap<>(Stat.class);
                 for (Stat stat : Stat.values()) {
                     long d = after.get(stat) - before.get(stat);
-                    if (d != 0) {
+                    // Which SYN opens, refreshes or overwrites a handshake slot depends on the load's random seed.
+                    if (d != 0 && stat != Stat.HANDSHAKES_PENDING && stat != Stat.HANDSHAKES_EXPIRED) {
                         delta.put(stat, d);
                     }
                 }
                 assertThat(delta).as("frame %d (%s): %s", i, parsed.outcome(), HexFormat.of().formatHex(frame))
                         .isEqualTo(expectedDelta);
                 before = after;
-                OriginHarness.run(h.egress, frame, 1); // egress too must never change a frame
-                before = h.stats();
+                OriginHarness.run(egressOnly.egress, frame, 1); // egress too must never change a frame
+                before = after;
             }
 
             Map<ClientKey, Totals> actualClients = new HashMap<>();

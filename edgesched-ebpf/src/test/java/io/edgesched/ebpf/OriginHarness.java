@@ -57,7 +57,7 @@ final class OriginHarness implements AutoCloseable {
         this.clients = object.map(OriginMapLayouts.CLIENTS_MAP)
                 .requireLayouts(OriginMapLayouts.CLIENT_KEY, OriginMapLayouts.CLIENT_VALUE);
         this.handshakes = object.map(OriginMapLayouts.HANDSHAKES_MAP)
-                .requireLayouts(OriginMapLayouts.FLOW_KEY, OriginMapLayouts.HANDSHAKE_VALUE);
+                .requireLayouts(OriginMapLayouts.HANDSHAKE_KEY, OriginMapLayouts.HANDSHAKE_VALUE);
         this.stats = object.map(OriginMapLayouts.STATS_MAP);
     }
 
@@ -72,9 +72,8 @@ final class OriginHarness implements AutoCloseable {
             if (clientEntries > 0) {
                 object.map(OriginMapLayouts.CLIENTS_MAP).setMaxEntries(clientEntries);
             }
-            if (handshakeEntries > 0) {
-                object.map(OriginMapLayouts.HANDSHAKES_MAP).setMaxEntries(handshakeEntries);
-            }
+            LibbpfOriginKernel.configureHandshakes(object,
+                    handshakeEntries > 0 ? handshakeEntries : OriginMapLayouts.HANDSHAKES_MAX_ENTRIES);
             object.load();
             return new OriginHarness(object);
         } catch (RuntimeException | Error e) {
@@ -181,23 +180,33 @@ final class OriginHarness implements AutoCloseable {
         }
     }
 
-    /** Writes a pending handshake as if the SYN-ACK had left at {@code synAckNs}. */
-    void putHandshake(String local, int localPort, String remote, int remotePort, long synAckNs, long expectedAck,
-            int serviceId) {
+    /**
+     * Moves the SYN-ACK time of the pending handshake of this 4-tuple (found by scanning the slots: their index
+     * depends on the load's random seed) to {@code synAckNs}, as if the SYN-ACK had left then.
+     */
+    void backdateSynAck(String local, int localPort, String remote, int remotePort, long synAckNs) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocate(OriginMapLayouts.FLOW_KEY);
-            byte family = OriginMapLayouts.writeAddress(key, OriginMapLayouts.FLOW_KEY_LOCAL_ADDR_OFFSET,
+            MemorySegment flow = arena.allocate(OriginMapLayouts.FLOW_KEY);
+            byte family = OriginMapLayouts.writeAddress(flow, OriginMapLayouts.FLOW_KEY_LOCAL_ADDR_OFFSET,
                     ClientAddress.parse(local).toBytes());
-            OriginMapLayouts.writeAddress(key, OriginMapLayouts.FLOW_KEY_REMOTE_ADDR_OFFSET,
+            OriginMapLayouts.writeAddress(flow, OriginMapLayouts.FLOW_KEY_REMOTE_ADDR_OFFSET,
                     ClientAddress.parse(remote).toBytes());
-            OriginMapLayouts.FLOW_KEY_FAMILY.set(key, 0L, family);
-            OriginMapLayouts.FLOW_KEY_LOCAL_PORT.set(key, 0L, (short) localPort);
-            OriginMapLayouts.FLOW_KEY_REMOTE_PORT.set(key, 0L, (short) remotePort);
-            MemorySegment value = arena.allocate(OriginMapLayouts.HANDSHAKE_VALUE);
-            OriginMapLayouts.HANDSHAKE_SYNACK_NS.set(value, 0L, synAckNs);
-            OriginMapLayouts.HANDSHAKE_EXPECTED_ACK.set(value, 0L, (int) expectedAck);
-            OriginMapLayouts.HANDSHAKE_SERVICE_ID.set(value, 0L, serviceId);
-            handshakes.update(key, value, UpdateFlag.ANY);
+            OriginMapLayouts.FLOW_KEY_FAMILY.set(flow, 0L, family);
+            OriginMapLayouts.FLOW_KEY_LOCAL_PORT.set(flow, 0L, (short) localPort);
+            OriginMapLayouts.FLOW_KEY_REMOTE_PORT.set(flow, 0L, (short) remotePort);
+            int[] found = {0};
+            handshakes.forEach((key, value) -> {
+                MemorySegment slotFlow = value.asSlice(OriginMapLayouts.HANDSHAKE_FLOW_OFFSET,
+                        OriginMapLayouts.FLOW_KEY.byteSize());
+                if ((int) OriginMapLayouts.HANDSHAKE_STATE.get(value, 0L) == OriginMapLayouts.HANDSHAKE_PENDING
+                        && slotFlow.mismatch(flow) < 0) {
+                    OriginMapLayouts.HANDSHAKE_SYNACK_NS.set(value, 0L, synAckNs);
+                    handshakes.update(key, value, UpdateFlag.ANY);
+                    found[0]++;
+                }
+            });
+            assertThat(found[0]).as("pending handshake %s:%d <- %s:%d", local, localPort, remote, remotePort)
+                    .isEqualTo(1);
         }
     }
 
@@ -311,8 +320,35 @@ final class OriginHarness implements AutoCloseable {
         return all;
     }
 
+    /** Handshakes pending in their slots (SYN or SYN-ACK seen, not completed). */
     int handshakeCount() {
-        return handshakes.forEach((key, value) -> { });
+        int[] pending = {0};
+        handshakes.forEach((key, value) -> {
+            if ((int) OriginMapLayouts.HANDSHAKE_STATE.get(value, 0L) == OriginMapLayouts.HANDSHAKE_PENDING) {
+                pending[0]++;
+            }
+        });
+        return pending[0];
+    }
+
+    /** A complete handshake (SYN, our SYN-ACK, the client's ACK): one connection, two packets. */
+    void connect(byte[] client, int clientPort, byte[] local, int port) {
+        ingress(TcpFrames.tcp(client, clientPort, local, port).flags(TcpFrames.SYN).seq(1000).build());
+        egress(TcpFrames.tcp(local, port, client, clientPort).flags(TcpFrames.SYN | TcpFrames.ACK).seq(5000).ack(1001)
+                .build());
+        ingress(TcpFrames.tcp(client, clientPort, local, port).flags(TcpFrames.ACK).seq(1001).ack(5001).build());
+    }
+
+    void connect(String client, int clientPort, String local, int port) {
+        connect(ClientAddress.parse(client).toBytes(), clientPort, ClientAddress.parse(local).toBytes(), port);
+    }
+
+    /**
+     * Makes {@code client} a known client of {@code local:port} the way a connection older than the programs
+     * does: the node's own ACK to it leaves on egress (entry with zero counters).
+     */
+    void establish(String local, int port, String client, int clientPort) {
+        egress(TcpFrames.tcp(local, port, client, clientPort).flags(TcpFrames.ACK).seq(1).ack(1).build());
     }
 
     static Client decode(MemorySegment key, MemorySegment value) {

@@ -26,7 +26,8 @@ class OriginMapLayoutsTest {
         assertThat(OriginMapLayouts.CLIENT_KEY.byteSize()).isEqualTo(24);
         assertThat(OriginMapLayouts.CLIENT_VALUE.byteSize()).isEqualTo(80);
         assertThat(OriginMapLayouts.FLOW_KEY.byteSize()).isEqualTo(40);
-        assertThat(OriginMapLayouts.HANDSHAKE_VALUE.byteSize()).isEqualTo(24);
+        assertThat(OriginMapLayouts.HANDSHAKE_VALUE.byteSize()).isEqualTo(80);
+        assertThat(OriginMapLayouts.CONFIG.byteSize()).isEqualTo(8);
     }
 
     @Test

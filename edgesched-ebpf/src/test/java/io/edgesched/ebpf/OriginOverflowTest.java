@@ -21,23 +21,29 @@ class OriginOverflowTest {
             h.watchPort(PORT, 1);
             for (int i = 0; i < clients; i++) {
                 String source = "10.1." + (i >> 8) + "." + (i & 0xff);
-                h.ingress(TcpFrames.tcp(source, 40000, "192.0.2.10", PORT).flags(TcpFrames.SYN).build());
+                // Each client completes its handshake: SYN, our SYN-ACK, its ACK.
+                h.ingress(TcpFrames.tcp(source, 40000, "192.0.2.10", PORT).flags(TcpFrames.SYN).seq(10).build());
+                h.egress(TcpFrames.tcp("192.0.2.10", PORT, source, 40000).flags(TcpFrames.SYN | TcpFrames.ACK)
+                        .seq(99).ack(11).build());
+                h.ingress(TcpFrames.tcp(source, 40000, "192.0.2.10", PORT).flags(TcpFrames.ACK).seq(11).ack(100)
+                        .build());
             }
             int present = h.clients().size();
             assertThat(present).isPositive().isLessThanOrEqualTo(capacity);
             assertThat(h.stat(Stat.CLIENTS_NEW)).isEqualTo(clients);
-            assertThat(h.stat(Stat.MATCHED)).isEqualTo(clients);
+            assertThat(h.stat(Stat.MATCHED)).isEqualTo(2L * clients); // SYN + ACK each
             assertThat(h.stat(Stat.CLIENTS_FULL)).isZero();
             long evicted = h.stat(Stat.CLIENTS_NEW) - present;
             assertThat(evicted).isGreaterThanOrEqualTo(clients - capacity);
             // The newest client always got in.
             assertThat(h.client(1, PORT, "10.1.3.231")).isPresent();
-            h.clients().forEach(c -> assertThat(c.packets()).isEqualTo(1));
+            h.clients().forEach(c -> assertThat(c.packets()).isEqualTo(2));
+            h.clients().forEach(c -> assertThat(c.connections()).isEqualTo(1));
         }
     }
 
     @Test
-    void fullHandshakeTableEvictsOldHandshakes() {
+    void fullHandshakeTableOverwritesOldHandshakesAndCountsThem() {
         int capacity = 16;
         try (OriginHarness h = OriginHarness.load(0, capacity)) {
             h.watchPort(PORT, 1);
@@ -48,6 +54,8 @@ class OriginOverflowTest {
             assertThat(h.stat(Stat.HANDSHAKES_TRACKED)).isEqualTo(200);
             assertThat(h.stat(Stat.HANDSHAKES_FULL)).isZero();
             assertThat(h.handshakeCount()).isPositive().isLessThanOrEqualTo(capacity);
+            assertThat(h.stat(Stat.HANDSHAKES_EXPIRED)).as("every handshake not in a slot was counted")
+                    .isEqualTo(200 - h.handshakeCount());
         }
     }
 }

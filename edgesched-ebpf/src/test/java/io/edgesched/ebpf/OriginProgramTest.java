@@ -57,6 +57,24 @@ class OriginProgramTest {
         return TcpFrames.tcp(client(ipv4), 40000, local(ipv4), PORT);
     }
 
+    private static TcpFrames.Builder fromService(boolean ipv4) {
+        return TcpFrames.tcp(local(ipv4), PORT, client(ipv4), 40000);
+    }
+
+    /** The client of {@link #toService} becomes known the way an older connection does (our ACK to it). */
+    private void establish(boolean ipv4) {
+        h.establish(local(ipv4), PORT, client(ipv4), 40000);
+    }
+
+    /** Stats an {@link #establish} adds. */
+    private static Map<Stat, Long> plusEstablished(int clients, Map<Stat, Long> stats) {
+        Map<Stat, Long> all = new EnumMap<>(Stat.class);
+        all.putAll(stats);
+        all.merge(Stat.EGRESS_PACKETS_SEEN, (long) clients, Long::sum);
+        all.merge(Stat.CLIENTS_ESTABLISHED, (long) clients, Long::sum);
+        return all;
+    }
+
     /** Stats that must be zero unless a test says otherwise. */
     private void assertStats(Map<Stat, Long> expected) {
         Map<Stat, Long> all = new EnumMap<>(Stat.class);
@@ -70,37 +88,110 @@ class OriginProgramTest {
     @ValueSource(booleans = {true, false})
     void connectionIsCountedPacketByPacket(boolean ipv4) {
         TcpFrames.Builder syn = toService(ipv4).flags(SYN).seq(1000);
-        TcpFrames.Builder data = toService(ipv4).flags(ACK | PSH).seq(1001).ack(1).payload(100);
-        TcpFrames.Builder fin = toService(ipv4).flags(FIN | ACK).seq(1101).ack(1);
+        TcpFrames.Builder ack = toService(ipv4).flags(ACK).seq(1001).ack(5001);
+        TcpFrames.Builder data = toService(ipv4).flags(ACK | PSH).seq(1001).ack(5001).payload(100);
+        TcpFrames.Builder fin = toService(ipv4).flags(FIN | ACK).seq(1101).ack(5001);
         h.ingress(syn.build());
+        assertThat(h.clients()).as("a SYN alone makes no client").isEmpty();
+        h.egress(fromService(ipv4).flags(SYN | ACK).seq(5000).ack(1001).build());
+        h.ingress(ack.build());
         h.ingress(data.build());
         h.ingress(fin.build());
 
         Client c = h.client(SERVICE, PORT, client(ipv4)).orElseThrow();
         int ipHeader = ipv4 ? 20 : 40;
         assertThat(c.connections()).isEqualTo(1);
-        assertThat(c.packets()).isEqualTo(3);
-        assertThat(c.bytes()).isEqualTo(3L * (ipHeader + 20) + 100);
-        assertThat(c.bytes()).isEqualTo(syn.ipLength() + data.ipLength() + fin.ipLength());
+        assertThat(c.packets()).as("the SYN joins the entry with its completing ACK").isEqualTo(4);
+        assertThat(c.bytes()).isEqualTo(4L * (ipHeader + 20) + 100);
+        assertThat(c.bytes()).isEqualTo(syn.ipLength() + ack.ipLength() + data.ipLength() + fin.ipLength());
         assertThat(c.firstSeenNs()).isPositive();
         assertThat(c.lastSeenNs()).isGreaterThanOrEqualTo(c.firstSeenNs());
         assertThat(c.lastSynNs()).isEqualTo(c.firstSeenNs());
-        assertThat(c.rttSamples()).isZero();
+        assertThat(c.rttSamples()).isEqualTo(1);
         assertThat(c.forwarded()).isFalse();
         assertThat(h.clients()).hasSize(1);
-        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 1L));
+        assertStats(Map.of(Stat.PACKETS_SEEN, 4L, Stat.HANDSHAKES_PENDING, 1L,
+                Stat.EGRESS_PACKETS_SEEN, 1L, Stat.HANDSHAKES_TRACKED, 1L, Stat.HANDSHAKES_COMPLETED, 1L,
+                Stat.CLIENTS_NEW, 1L, Stat.MATCHED, 4L, Stat.RTT_SAMPLES, 1L));
     }
 
     @Test
-    void synWithAckIsNotANewConnection() {
+    void onlyACompletedHandshakeCountsAConnection() {
+        establish(true);
         h.ingress(toService(true).flags(SYN | ACK).build());
-        h.ingress(toService(true).flags(SYN).build());
-        h.ingress(toService(true).flags(SYN).build());
-        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().connections()).isEqualTo(2);
+        h.ingress(toService(true).flags(SYN).seq(1000).build());
+        h.ingress(toService(true).flags(SYN).seq(1000).build()); // retransmitted, never answered
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().connections()).isZero();
+        h.egress(fromService(true).flags(SYN | ACK).seq(5000).ack(1001).build());
+        h.ingress(toService(true).flags(ACK).seq(1001).ack(5001).build());
+        h.ingress(toService(true).flags(ACK).seq(1001).ack(5001).build()); // duplicate: completes nothing
+        Client c = h.client(SERVICE, PORT, CLIENT4).orElseThrow();
+        assertThat(c.connections()).isEqualTo(1);
+        assertThat(c.packets()).isEqualTo(5);
+        assertThat(h.stat(Stat.HANDSHAKES_PENDING)).isEqualTo(1);
+        assertThat(h.stat(Stat.HANDSHAKES_COMPLETED)).isEqualTo(1);
+    }
+
+    /** Off-path spoofing: SYNs from many addresses, their SYN-ACKs, guessed ACKs and our RSTs make no client. */
+    @Test
+    void spoofedSegmentsNeverCreateClients() {
+        int spoofed = 2000;
+        for (int i = 0; i < spoofed; i++) {
+            String source = "203.0.113." + (i % 250) + "";
+            int port = 1024 + i;
+            h.ingress(TcpFrames.tcp(source, port, LOCAL4, PORT).flags(SYN).seq(i).build());
+            h.egress(TcpFrames.tcp(LOCAL4, PORT, source, port).flags(SYN | ACK).seq(7 * i).ack(i + 1).build());
+            h.ingress(TcpFrames.tcp(source, port, LOCAL4, PORT).flags(ACK).seq(i + 1).ack(7 * i + 2).build());
+            h.ingress(TcpFrames.tcp(source, port + 1, LOCAL4, PORT).flags(ACK | PSH).payload(50).build());
+            h.egress(TcpFrames.tcp(LOCAL4, PORT, source, port + 1).flags(TcpFrames.RST | ACK).build());
+        }
+        assertThat(h.clients()).isEmpty();
+        assertThat(h.stat(Stat.UNVERIFIED)).isEqualTo(3L * spoofed);
+        assertThat(h.stat(Stat.HANDSHAKES_PENDING)).isEqualTo(spoofed);
+        assertThat(h.stat(Stat.HANDSHAKES_EXPIRED) + h.handshakeCount())
+                .as("every pending handshake is either still in its slot or counted expired").isEqualTo(spoofed);
+        assertThat(h.stat(Stat.HANDSHAKES_COMPLETED)).isZero();
+        assertThat(h.stat(Stat.CLIENTS_NEW)).isZero();
+        assertThat(h.stat(Stat.MATCHED)).isZero();
+    }
+
+    /** A connection older than the programs: our own reply is the evidence, but not a SYN-ACK and not an RST. */
+    @Test
+    void anEstablishedConnectionBecomesAClientOnTheNodesOwnReplyOnly() {
+        h.egress(fromService(true).flags(SYN | ACK).seq(5000).ack(1001).build());
+        h.egress(fromService(true).flags(TcpFrames.RST | ACK).build());
+        h.egress(fromService(true).flags(TcpFrames.RST).build());
+        h.egress(fromService(true).flags(SYN).build());
+        h.ingress(toService(true).flags(ACK | PSH).seq(1).ack(1).payload(10).build());
+        assertThat(h.clients()).isEmpty();
+
+        h.egress(fromService(true).flags(ACK | PSH).payload(20).build());
+        Client c = h.client(SERVICE, PORT, CLIENT4).orElseThrow();
+        assertThat(c.packets()).as("our own segment is not the client's traffic").isZero();
+        assertThat(c.connections()).isZero();
+        h.ingress(toService(true).flags(ACK | PSH).seq(1).ack(1).payload(10).build());
+        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
+        assertThat(h.stat(Stat.CLIENTS_ESTABLISHED)).isEqualTo(1);
+        assertThat(h.stat(Stat.UNVERIFIED)).isEqualTo(1);
+    }
+
+    /** An IP length field that claims more than the frame holds counts only what the frame holds. */
+    @ParameterizedTest(name = "ipv4={0}")
+    @ValueSource(booleans = {true, false})
+    void byteCountsAreClampedToTheFrame(boolean ipv4) {
+        establish(ipv4);
+        byte[] frame = toService(ipv4).payload(40).build();
+        int lengthField = TcpFrames.ETHERNET_HEADER + (ipv4 ? 2 : 4);
+        frame[lengthField] = (byte) 0xff;
+        frame[lengthField + 1] = (byte) 0xf0;
+        h.ingress(frame);
+        assertThat(h.client(SERVICE, PORT, client(ipv4)).orElseThrow().bytes())
+                .isEqualTo(frame.length - TcpFrames.ETHERNET_HEADER);
     }
 
     @Test
     void ipv4OptionsOfEveryLengthAreSkipped() {
+        establish(true);
         long expectedBytes = 0;
         for (int words = 1; words <= 10; words++) {
             byte[] options = new byte[words * 4];
@@ -113,11 +204,12 @@ class OriginProgramTest {
         Client c = h.client(SERVICE, PORT, CLIENT4).orElseThrow();
         assertThat(c.packets()).isEqualTo(10);
         assertThat(c.bytes()).isEqualTo(expectedBytes);
-        assertStats(Map.of(Stat.PACKETS_SEEN, 10L, Stat.MATCHED, 10L, Stat.CLIENTS_NEW, 1L));
+        assertStats(plusEstablished(1, Map.of(Stat.PACKETS_SEEN, 10L, Stat.MATCHED, 10L, Stat.CLIENTS_NEW, 1L)));
     }
 
     @Test
     void ipv6ExtensionHeadersAreWalkedUpToTheLimit() {
+        establish(false);
         TcpFrames.Builder six = toService(false)
                 .ipv6OptionsHeader(TcpFrames.IPV6_HOP_BY_HOP, 0)
                 .ipv6OptionsHeader(TcpFrames.IPV6_DEST_OPTS, 3)
@@ -137,17 +229,18 @@ class OriginProgramTest {
         h.ingress(seven.build());
         h.ingress(toService(false).ipv6Fragment(100, false).build());
         assertThat(h.client(SERVICE, PORT, CLIENT6).orElseThrow().packets()).isEqualTo(1);
-        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 1L, Stat.CLIENTS_NEW, 1L,
-                Stat.UNPARSED, 2L, Stat.UNPARSED_IPV6_EXT, 1L, Stat.UNPARSED_FRAGMENT, 1L));
+        assertStats(plusEstablished(1, Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 1L, Stat.CLIENTS_NEW, 1L,
+                Stat.UNPARSED, 2L, Stat.UNPARSED_IPV6_EXT, 1L, Stat.UNPARSED_FRAGMENT, 1L)));
     }
 
     @Test
     void ipv4FirstFragmentIsCountedLaterFragmentsAreNot() {
+        establish(true);
         h.ingress(toService(true).ipv4Fragment(0, true).payload(64).build());
         h.ingress(toService(true).ipv4Fragment(10, false).payload(64).build());
         assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
-        assertStats(Map.of(Stat.PACKETS_SEEN, 2L, Stat.MATCHED, 1L, Stat.CLIENTS_NEW, 1L,
-                Stat.UNPARSED, 1L, Stat.UNPARSED_FRAGMENT, 1L));
+        assertStats(plusEstablished(1, Map.of(Stat.PACKETS_SEEN, 2L, Stat.MATCHED, 1L, Stat.CLIENTS_NEW, 1L,
+                Stat.UNPARSED, 1L, Stat.UNPARSED_FRAGMENT, 1L)));
     }
 
     @ParameterizedTest(name = "ipv4={0}")
@@ -230,6 +323,11 @@ class OriginProgramTest {
         h.watchExact(LOCAL4, 9090, 7);          // one address only
         h.watchExact(LOCAL4, PORT, 99);         // an exact service wins over the wildcard one
         h.watchPort(7070, 5, true);             // IPv4 only
+        h.establish(LOCAL4, 9090, CLIENT4, 1);
+        h.establish(LOCAL4, PORT, CLIENT4, 1);
+        h.establish("192.0.2.11", PORT, CLIENT4, 1);
+        h.establish(LOCAL4, 7070, CLIENT4, 1);
+        h.establish(LOCAL6, 7070, CLIENT6, 1);                               // IPv6 not watched there: none
 
         h.ingress(TcpFrames.tcp(CLIENT4, 1, LOCAL4, 9999).build());          // no service
         h.ingress(TcpFrames.tcp(CLIENT4, 1, LOCAL4, 9090).build());          // 7
@@ -244,31 +342,47 @@ class OriginProgramTest {
         assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
         assertThat(h.client(5, 7070, CLIENT4).orElseThrow().packets()).isEqualTo(1);
         assertThat(h.clients()).hasSize(4);
-        assertStats(Map.of(Stat.PACKETS_SEEN, 7L, Stat.NOT_WATCHED, 3L, Stat.MATCHED, 4L, Stat.CLIENTS_NEW, 4L));
+        Map<Stat, Long> expected = plusEstablished(4, Map.of(Stat.PACKETS_SEEN, 7L, Stat.NOT_WATCHED, 3L,
+                Stat.MATCHED, 4L, Stat.CLIENTS_NEW, 4L));
+        expected.merge(Stat.EGRESS_PACKETS_SEEN, 1L, Long::sum);
+        assertStats(expected);
     }
 
     @Test
     void vlanTagsInTheFrameAreSkipped() {
+        establish(true);
+        establish(false);
         h.ingress(toService(true).vlan(10).build());
         h.ingress(toService(false).vlan(10).vlan(20).build());
         h.ingress(toService(true).vlan(10).vlan(20).vlan(30).build()); // a third tag is not looked into
         assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().packets()).isEqualTo(1);
         assertThat(h.client(SERVICE, PORT, CLIENT6).orElseThrow().packets()).isEqualTo(1);
-        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 2L, Stat.CLIENTS_NEW, 2L, Stat.NOT_IP, 1L));
+        assertStats(plusEstablished(2, Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 2L, Stat.CLIENTS_NEW, 2L,
+                Stat.NOT_IP, 1L)));
     }
 
     @Test
     void trafficFromClusterNodesIsMarkedForwarded() {
         String node = "198.51.100.99";
         h.addNode(node, PORT);
-        h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).flags(SYN).build());
+        h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).flags(SYN).seq(1).build());
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, node, 30000).flags(SYN | ACK).seq(100).ack(2).build());
+        h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).flags(ACK).seq(2).ack(101).build());
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, PORT).payload(10).build());
+        String oldNode = "198.51.100.98";
+        h.addNode(oldNode, PORT);
+        h.establish(LOCAL4, PORT, oldNode, 30000);
+        establish(true);
         h.ingress(toService(true).flags(SYN).build());
 
         assertThat(h.client(SERVICE, PORT, node).orElseThrow().forwarded()).isTrue();
+        assertThat(h.client(SERVICE, PORT, oldNode).orElseThrow().forwarded()).isTrue();
         assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().forwarded()).isFalse();
-        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 2L,
-                Stat.FORWARDED_PACKETS, 2L));
+        assertStats(Map.ofEntries(Map.entry(Stat.PACKETS_SEEN, 4L), Map.entry(Stat.UNVERIFIED, 1L),
+                Map.entry(Stat.HANDSHAKES_PENDING, 2L), Map.entry(Stat.EGRESS_PACKETS_SEEN, 3L),
+                Map.entry(Stat.HANDSHAKES_TRACKED, 1L), Map.entry(Stat.HANDSHAKES_COMPLETED, 1L),
+                Map.entry(Stat.CLIENTS_NEW, 3L), Map.entry(Stat.CLIENTS_ESTABLISHED, 2L), Map.entry(Stat.MATCHED, 3L),
+                Map.entry(Stat.FORWARDED_PACKETS, 3L), Map.entry(Stat.RTT_SAMPLES, 1L)));
     }
 
     /**
@@ -281,8 +395,10 @@ class OriginProgramTest {
         String node6 = "2001:db8:1::99";
         h.addNode(node6, PORT);
         h.addNodeWithoutFilterBit(hidden);
-        h.ingress(TcpFrames.tcp(node6, 30000, LOCAL6, PORT).flags(SYN).build());
-        h.ingress(TcpFrames.tcp(hidden, 30000, LOCAL4, PORT).flags(SYN).build());
+        h.establish(LOCAL6, PORT, node6, 30000);
+        h.establish(LOCAL4, PORT, hidden, 30000);
+        h.ingress(TcpFrames.tcp(node6, 30000, LOCAL6, PORT).build());
+        h.ingress(TcpFrames.tcp(hidden, 30000, LOCAL4, PORT).build());
 
         assertThat(h.client(SERVICE, PORT, node6).orElseThrow().forwarded()).isTrue();
         assertThat(h.client(SERVICE, PORT, hidden).orElseThrow().forwarded())
@@ -297,6 +413,7 @@ class OriginProgramTest {
         String node = "198.51.100.99";
         h.watchPort(9000, 3);
         h.addNode(node, PORT);
+        h.establish(LOCAL4, 9000, node, 30000);
         h.ingress(TcpFrames.tcp(node, 30000, LOCAL4, 9000).build());
         assertThat(h.client(3, 9000, node).orElseThrow().forwarded()).isFalse();
         assertThat(h.stat(Stat.FORWARDED_PACKETS)).isZero();
@@ -315,9 +432,11 @@ class OriginProgramTest {
         assertThat(c.rttSamples()).isEqualTo(1);
         assertThat(c.srttNs()).isPositive().isLessThan(1_000_000_000L);
         assertThat(c.rttMinNs()).isEqualTo(c.srttNs());
+        assertThat(c.packets()).isEqualTo(3);
         assertThat(h.handshakeCount()).isZero();
-        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 1L,
-                Stat.EGRESS_PACKETS_SEEN, 1L, Stat.HANDSHAKES_TRACKED, 1L, Stat.RTT_SAMPLES, 1L));
+        assertStats(Map.of(Stat.PACKETS_SEEN, 3L, Stat.HANDSHAKES_PENDING, 1L,
+                Stat.MATCHED, 3L, Stat.CLIENTS_NEW, 1L, Stat.EGRESS_PACKETS_SEEN, 1L, Stat.HANDSHAKES_TRACKED, 1L,
+                Stat.HANDSHAKES_COMPLETED, 1L, Stat.RTT_SAMPLES, 1L));
     }
 
     /** The RTT is the time from the SYN-ACK leaving to the ACK arriving; later samples are smoothed 7/8 + 1/8. */
@@ -327,7 +446,9 @@ class OriginProgramTest {
         long now = System.nanoTime(); // CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns
         // The last SYN a second ago: inside the handshake window, and safely before the coarse clock's "now".
         h.putClient(SERVICE, PORT, CLIENT4, 8_000_000L, 8_000_000L, 1, now - 1_000_000_000L);
-        h.putHandshake(LOCAL4, PORT, CLIENT4, 40000, now - synAckAgo, 5001, SERVICE);
+        h.ingress(toService(true).flags(SYN).seq(1000).build());
+        h.egress(fromService(true).flags(SYN | ACK).seq(5000).ack(1001).build());
+        h.backdateSynAck(LOCAL4, PORT, CLIENT4, 40000, now - synAckAgo);
         h.ingress(toService(true).flags(ACK).seq(1001).ack(5001).build());
         long elapsed = System.nanoTime() - now;
 
@@ -348,7 +469,8 @@ class OriginProgramTest {
         long synAckAgo = 50_000_000L;
         long before = KernelClock.monotonicNanos();
         h.ingress(toService(true).flags(SYN).seq(1000).build());
-        h.putHandshake(LOCAL4, PORT, CLIENT4, 40000, before - synAckAgo, 5001, SERVICE);
+        h.egress(fromService(true).flags(SYN | ACK).seq(5000).ack(1001).build());
+        h.backdateSynAck(LOCAL4, PORT, CLIENT4, 40000, before - synAckAgo);
         h.ingress(toService(true).flags(ACK).seq(1001).ack(5001).build());
         long after = KernelClock.monotonicNanos();
 
@@ -381,7 +503,9 @@ class OriginProgramTest {
         h.ingress(toService(true).flags(ACK).seq(1001).ack(4000).build());
         h.ingress(TcpFrames.tcp(CLIENT4, 40001, LOCAL4, PORT).flags(ACK).seq(1001).ack(5001).build());
 
-        assertThat(h.client(SERVICE, PORT, CLIENT4).orElseThrow().rttSamples()).isZero();
+        assertThat(h.clients()).as("no handshake completed: no client").isEmpty();
+        assertThat(h.stat(Stat.UNVERIFIED)).isEqualTo(3);
+        assertThat(h.stat(Stat.RTT_SAMPLES)).isZero();
         assertThat(h.handshakeCount()).isEqualTo(1);
     }
 
@@ -403,6 +527,7 @@ class OriginProgramTest {
     @ParameterizedTest(name = "ipv4={0}")
     @ValueSource(booleans = {true, false})
     void zeroIpLengthFieldCountsTheSkbLength(boolean ipv4) {
+        establish(ipv4);
         byte[] frame = toService(ipv4).payload(300).build();
         int lengthField = TcpFrames.ETHERNET_HEADER + (ipv4 ? 2 : 4);
         frame[lengthField] = 0;
@@ -415,11 +540,14 @@ class OriginProgramTest {
     @Test
     void egressTracksOnlySynAcksOfWatchedServices() {
         h.egress(TcpFrames.tcp(LOCAL4, 9999, CLIENT4, 40000).flags(SYN | ACK).build());   // unwatched port
-        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(ACK).payload(10).build()); // not a SYN-ACK
+        h.egress(TcpFrames.tcp(LOCAL4, 9999, CLIENT4, 40000).flags(ACK).payload(10).build()); // unwatched port
+        h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(ACK).payload(10).build()); // established
         h.egress(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 40000).flags(SYN | ACK).build());
         h.egress(java.util.Arrays.copyOf(TcpFrames.tcp(LOCAL4, PORT, CLIENT4, 1).build(), 40)); // truncated TCP
         h.egress(TcpFrames.ethernet(TcpFrames.ETHERTYPE_ARP, new byte[28]));
         assertThat(h.handshakeCount()).isEqualTo(1);
-        assertStats(Map.of(Stat.EGRESS_PACKETS_SEEN, 5L, Stat.HANDSHAKES_TRACKED, 1L, Stat.EGRESS_UNPARSED, 1L));
+        assertThat(h.clients()).singleElement().satisfies(c -> assertThat(c.port()).isEqualTo(PORT));
+        assertStats(Map.of(Stat.EGRESS_PACKETS_SEEN, 6L, Stat.HANDSHAKES_TRACKED, 1L, Stat.EGRESS_UNPARSED, 1L,
+                Stat.CLIENTS_NEW, 1L, Stat.CLIENTS_ESTABLISHED, 1L));
     }
 }

@@ -56,6 +56,7 @@ final class ReferenceParser {
         } else if (total < ihl * 4) {
             return Parsed.of(Outcome.BAD_HEADER);
         }
+        total = Math.min(total, f.length - off); // byte counts never exceed the frame
         if ((f[off + 9] & 0xff) != 6) {
             return Parsed.of(Outcome.NOT_TCP);
         }
@@ -74,7 +75,7 @@ final class ReferenceParser {
             return Parsed.of(Outcome.BAD_HEADER);
         }
         int payload = u16(f, off + 4);
-        long bytes = payload != 0 ? payload + 40L : f.length - off;
+        long bytes = Math.min(payload != 0 ? payload + 40L : f.length - off, f.length - off);
         byte[] src = Arrays.copyOfRange(f, off + 8, off + 24);
         byte[] dst = Arrays.copyOfRange(f, off + 24, off + 40);
         int next = f[off + 6] & 0xff;

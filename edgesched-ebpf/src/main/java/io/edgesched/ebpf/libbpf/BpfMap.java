@@ -264,13 +264,11 @@ public final class BpfMap implements AutoCloseable {
         return this;
     }
 
-    // ---- configuration before load ----
+    // ---- configuration before load (MapSpec holds the libbpf calls) ----
 
     /** Resizes the map before load (e.g. the client table to the node's budget). */
     public BpfMap setMaxEntries(int entries) {
-        preLoad("set max_entries of map '" + name + "'");
-        callPreLoad("set max_entries of map '" + name + "' to " + entries, () ->
-                (int) Libbpf.MAP_SET_MAX_ENTRIES.invokeExact(handle, entries));
+        spec("set max_entries of map '" + name + "'").setMaxEntries(entries);
         return this;
     }
 
@@ -279,17 +277,13 @@ public final class BpfMap implements AutoCloseable {
      * The flags declared in the object are in {@link #mapFlags()}.
      */
     public BpfMap setMapFlags(int flags) {
-        preLoad("set map flags of map '" + name + "'");
-        callPreLoad("set map flags of map '" + name + "' to 0x" + Integer.toHexString(flags), () ->
-                (int) Libbpf.MAP_SET_MAP_FLAGS.invokeExact(handle, flags));
+        spec("set map flags of map '" + name + "'").setMapFlags(flags);
         return this;
     }
 
     /** Replaces the map's type before load (e.g. to compare an LRU hash with a plain hash in a benchmark). */
     public BpfMap setType(MapType newType) {
-        preLoad("set type of map '" + name + "'");
-        callPreLoad("set type of map '" + name + "' to " + newType, () ->
-                (int) Libbpf.MAP_SET_TYPE.invokeExact(handle, newType.id()));
+        spec("set type of map '" + name + "'").setType(newType);
         return this;
     }
 
@@ -300,70 +294,34 @@ public final class BpfMap implements AutoCloseable {
 
     /** Pins the map at {@code path} on load, or reuses the map already pinned there. */
     public BpfMap setPinPath(String path) {
-        preLoad("set pin path of map '" + name + "'");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cPath = arena.allocateFrom(path);
-            callPreLoad("set pin path of map '" + name + "' to " + path, () ->
-                    (int) Libbpf.MAP_SET_PIN_PATH.invokeExact(handle, cPath));
-        }
+        spec("set pin path of map '" + name + "'").setPinPath(path);
         return this;
     }
 
     /** Makes the object use an existing map (e.g. {@link #openPinned} from a previous run) instead of creating one. */
     public BpfMap reuse(BpfMap existing) {
-        preLoad("reuse a map for '" + name + "'");
-        int existingFd = existing.fd();
-        callPreLoad("reuse map fd " + existingFd + " for map '" + name + "'", () ->
-                (int) Libbpf.MAP_REUSE_FD.invokeExact(handle, existingFd));
+        spec("reuse a map for '" + name + "'").reuse(existing);
         return this;
     }
 
     /** Sets the initial contents before load (e.g. of ".rodata" to configure {@code const volatile} globals). */
     public BpfMap setInitialValue(byte[] data) {
-        preLoad("set initial value of map '" + name + "'");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment copy = arena.allocate(Math.max(1, data.length), 8);
-            MemorySegment.copy(data, 0, copy, JAVA_BYTE, 0, data.length);
-            callPreLoad("set initial value of map '" + name + "' (" + data.length + " bytes; value size "
-                    + valueSize() + ")", () ->
-                    (int) Libbpf.MAP_SET_INITIAL_VALUE.invokeExact(handle, copy, (long) data.length));
-        }
+        spec("set initial value of map '" + name + "'").setInitialValue(data, this::valueSize);
         return this;
     }
 
-    private void preLoad(String what) {
+    private MapSpec spec(String what) {
         if (owner == null) {
             throw new IllegalStateException(what + ": only maps of a BpfObject can be configured before load");
         }
-        owner.checkNotLoaded(what);
-    }
-
-    private interface IntCall {
-        int call() throws Throwable;
-    }
-
-    private static void callPreLoad(String context, IntCall call) {
-        int rc;
-        try {
-            rc = call.call();
-        } catch (Throwable t) {
-            throw Errors.rethrow(t);
-        }
-        if (rc < 0) {
-            throw Errors.of(context, rc);
-        }
+        return new MapSpec(owner, handle, name);
     }
 
     private int intGetter(java.lang.invoke.MethodHandle getter) {
         if (handle == null) {
             throw new IllegalStateException("map " + name + " has no libbpf handle");
         }
-        owner.checkOpen();
-        try {
-            return (int) getter.invokeExact(handle);
-        } catch (Throwable t) {
-            throw Errors.rethrow(t);
-        }
+        return new MapSpec(owner, handle, name).get(getter);
     }
 
     // ---- element operations ----
@@ -521,47 +479,7 @@ public final class BpfMap implements AutoCloseable {
      * @throws BpfException ENOSPC if {@code maxCount} is smaller than one hash bucket
      */
     public int batchLookup(MapBatchCursor cursor, MemorySegment keys, MemorySegment values, int maxCount) {
-        int mapFd = fd();
-        if (maxCount <= 0) {
-            throw new IllegalArgumentException("maxCount must be positive, got " + maxCount);
-        }
-        requireSegment(keys, (long) keySize() * maxCount, "keys buffer");
-        requireSegment(values, (long) valueStride() * maxCount, "values buffer");
-        if (cursor.done) {
-            return 0;
-        }
-        if (!batchUnsupported) {
-            cursor.count.set(JAVA_INT, 0, maxCount);
-            int rc;
-            MemorySegment inToken = cursor.started ? cursor.inToken : MemorySegment.NULL;
-            try {
-                rc = (int) Libbpf.MAP_LOOKUP_BATCH.invokeExact(mapFd, inToken, cursor.outToken, keys, values,
-                        cursor.count, cursor.opts);
-            } catch (Throwable t) {
-                throw Errors.rethrow(t);
-            }
-            int read = cursor.count.get(JAVA_INT, 0);
-            if (rc == 0 || rc == -Errors.ENOENT) {
-                if (rc == -Errors.ENOENT) {
-                    cursor.done = true;
-                } else {
-                    MemorySegment.copy(cursor.outToken, 0, cursor.inToken, 0, cursor.inToken.byteSize());
-                    cursor.started = true;
-                }
-                return read;
-            }
-            boolean unsupported = rc == -Errors.ENOTSUPP || rc == -Errors.EOPNOTSUPP
-                    || (rc == -Errors.EINVAL && !cursor.started);
-            if (!unsupported || cursor.started) {
-                throw Errors.of("batch lookup in map '" + name + "' (" + maxCount + " entries)", rc,
-                        rc == -Errors.ENOSPC ? " (a hash bucket holds more entries than fit; pass a larger buffer)"
-                                : "");
-            }
-            LOG.debug("map '{}' ({}): kernel refused batch lookup ({}); using get_next_key", name, type(),
-                    Errors.describe(rc));
-            batchUnsupported = true;
-        }
-        return nextKeyLookup(mapFd, cursor, keys, values, maxCount);
+        return MapBatchOps.lookup(this, cursor, keys, values, maxCount);
     }
 
     /** Makes batch reads use the get_next_key fallback, as if the kernel had refused batch lookups. */
@@ -574,60 +492,13 @@ public final class BpfMap implements AutoCloseable {
         return batchUnsupported;
     }
 
-    private int nextKeyLookup(int mapFd, MapBatchCursor cursor, MemorySegment keys, MemorySegment values,
-            int maxCount) {
-        int ks = keySize();
-        int vs = valueStride();
-        int read = 0;
-        try {
-            while (read < maxCount) {
-                MemorySegment key = keys.asSlice((long) read * ks, ks);
-                MemorySegment previous = cursor.started ? cursor.lastKey : MemorySegment.NULL;
-                int rc = (int) Libbpf.MAP_GET_NEXT_KEY.invokeExact(mapFd, previous, key);
-                if (rc == -Errors.ENOENT) {
-                    cursor.done = true;
-                    break;
-                }
-                if (rc < 0) {
-                    throw Errors.of("get next key of map '" + name + "'", rc);
-                }
-                MemorySegment.copy(key, 0, cursor.lastKey, 0, ks);
-                cursor.started = true;
-                rc = (int) Libbpf.MAP_LOOKUP_ELEM.invokeExact(mapFd, key, values.asSlice((long) read * vs, vs));
-                if (rc == 0) {
-                    read++;
-                } else if (rc != -Errors.ENOENT) { // ENOENT: deleted meanwhile, skip it
-                    throw Errors.of("lookup in map '" + name + "'", rc);
-                }
-            }
-        } catch (Throwable t) {
-            throw Errors.rethrow(t);
-        }
-        return read;
-    }
-
     /**
      * Writes {@code count} packed entries with BPF_MAP_UPDATE_BATCH (one system call).
      *
      * @return entries written
      */
     public int updateBatch(MemorySegment keys, MemorySegment values, int count, UpdateFlag flag) {
-        int mapFd = fd();
-        requireSegment(keys, (long) keySize() * count, "keys buffer");
-        requireSegment(values, (long) valueStride() * count, "values buffer");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment countSegment = arena.allocate(JAVA_INT);
-            countSegment.set(JAVA_INT, 0, count);
-            MemorySegment opts = MapBatchCursor.batchOpts(arena, flag.bits);
-            int rc = (int) Libbpf.MAP_UPDATE_BATCH.invokeExact(mapFd, keys, values, countSegment, opts);
-            if (rc < 0) {
-                throw Errors.of("batch update of map '" + name + "' (" + count + " entries, "
-                        + countSegment.get(JAVA_INT, 0) + " written)", rc);
-            }
-            return countSegment.get(JAVA_INT, 0);
-        } catch (Throwable t) {
-            throw Errors.rethrow(t);
-        }
+        return MapBatchOps.update(this, keys, values, count, flag);
     }
 
     /**
@@ -636,34 +507,7 @@ public final class BpfMap implements AutoCloseable {
      * @return keys deleted
      */
     public int deleteBatch(MemorySegment keys, int count) {
-        int mapFd = fd();
-        int ks = keySize();
-        requireSegment(keys, (long) ks * count, "keys buffer");
-        int deleted = 0;
-        int done = 0;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment countSegment = arena.allocate(JAVA_INT);
-            MemorySegment opts = MapBatchCursor.batchOpts(arena, 0);
-            while (done < count) {
-                countSegment.set(JAVA_INT, 0, count - done);
-                MemorySegment rest = keys.asSlice((long) done * ks);
-                int rc = (int) Libbpf.MAP_DELETE_BATCH.invokeExact(mapFd, rest, countSegment, opts);
-                int processed = countSegment.get(JAVA_INT, 0);
-                deleted += processed;
-                done += processed;
-                if (rc == 0) {
-                    break;
-                }
-                if (rc != -Errors.ENOENT) {
-                    throw Errors.of("batch delete from map '" + name + "' (" + count + " keys, " + deleted
-                            + " deleted)", rc);
-                }
-                done++; // the kernel stopped at a key that is not there: skip it
-            }
-        } catch (Throwable t) {
-            throw Errors.rethrow(t);
-        }
-        return deleted;
+        return MapBatchOps.delete(this, keys, count);
     }
 
     /** A reader that snapshots the whole map into buffers sized for max_entries; close it to free them. */

@@ -114,6 +114,9 @@ final class Libbpf {
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle TC_ATTACH = handle("bpf_tc_attach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle TC_DETACH = handle("bpf_tc_detach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle TC_QUERY = handle("bpf_tc_query", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle PROG_GET_FD_BY_ID = handle("bpf_prog_get_fd_by_id",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     // misc
     static final MethodHandle NUM_POSSIBLE_CPUS = handle("libbpf_num_possible_cpus",

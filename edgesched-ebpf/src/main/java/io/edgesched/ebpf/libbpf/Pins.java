@@ -1,6 +1,7 @@
 package io.edgesched.ebpf.libbpf;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Path;
 
 /** bpf_obj_pin with errors that say what to check. */
 final class Pins {
@@ -9,6 +10,7 @@ final class Pins {
 
     static void pin(int fd, String path, String context) {
         Libbpf.require();
+        Bpffs.ensureFor(Path.of(path));
         int rc;
         try (Arena arena = Arena.ofConfined()) {
             rc = (int) Libbpf.OBJ_PIN.invokeExact(fd, arena.allocateFrom(path));

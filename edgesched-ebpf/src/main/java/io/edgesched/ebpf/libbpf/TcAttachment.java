@@ -15,13 +15,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A tc (clsact) BPF filter on one interface and direction, attached with libbpf's netlink calls (no {@code tc}
- * process). Closing it detaches the filter and, if this process created the clsact qdisc and no attachment of
- * ours still uses it, removes the qdisc again; a qdisc that existed before is left alone.
+ * process): the fallback for kernels without tcx ({@link TcxLink}). Creates the clsact qdisc if missing and never
+ * deletes it (a filter another tool added after us would go with it). Closing detaches this filter only, and only
+ * while the handle/priority still holds our program.
+ *
+ * <p>A filter outlives its process: {@link #attachReplacing} takes over a stale filter of ours (same handle and
+ * priority, program name ours) left by a crashed run, and refuses a slot another program holds.
  *
  * <p>The attachment remembers the network namespace it was made in: {@link #close()} detaches there from any
  * thread (see {@link NetworkNamespaces}).
  */
-public final class TcAttachment implements AutoCloseable {
+public final class TcAttachment implements Attachment {
     private static final Logger LOG = LoggerFactory.getLogger(TcAttachment.class);
 
     // struct bpf_tc_hook (sizeof 24) and struct bpf_tc_opts (sizeof 32) as of libbpf 1.1
@@ -34,7 +38,11 @@ public final class TcAttachment implements AutoCloseable {
     private static final long OPTS_PROG_ID = 16;
     private static final long OPTS_HANDLE = 20;
     private static final long OPTS_PRIORITY = 24;
-    private static final int BOTH_DIRECTIONS = TcDirection.INGRESS.attachPoint | TcDirection.EGRESS.attachPoint;
+    /** bpf_tc_opts.flags: replace the filter at this handle/priority. */
+    private static final int BPF_TC_F_REPLACE = 1;
+    // struct bpf_prog_info: name[16] at 64 (sizeof 232 in the 6.1 uapi; the kernel fills what we size)
+    private static final long PROG_INFO_SIZE = 232;
+    private static final long PROG_INFO_NAME = 64;
 
     /** clsact hooks this process uses, per (namespace, ifindex): how many attachments, and whether we made it. */
     private static final Map<String, HookUse> HOOKS = new HashMap<>();
@@ -97,8 +105,92 @@ public final class TcAttachment implements AutoCloseable {
         return attach(program, "ifindex " + ifindex, ifindex, direction, handle, priority);
     }
 
+    /**
+     * Attaches at a fixed {@code handle}/{@code priority} (both non-zero) with replace semantics: an existing filter
+     * there whose program is called one of {@code ourProgramNames} (left by a crashed run of ours) is replaced; a
+     * filter of any other program is left alone and the attach fails.
+     */
+    public static TcAttachment attachReplacing(BpfProgram program, String interfaceName, TcDirection direction,
+            int handle, int priority, java.util.Set<String> ourProgramNames) {
+        Libbpf.require();
+        if (handle == 0 || priority == 0) {
+            throw new IllegalArgumentException("replace needs a fixed handle and priority, got " + handle + "/"
+                    + priority);
+        }
+        int ifindex = LibC.ifNameToIndex(interfaceName);
+        if (ifindex < 0) {
+            throw new NoSuchInterfaceException(interfaceName, -ifindex);
+        }
+        int existing = queryProgramId(ifindex, direction, handle, priority);
+        boolean replace = false;
+        if (existing > 0) {
+            String name = programName(existing);
+            if (!ourProgramNames.contains(name)) {
+                throw new BpfException("attach tc " + direction.label() + " on " + interfaceName + ": handle 0x"
+                        + Integer.toHexString(handle) + " priority " + priority + " holds another program ('" + name
+                        + "', id " + existing + "); it is not ours, so it stays: configure another handle/priority",
+                        Errors.EEXIST);
+            }
+            LOG.warn("replacing a stale tc {} filter of ours on {} (program '{}', id {}: left by a run that did not"
+                    + " detach)", direction.label(), interfaceName, name, existing);
+            replace = true;
+        }
+        return attach(program, interfaceName, ifindex, direction, handle, priority, replace ? BPF_TC_F_REPLACE : 0);
+    }
+
     private static TcAttachment attach(BpfProgram program, String interfaceName, int ifindex,
             TcDirection direction, int handle, int priority) {
+        return attach(program, interfaceName, ifindex, direction, handle, priority, 0);
+    }
+
+    /** Program id at handle/priority of the hook (calling thread's namespace), 0 if none, or -errno. */
+    static int queryProgramId(int ifindex, TcDirection direction, int handle, int priority) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment hook = hook(arena, ifindex, direction.attachPoint);
+            MemorySegment opts = arena.allocate(OPTS_SIZE, 8);
+            opts.set(JAVA_LONG, 0, OPTS_SIZE);
+            opts.set(JAVA_INT, OPTS_HANDLE, handle);
+            opts.set(JAVA_INT, OPTS_PRIORITY, priority);
+            int rc = LibbpfLog.capturing(new StringBuilder(), () -> {
+                try {
+                    return (int) Libbpf.TC_QUERY.invokeExact(hook, opts);
+                } catch (Throwable t) {
+                    throw Errors.rethrow(t);
+                }
+            });
+            if (rc == -Errors.ENOENT || rc == -Errors.EINVAL || rc == -Errors.ENODEV) {
+                return 0; // no filter (or no qdisc, or no interface)
+            }
+            return rc < 0 ? rc : opts.get(JAVA_INT, OPTS_PROG_ID);
+        }
+    }
+
+    /** The kernel's name of program {@code id} (up to 15 characters), or "" if it is gone. */
+    static String programName(int id) {
+        int fd;
+        try {
+            fd = (int) Libbpf.PROG_GET_FD_BY_ID.invokeExact(id);
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        }
+        if (fd < 0) {
+            return "";
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(PROG_INFO_SIZE, 8);
+            MemorySegment length = arena.allocate(JAVA_INT);
+            length.set(JAVA_INT, 0, (int) PROG_INFO_SIZE);
+            int rc = (int) Libbpf.OBJ_GET_INFO_BY_FD.invokeExact(fd, info, length);
+            return rc < 0 ? "" : info.getString(PROG_INFO_NAME);
+        } catch (Throwable t) {
+            throw Errors.rethrow(t);
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
+    private static TcAttachment attach(BpfProgram program, String interfaceName, int ifindex,
+            TcDirection direction, int handle, int priority, int flags) {
         if (priority < 0 || priority > 0xffff) {
             throw new IllegalArgumentException("tc priority must be 0..65535, got " + priority);
         }
@@ -139,6 +231,7 @@ public final class TcAttachment implements AutoCloseable {
             opts.set(JAVA_INT, OPTS_PROG_FD, programFd);
             opts.set(JAVA_INT, OPTS_HANDLE, handle);
             opts.set(JAVA_INT, OPTS_PRIORITY, priority);
+            opts.set(JAVA_INT, OPTS_FLAGS, flags);
             StringBuilder messages = new StringBuilder();
             int rc = LibbpfLog.capturing(messages, () -> {
                 try {
@@ -195,26 +288,30 @@ public final class TcAttachment implements AutoCloseable {
         }
     }
 
-    /** One attachment fewer on the hook; removes the clsact qdisc when we created it and nobody uses it. */
+    /** One attachment fewer on the hook. The clsact qdisc stays: filters of other tools may hang off it. */
     private static void releaseHook(String hookKey, int ifindex) {
         synchronized (HOOKS) {
             HookUse use = HOOKS.get(hookKey);
-            if (use == null || --use.attachments > 0) {
-                return;
-            }
-            HOOKS.remove(hookKey);
-            if (use.createdByUs) {
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment hook = hook(arena, ifindex, BOTH_DIRECTIONS);
-                    int rc = LibbpfLog.capturing(new StringBuilder(), () -> hookCall(Libbpf.TC_HOOK_DESTROY, hook));
-                    if (rc < 0 && rc != -Errors.ENOENT && rc != -Errors.ENODEV && rc != -Errors.EINVAL) {
-                        throw Errors.of("remove clsact qdisc from ifindex " + ifindex, rc);
-                    }
-                }
+            if (use != null && --use.attachments <= 0) {
+                HOOKS.remove(hookKey);
             }
         }
     }
 
+    /** True while our program is still the filter at our handle/priority (false once deleted or replaced). */
+    @Override
+    public synchronized boolean isAttached() {
+        if (closed) {
+            return false;
+        }
+        NetworkNamespaces.Action<Integer, RuntimeException> query =
+                () -> queryProgramId(ifindex, direction, handle, priority);
+        int id = NetworkNamespaces.currentId().equals(namespaceId) ? query.run()
+                : NetworkNamespaces.runIn(namespaceFd, "network namespace " + namespaceId, query);
+        return id == programId;
+    }
+
+    @Override
     public String interfaceName() {
         return interfaceName;
     }
@@ -223,6 +320,7 @@ public final class TcAttachment implements AutoCloseable {
         return ifindex;
     }
 
+    @Override
     public TcDirection direction() {
         return direction;
     }
@@ -241,7 +339,7 @@ public final class TcAttachment implements AutoCloseable {
         return programId;
     }
 
-    /** True if this process created the clsact qdisc (and will remove it with its last attachment). */
+    /** True if this process created the clsact qdisc (it stays after close all the same). */
     public boolean createdHook() {
         return hookCreated;
     }
@@ -251,7 +349,7 @@ public final class TcAttachment implements AutoCloseable {
         return namespaceId;
     }
 
-    /** Detaches the filter (and removes a clsact qdisc we created, once unused). Idempotent. */
+    /** Detaches the filter if it still holds our program (never the qdisc). Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -274,6 +372,14 @@ public final class TcAttachment implements AutoCloseable {
 
     private void detachHere() {
         String hookKey = namespaceId + "/" + ifindex;
+        int current = queryProgramId(ifindex, direction, handle, priority);
+        if (current != programId) {
+            // gone already, or someone put another program there since: not ours to remove
+            LOG.debug("detach tc {} on {}: our filter is no longer there (found program id {})", direction.label(),
+                    interfaceName, current);
+            releaseHook(hookKey, ifindex);
+            return;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment opts = arena.allocate(OPTS_SIZE, 8);
             opts.set(JAVA_LONG, 0, OPTS_SIZE);

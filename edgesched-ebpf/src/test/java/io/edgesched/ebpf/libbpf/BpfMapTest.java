@@ -301,6 +301,7 @@ class BpfMapTest {
 
     @Test
     void pinnedMapIsSharedWithAnotherOpener() throws IOException {
+        Bpffs.ensureFor(Path.of(Bpffs.DEFAULT_MOUNT));
         Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "edgesched-test-");
         Path pin = dir.resolve("hash_map");
         try {
@@ -343,6 +344,7 @@ class BpfMapTest {
 
     @Test
     void setPinPathPinsOnLoadAndReusesNextTime() throws IOException {
+        Bpffs.ensureFor(Path.of(Bpffs.DEFAULT_MOUNT));
         Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "edgesched-test-");
         Path pin = dir.resolve("lru");
         try {

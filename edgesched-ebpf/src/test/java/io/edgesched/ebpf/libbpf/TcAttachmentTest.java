@@ -36,6 +36,43 @@ class TcAttachmentTest {
         Shell.ok("ip", "-n", NS_A, "link", "set", "lo", "up");
     }
 
+    /** Each test starts without a clsact qdisc (the binding never deletes one). */
+    @org.junit.jupiter.api.AfterEach
+    void removeQdisc() {
+        Shell.run("ip", "netns", "exec", NS_A, "tc", "qdisc", "del", "dev", VETH_A, "clsact");
+    }
+
+    @Test
+    void attachReplacingTakesOverAStaleFilterOfOursAndRefusesAForeignOne() throws Exception {
+        try (BpfObject crashed = TestObjects.open("count").load(); BpfObject restarted = TestObjects.open("count").load()) {
+            // a run that died without detaching: its filter stays at our handle/priority
+            TcAttachment stale = NetworkNamespaces.runIn(NS_A, () ->
+                    TcAttachment.attach(crashed.program("count_ingress"), VETH_A, TcDirection.INGRESS, 0xed5c, 1));
+            int staleProgram = stale.programId();
+            TcAttachment ours = NetworkNamespaces.runIn(NS_A, () -> TcAttachment.attachReplacing(
+                    restarted.program("count_ingress"), VETH_A, TcDirection.INGRESS, 0xed5c, 1,
+                    java.util.Set.of("count_ingress")));
+            assertThat(ours.programId()).isNotEqualTo(staleProgram);
+            assertThat(stale.isAttached()).as("replaced").isFalse();
+            assertThat(ours.isAttached()).isTrue();
+            assertThat(tcFilters("ingress").lines().filter(l -> l.contains("count_ingress")).count()).isEqualTo(1);
+            stale.close(); // must not remove the filter that replaced it
+            assertThat(ours.isAttached()).isTrue();
+
+            assertThatThrownBy(() -> NetworkNamespaces.runIn(NS_A, () -> TcAttachment.attachReplacing(
+                    restarted.program("count_egress"), VETH_A, TcDirection.INGRESS, 0xed5c, 1,
+                    java.util.Set.of("count_egress"))))
+                    .isInstanceOf(BpfException.class).hasMessageContaining("holds another program ('count_ingress'")
+                    .hasMessageContaining("it stays");
+            assertThat(ours.isAttached()).as("a foreign slot is left alone").isTrue();
+
+            Shell.ok("ip", "netns", "exec", NS_A, "tc", "filter", "del", "dev", VETH_A, "ingress", "pref", "1",
+                    "handle", "0xed5c", "bpf");
+            assertThat(ours.isAttached()).as("deleted by someone").isFalse();
+            ours.close();
+        }
+    }
+
     @AfterAll
     static void deleteNamespaces() {
         Shell.run("ip", "netns", "del", NS_A);
@@ -72,7 +109,8 @@ class TcAttachmentTest {
 
             egress.close();
             assertThat(tcFilters("egress")).isBlank();
-            assertThat(qdiscs()).as("we created clsact, so we removed it").doesNotContain("clsact");
+            assertThat(qdiscs()).as("clsact is never deleted: other tools' filters may hang off it")
+                    .contains("clsact");
         }
     }
 
@@ -107,7 +145,7 @@ class TcAttachmentTest {
                         .hasMessageContaining("EEXIST");
                 assertThat(tcFilters("ingress")).contains("count_ingress");
             }
-            assertThat(qdiscs()).doesNotContain("clsact");
+            assertThat(tcFilters("ingress")).isBlank();
         }
     }
 
@@ -127,7 +165,7 @@ class TcAttachmentTest {
             assertThat(tcFilters("ingress")).doesNotContain("count_ingress").contains("count_egress");
             second.close();
             assertThat(tcFilters("ingress")).isBlank();
-            assertThat(qdiscs()).doesNotContain("clsact");
+            assertThat(qdiscs()).contains("clsact");
         }
     }
 

@@ -33,8 +33,8 @@ public final class NetnsLab implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     // Fixed MACs (the namespaces are private) so that neighbours can be entered up front: no ARP/ND on the
     // path, hence no handshake delayed or retransmitted by address resolution, hence exact counts.
-    private static final String SERVER_MAC = "02:e5:00:00:00:01";
-    private static final String CLIENT_MAC = "02:e5:00:00:00:02";
+    public static final String SERVER_MAC = "02:e5:00:00:00:01";
+    public static final String CLIENT_MAC = "02:e5:00:00:00:02";
 
     private final String serverNs;
     private final String clientNs;

@@ -57,6 +57,7 @@ class NetnsLabTest {
         Commands.run("ip", "netns", "add", leftover);
         Commands.run("ip", "netns", "add", alive);
         try {
+            io.edgesched.ebpf.libbpf.Bpffs.ensureFor(pins);
             java.nio.file.Files.createDirectories(pins);
             NetnsLab.removeLeftovers();
             assertThat(NetnsLab.namespaceExists(leftover)).isFalse();

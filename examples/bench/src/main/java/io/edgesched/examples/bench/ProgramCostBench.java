@@ -117,6 +117,8 @@ public final class ProgramCostBench {
         byte[] unwatched = TcpFrames.tcp("198.51.100.7", 40000, "192.0.2.10", 9999).payload(100).build();
         byte[] egressData = TcpFrames.tcp("192.0.2.10", PORT, "198.51.100.7", 40000)
                 .flags(TcpFrames.ACK | TcpFrames.PSH).payload(100).build();
+        byte[] egressData6 = TcpFrames.tcp("2001:db8::10", PORT, "2001:db8:1::7", 40000)
+                .flags(TcpFrames.ACK | TcpFrames.PSH).payload(100).build();
         byte[] syn4 = TcpFrames.tcp("10.0.0.1", 40000, "192.0.2.10", PORT).flags(TcpFrames.SYN).seq(1000).build();
         // Each repetition of the new-client programs inserts one client: size the roomy table for all of them.
         // New-client rows flag the port ORIGIN_PORT_CHECK_NODES, as an agent with cluster nodes configured does.
@@ -135,12 +137,27 @@ public final class ProgramCostBench {
             rows.add(new Row("empty tc program (baseline)", "repeat", repeatRuns, emptyRepeat, emptyRepeat, null));
             rows.add(new Row("ingress: TCP to an unwatched port", "repeat", repeatRuns,
                     repeated(ingress, unwatched, repeat, rounds), emptyRepeat, null));
-            single(ingress, data4); // creates the client
+            // Our own reply makes the client known (this build); an older build creates it on the first packet.
+            single(egress, egressData);
+            single(ingress, data4);
             rows.add(new Row("ingress: existing client, IPv4", "repeat", repeatRuns,
                     repeated(ingress, data4, repeat, rounds), emptyRepeat, 50.0));
+            single(egress, egressData6);
             single(ingress, data6);
             rows.add(new Row("ingress: existing client, IPv6", "repeat", repeatRuns,
                     repeated(ingress, data6, repeat, rounds), emptyRepeat, 50.0));
+            for (Variant variant : variants.subList(1, variants.size())) {
+                if (variant.clientsMapFlags() != 0 || variant.clientsMapType() != null) {
+                    continue;
+                }
+                try (BpfObject other = openOrigin(variant, 65536, 0)) {
+                    BpfProgram otherIngress = other.program(OriginMapLayouts.INGRESS_PROGRAM);
+                    single(other.program(OriginMapLayouts.EGRESS_PROGRAM), egressData);
+                    single(otherIngress, data4);
+                    rows.add(new Row(variant.prefix() + "ingress: existing client, IPv4", "repeat", repeatRuns,
+                            repeated(otherIngress, data4, repeat, rounds), emptyRepeat, 50.0));
+                }
+            }
             rows.add(new Row("egress: data packet (not a SYN-ACK)", "repeat", repeatRuns,
                     repeated(egress, egressData, repeat, rounds), emptyRepeat, null));
 
@@ -153,7 +170,7 @@ public final class ProgramCostBench {
             rows.add(new Row("empty tc program (baseline)", "single", singleRuns, emptySingle, emptySingle, null));
             rows.add(new Row("ingress: existing client, IPv4", "single", singleRuns,
                     singles(ingress, Collections.nCopies(frames, data4)), emptySingle, null));
-            rows.add(new Row("ingress: new client (SYN), table has room", "single", singleRuns,
+            rows.add(new Row("ingress: SYN from a new address, table has room", "single", singleRuns,
                     singles(roomyIngress, newClients), emptySingle, null));
         }
         return rows;
@@ -224,7 +241,10 @@ public final class ProgramCostBench {
      */
     private static List<Row> newClientRows(List<Variant> variants, byte[] syn, int repeat, int rounds,
             int roomyEntries) {
-        record Case(String name, BpfProgram program, double goal) {
+        record Case(String name, BpfProgram program, double goal, BpfProgram baseline) {
+            Case(String name, BpfProgram program, double goal) {
+                this(name, program, goal, null);
+            }
         }
         List<BpfObject> objects = new ArrayList<>();
         try {
@@ -240,20 +260,27 @@ public final class ProgramCostBench {
                     baseline = roomy.program("bench_rewrite_source");
                 }
                 String p = variant.prefix();
-                cases.add(new Case(p + "ingress: new client (SYN), " + roomyEntries / 1024 + "k table with room",
+                cases.add(new Case(p + "ingress: SYN from a new address, " + roomyEntries / 1024 + "k table with room",
                         roomy.program("bench_ingress_new_client"), 250));
+                cases.add(new Case(p + "  SYN in + our SYN-ACK out, new address (spoofed SYN)",
+                        roomy.program("bench_syn_synack"), -1, roomy.program("bench_syn_synack_rewrites_only")));
+                cases.add(new Case(p + "  full handshake SYN, SYN-ACK, ACK: new client",
+                        roomy.program("bench_handshake"), -1, roomy.program("bench_handshake_rewrites_only")));
                 cases.add(new Case(p + "  kernel floor: lookup + LRU insert only, same state",
                         roomy.program("bench_lru_insert_only"), -1));
                 if (variant.clientsMapType() != null) {
                     continue; // a plain hash cannot evict: only the table-with-room rows compare
                 }
-                cases.add(new Case(p + "ingress: new client (SYN), full 64k table (LRU evicts)",
+                cases.add(new Case(p + "ingress: SYN from a new address, full 64k table (LRU evicts)",
                         fill(fullDefault.program("bench_ingress_new_client"), syn,
                                 OriginMapLayouts.CLIENTS_MAX_ENTRIES), 250));
+                cases.add(new Case(p + "  full handshake: new client, full 64k table (LRU evicts)",
+                        fill(fullDefault.program("bench_handshake"), syn, OriginMapLayouts.CLIENTS_MAX_ENTRIES), -1,
+                        fullDefault.program("bench_handshake_rewrites_only")));
                 cases.add(new Case(p + "  kernel floor: lookup + LRU insert only, same state",
                         fill(fullDefault.program("bench_lru_insert_only"), syn, OriginMapLayouts.CLIENTS_MAX_ENTRIES),
                         -1));
-                cases.add(new Case(p + "ingress: new client (SYN), full 4k table (LRU evicts)",
+                cases.add(new Case(p + "ingress: SYN from a new address, full 4k table (LRU evicts)",
                         fill(full.program("bench_ingress_new_client"), syn, 4096), 250));
                 cases.add(new Case(p + "  kernel floor: lookup + LRU insert only, same state",
                         fill(full.program("bench_lru_insert_only"), syn, 4096), -1));
@@ -267,11 +294,14 @@ public final class ProgramCostBench {
             }
             double[] base = new double[rounds];
             double[][] ns = new double[cases.size()][rounds];
+            double[][] ownBase = new double[cases.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 base[r] = check(baseline, baseline.testRun(syn, repeat)).durationNs();
                 for (int c = 0; c < cases.size(); c++) {
                     BpfProgram program = cases.get(c).program();
                     ns[c][r] = check(program, program.testRun(syn, repeat)).durationNs();
+                    BpfProgram own = cases.get(c).baseline();
+                    ownBase[c][r] = own == null ? base[r] : check(own, own.testRun(syn, repeat)).durationNs();
                 }
             }
             String runs = rounds + "x" + repeat;
@@ -281,7 +311,7 @@ public final class ProgramCostBench {
             for (int c = 0; c < cases.size(); c++) {
                 double[] delta = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
-                    delta[r] = ns[c][r] - base[r];
+                    delta[r] = ns[c][r] - ownBase[c][r];
                 }
                 double median = median(ns[c]);
                 Case theCase = cases.get(c);
@@ -397,7 +427,8 @@ public final class ProgramCostBench {
         }
         System.out.printf(Locale.ROOT, "repeat mode: median of %d calls; new clients: each repetition rewrites the "
                 + "source address, all new-client rows run round-robin with that rewrite alone (the baseline) and show"
-                + " the median over rounds of (row - baseline); new-client rows with CHECK_NODES have 16 cluster nodes"
+                + " the median over rounds of (row - baseline; the SYN-ACK/handshake rows subtract their own rewrites-only"
+                + " program); new-client rows with CHECK_NODES have 16 cluster nodes"
                 + " configured; single mode: mean of %d calls with repeat=1, caches cold after each system call (upper"
                 + " bound, no goal)%n", rounds, frames);
         System.out.printf(Locale.ROOT, "load average: %s%n", loadAverage());

@@ -2,6 +2,9 @@ package io.edgesched.examples.origintop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgesched.ebpf.libbpf.NetworkNamespaces;
+import io.edgesched.ebpf.libbpf.TcDirection;
+import io.edgesched.ebpf.libbpf.TcxLink;
 import io.edgesched.ebpf.netns.Commands;
 import io.edgesched.ebpf.netns.NetnsLab;
 import io.edgesched.ebpf.netns.RootRequirement;
@@ -50,8 +53,7 @@ class OriginTopNetnsTest {
                     }));
             // Traffic starts once the programs are attached.
             long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress")
-                    .contains("origin_ingress")) {
+            while (!filters(lab, "ingress").contains("origin_ingress")) {
                 assertThat(top).as("origin-top ended early: %s", err).isNotDone();
                 assertThat(System.nanoTime()).as("origin-top did not attach").isLessThan(deadline);
                 Thread.sleep(50);
@@ -62,10 +64,8 @@ class OriginTopNetnsTest {
 
             instance.get().requestStop();
             assertThat(top.get(30, TimeUnit.SECONDS)).as(err.toString(StandardCharsets.UTF_8)).isZero();
-            assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress"))
-                    .doesNotContain("origin");
-            assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "egress"))
-                    .doesNotContain("origin");
+            assertThat(filters(lab, "ingress")).doesNotContain("origin");
+            assertThat(filters(lab, "egress")).doesNotContain("origin");
 
             List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
             JsonNode fin = JSON.readTree(lines.getLast()).get("final");
@@ -128,8 +128,11 @@ class OriginTopNetnsTest {
         }
     }
 
+    /** Programs on the server interface: tc filters and tcx links (the default attachment), as text. */
     private static String filters(NetnsLab lab, String direction) {
-        return lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), direction);
+        TcDirection tcx = direction.equals("ingress") ? TcDirection.INGRESS : TcDirection.EGRESS;
+        return lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), direction)
+                + NetworkNamespaces.runIn(lab.serverNs(), () -> TcxLink.attachedProgramNames(lab.serverInterface(), tcx));
     }
 
     private static String read(java.io.InputStream in) {
