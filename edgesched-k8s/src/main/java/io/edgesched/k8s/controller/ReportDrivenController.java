@@ -83,9 +83,19 @@ public final class ReportDrivenController implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final AtomicBoolean roundPending = new AtomicBoolean();
     private volatile RoundReport lastRound;
+    private final Clock clock;
+    private final java.util.function.Consumer<Throwable> onFatal;
+    private final Instant startedAt;
+    /** When the loop last completed a tick (a round, or a follower's skipped one). */
+    private volatile Instant lastTick;
+    private volatile Throwable fatal;
 
     private ReportDrivenController(KubernetesTopology topology, OriginReportWatcher reports, Rescheduler rescheduler,
-                                   BooleanSupplier isLeader, EdgeschedMetrics metrics, Settings settings, Clock clock) {
+                                   BooleanSupplier isLeader, EdgeschedMetrics metrics, Settings settings, Clock clock,
+                                   java.util.function.Consumer<Throwable> onFatal) {
+        this.clock = clock;
+        this.onFatal = onFatal;
+        this.startedAt = clock.instant();
         this.topology = topology;
         this.reports = reports;
         this.isLeader = isLeader;
@@ -191,7 +201,20 @@ public final class ReportDrivenController implements AutoCloseable {
     public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
                                                Rescheduler rescheduler, BooleanSupplier isLeader,
                                                EdgeschedMetrics metrics, Settings settings, Clock clock) {
-        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings, clock);
+        return start(topology, reports, rescheduler, isLeader, metrics, settings, clock, t -> { });
+    }
+
+    /**
+     * As above; {@code onFatal} is called once, on the loop's thread, when a round ends with an Error (e.g.
+     * OutOfMemoryError): the loop has stopped, {@link #unhealthy()} says so, and the caller should give up
+     * leadership and exit non-zero so another instance takes over.
+     */
+    public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
+                                               Rescheduler rescheduler, BooleanSupplier isLeader,
+                                               EdgeschedMetrics metrics, Settings settings, Clock clock,
+                                               java.util.function.Consumer<Throwable> onFatal) {
+        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings,
+                clock, Objects.requireNonNull(onFatal, "onFatal"));
         reports.addListener(r -> c.requestRound(settings.reportDelay()));
         c.executor.scheduleWithFixedDelay(c::roundSafely, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
         return c;
@@ -236,11 +259,50 @@ public final class ReportDrivenController implements AutoCloseable {
     }
 
     private void roundSafely() {
+        if (fatal != null) {
+            return;
+        }
         try {
             runOnce();
+            lastTick = clock.instant();
         } catch (RuntimeException e) {
             LOG.error("placement round failed; the next one runs in {}", settings.interval(), e);
+        } catch (Throwable t) { // an Error would otherwise cancel the schedule silently
+            fatal = t;
+            LOG.error("placement loop stopped by {}; reporting unhealthy and giving up", t.toString(), t);
+            executor.shutdown();
+            try {
+                onFatal.accept(t);
+            } catch (RuntimeException e) {
+                LOG.error("fatal-error handler failed", e);
+            }
         }
+    }
+
+    /**
+     * Why this controller should not be considered alive, or empty: the loop died, an informer is not
+     * synced (or stopped), or no round has completed for three intervals plus 30 s. Serve it on /healthz.
+     */
+    public Optional<String> unhealthy() {
+        Throwable f = fatal;
+        if (f != null) {
+            return Optional.of("placement loop stopped by " + f);
+        }
+        List<String> topo = topology.notSynced();
+        if (!topo.isEmpty()) {
+            return Optional.of("topology informers not synced: " + topo);
+        }
+        if (!reports.synced()) {
+            return Optional.of("OriginReport informer not synced");
+        }
+        Instant last = lastTick != null ? lastTick : startedAt;
+        Duration limit = settings.interval().multipliedBy(3).plusSeconds(30);
+        Duration age = Duration.between(last, clock.instant());
+        if (age.compareTo(limit) > 0) {
+            return Optional.of("no placement round completed for " + age.toSeconds() + " s (limit " + limit.toSeconds()
+                    + " s)");
+        }
+        return Optional.empty();
     }
 
     @Override
