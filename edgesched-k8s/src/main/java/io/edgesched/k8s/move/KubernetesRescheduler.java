@@ -230,7 +230,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
         private Set<String> allowedNamespaces = Set.of();
         private String optInKey = DEFAULT_OPT_IN_KEY;
         private String optInValue = "true";
-        private Duration rolloutTimeout = Duration.ofMinutes(5);
+        private Duration rolloutTimeout = Duration.ofMinutes(30);
         private Duration stuckGrace = Duration.ofSeconds(10);
         private Clock clock = Clock.systemUTC();
         private Executor executor;
@@ -264,7 +264,11 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
             return this;
         }
 
-        /** How long a rollout (and a rollback) may take before it counts as failed. Default 5 min. */
+        /**
+         * The longest a rollout (and a rollback) may take before it counts as failed. Each move allows the
+         * Deployment's progressDeadlineSeconds (default 600) per batch of maxSurge new pods, capped by this.
+         * Default 30 min.
+         */
         public Builder rolloutTimeout(Duration timeout) {
             this.rolloutTimeout = positive(timeout, "rolloutTimeout");
             return this;

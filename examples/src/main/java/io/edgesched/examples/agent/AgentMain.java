@@ -5,7 +5,9 @@ import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginSourceException;
 import io.edgesched.ebpf.EbpfRequestOriginSource;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
+import io.edgesched.examples.k8s.Cli;
 import io.edgesched.examples.k8s.DurationConverter;
+import io.edgesched.examples.k8s.PositiveDurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
@@ -56,7 +58,7 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--interface", description = "Uplink to observe (default: the interface holding the node's InternalIP).")
     String interfaceName;
 
-    @Option(names = "--interval", converter = DurationConverter.class, defaultValue = "10s",
+    @Option(names = "--interval", converter = PositiveDurationConverter.class, defaultValue = "10s",
             description = "How often to publish (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
@@ -91,17 +93,22 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "0", description = "Serve /metrics and /healthz on this port (0 = off).")
     int metricsPort;
 
+    @Option(names = "--metrics-address", description = "Address to serve metrics on, e.g. the node's own (the DaemonSet"
+            + " passes status.hostIP). Default: every interface, which on the host network means every address of the"
+            + " node; a warning says so.")
+    String metricsAddress;
+
     @Option(names = "--watch-sync-delay", converter = DurationConverter.class, defaultValue = "5s",
             description = "After a cluster change, update the watch list this much later; changes within it are"
                     + " batched (default: ${DEFAULT-VALUE}).")
     Duration watchSyncDelay;
 
-    @Option(names = "--sync-timeout", converter = DurationConverter.class, defaultValue = "60s",
+    @Option(names = "--sync-timeout", converter = PositiveDurationConverter.class, defaultValue = "60s",
             description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
     Duration syncTimeout;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new AgentMain()).execute(args));
+        System.exit(Cli.run("agent", new AgentMain(), args));
     }
 
     @Override
@@ -148,6 +155,10 @@ public final class AgentMain implements Callable<Integer> {
             } catch (IllegalStateException e) {
                 System.err.println("agent: " + e.getMessage());
                 return 2;
+            } catch (SocketException e) {
+                System.err.println("agent: cannot look up the local interfaces to find node " + node + "'s uplink ("
+                        + e.getMessage() + "); pass --interface explicitly");
+                return 2;
             }
             List<ClientAddress> otherNodes = cluster.nodeByAddress().entrySet().stream()
                     .filter(e -> !e.getValue().equals(self)).map(java.util.Map.Entry::getKey).toList();
@@ -169,7 +180,19 @@ public final class AgentMain implements Callable<Integer> {
             PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
             EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
             if (metricsPort > 0) {
-                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
+                InetSocketAddress bind;
+                if (metricsAddress == null || metricsAddress.isBlank()) {
+                    LOG.warn("serving /metrics and /healthz on port {} of every interface (with hostNetwork: every"
+                            + " address of the node); pass --metrics-address to bind one", metricsPort);
+                    bind = new InetSocketAddress(metricsPort);
+                } else {
+                    bind = new InetSocketAddress(metricsAddress, metricsPort);
+                    if (bind.isUnresolved()) {
+                        System.err.println("agent: --metrics-address " + metricsAddress + " is not an address of this host");
+                        return 2;
+                    }
+                }
+                shutdown.add(MetricsEndpoint.start(registry, bind));
             }
             OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
                     limits, Clock.systemUTC());

@@ -4,7 +4,9 @@ import io.edgesched.api.Rescheduler;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
+import io.edgesched.examples.k8s.Cli;
 import io.edgesched.examples.k8s.DurationConverter;
+import io.edgesched.examples.k8s.PositiveDurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.controller.ReportDrivenController;
 import io.edgesched.k8s.leader.LeaderGate;
@@ -50,7 +52,7 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--namespaces", split = ",", description = "Workload namespaces the controller may move (default: all).")
     Set<String> workloadNamespaces = Set.of();
 
-    @Option(names = "--interval", converter = DurationConverter.class, defaultValue = "15s",
+    @Option(names = "--interval", converter = PositiveDurationConverter.class, defaultValue = "15s",
             description = "Time between decision rounds (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
@@ -58,7 +60,7 @@ public final class ControllerMain implements Callable<Integer> {
             description = "A round runs this long after a new report arrives (default: ${DEFAULT-VALUE}).")
     Duration reportDelay;
 
-    @Option(names = "--report-ttl", converter = DurationConverter.class, defaultValue = "60s",
+    @Option(names = "--report-ttl", converter = PositiveDurationConverter.class, defaultValue = "60s",
             description = "Reports older than this are ignored (default: ${DEFAULT-VALUE}).")
     Duration reportTtl;
 
@@ -84,8 +86,9 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--burst", defaultValue = "3", description = "Moves allowed at once (default: ${DEFAULT-VALUE}).")
     int burst;
 
-    @Option(names = "--rollout-timeout", converter = DurationConverter.class, defaultValue = "5m",
-            description = "A move's rollout must finish within this, else it is rolled back (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rollout-timeout", converter = PositiveDurationConverter.class, defaultValue = "30m",
+            description = "Longest a move's rollout may take before it is rolled back; each move allows the Deployment's"
+                    + " progressDeadlineSeconds per batch of maxSurge pods, up to this (default: ${DEFAULT-VALUE}).")
     Duration rolloutTimeout;
 
     @Option(names = "--dry-run", description = "Decide and log, never move anything.")
@@ -100,12 +103,12 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "9090", description = "Serve /metrics and /healthz on this port, 0 = off (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
-    @Option(names = "--sync-timeout", converter = DurationConverter.class, defaultValue = "120s",
+    @Option(names = "--sync-timeout", converter = PositiveDurationConverter.class, defaultValue = "120s",
             description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
     Duration syncTimeout;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ControllerMain()).execute(args));
+        System.exit(Cli.run("controller", new ControllerMain(), args));
     }
 
     @Override
@@ -121,8 +124,10 @@ public final class ControllerMain implements Callable<Integer> {
         try (Shutdown shutdown = new Shutdown()) {
             PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
             EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
+            java.util.concurrent.atomic.AtomicReference<ReportDrivenController> running = new java.util.concurrent.atomic.AtomicReference<>();
             if (metricsPort > 0) {
-                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
+                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort),
+                        () -> running.get() == null ? Optional.empty() : running.get().unhealthy()));
             }
             KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
             KubernetesTopology topology;
@@ -143,6 +148,7 @@ public final class ControllerMain implements Callable<Integer> {
 
             Rescheduler rescheduler = null;
             BooleanSupplier isLeader = () -> true;
+            LeaderGate leaderGate = null;
             if (!dryRun) {
                 KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);
                 KubernetesRescheduler k8s = shutdown.add((workloadNamespaces.isEmpty() ? rb.allowAllNamespaces()
@@ -153,20 +159,59 @@ public final class ControllerMain implements Callable<Integer> {
                     LeaderOnlyRescheduler leaderOnly = new LeaderOnlyRescheduler(gate, k8s);
                     shutdown.add(leaderOnly);
                     shutdown.add(gate);
+                    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+                    shutdown.add(() -> stopping.set(true)); // closed before the gate: its stop is not a lost lease
+                    gate.addListener(new LeaderGate.Listener() {
+                        @Override
+                        public void startedLeading() {
+                            Thread.ofVirtual().name("edgesched-resume").start(() -> resume(k8s));
+                        }
+
+                        @Override
+                        public void stoppedLeading() {
+                            if (!stopping.get()) { // as java-operator-sdk does: start clean in a new process
+                                LOG.error("lost the leader Lease {}/{}; exiting so this instance restarts as a standby",
+                                        namespace, leaseName);
+                                Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                            }
+                        }
+                    });
                     gate.start();
                     isLeader = gate::isLeader;
                     rescheduler = leaderOnly;
+                    leaderGate = gate;
                     LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, gate.identity());
+                } else {
+                    resume(k8s);
                 }
             }
+            LeaderGate gateToRelease = leaderGate;
             ReportDrivenController.Settings settings = new ReportDrivenController.Settings(interval, reportDelay, demand,
                     PolicyConfig.defaults(), stability, dryRun);
-            shutdown.add(ReportDrivenController.start(topology, reports, rescheduler, isLeader, metrics, settings, Clock.systemUTC()));
+            running.set(shutdown.add(ReportDrivenController.start(topology, reports, rescheduler, isLeader, metrics,
+                    settings, Clock.systemUTC(), fatal -> {
+                        // the loop is dead: let a standby lead at once, and exit non-zero so the pod restarts
+                        if (gateToRelease != null) {
+                            gateToRelease.stop();
+                        }
+                        Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                    })));
             LOG.info("controller started: reports from {}, workloads in {}, interval {}, dwell {}, {}", namespace,
                     workloadNamespaces.isEmpty() ? "all namespaces" : workloadNamespaces, interval, dwell,
                     dryRun ? "DRY RUN" : "moves enabled");
             shutdown.awaitStop();
         }
         return 0;
+    }
+
+    /** Finishes, rolls back or cleans up moves an earlier leader left unfinished (see docs/k8s-move.md). */
+    private static void resume(KubernetesRescheduler k8s) {
+        k8s.resumeUnfinishedMoves().whenComplete((results, e) -> {
+            if (e != null) {
+                LOG.warn("could not look for moves an earlier leader left unfinished: {}", e.toString());
+            } else {
+                results.forEach(r -> LOG.info("resumed an unfinished move of {}: {}", r.request().workload(), r));
+            }
+        });
     }
 }

@@ -50,4 +50,22 @@ class AppsCommandLineTest {
         String usage = new CommandLine(new ControllerMain()).getUsageMessage();
         assertThat(usage).contains("--dwell", "--min-gain-percent", "--metrics-port", "--namespaces", "--dry-run");
     }
+
+    @Test
+    void zeroOrNegativeDurationsAreRefusedInOneLineWithExitCodeTwo() {
+        assertThatThrownBy(() -> DurationConverter.parse("-5s")).hasMessageContaining("negative");
+        assertThatThrownBy(() -> DurationConverter.parse("PT-1S")).hasMessageContaining("negative");
+        assertThatThrownBy(() -> new PositiveDurationConverter().convert("0")).hasMessageContaining("longer than 0");
+        for (String bad : java.util.List.of("--interval=0", "--interval=-10s", "--report-ttl=0", "--rollout-timeout=0s",
+                "--sync-timeout=PT0S", "--dwell=-1m")) {
+            StringWriter err = new StringWriter();
+            assertThat(Cli.run("controller", new ControllerMain(), new PrintWriter(err, true), bad)).as(bad).isEqualTo(2);
+            assertThat(err.toString().lines().toList()).as(bad).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("controller: ").contains(bad.substring(0, bad.indexOf('='))));
+        }
+        StringWriter err = new StringWriter();
+        assertThat(Cli.run("agent", new AgentMain(), new PrintWriter(err, true), "--node=n1", "--interval=0")).isEqualTo(2);
+        assertThat(err.toString().lines().toList()).singleElement()
+                .satisfies(line -> assertThat(line).startsWith("agent: ").contains("--interval"));
+    }
 }
