@@ -1,6 +1,5 @@
 package io.edgesched.examples.controller;
 
-import io.edgesched.api.Rescheduler;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
@@ -10,7 +9,7 @@ import io.edgesched.examples.k8s.PositiveDurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.controller.ReportDrivenController;
 import io.edgesched.k8s.leader.LeaderGate;
-import io.edgesched.k8s.leader.LeaderOnlyRescheduler;
+import io.edgesched.k8s.leader.Leadership;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
 import io.edgesched.k8s.move.KubernetesRescheduler;
@@ -28,10 +27,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -125,9 +122,11 @@ public final class ControllerMain implements Callable<Integer> {
             PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
             EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
             java.util.concurrent.atomic.AtomicReference<ReportDrivenController> running = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<KubernetesTopology> runningTopology = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<OriginReportWatcher> runningReports = new java.util.concurrent.atomic.AtomicReference<>();
             if (metricsPort > 0) {
                 shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort),
-                        () -> running.get() == null ? Optional.empty() : running.get().unhealthy()));
+                        () -> health(running.get(), runningTopology.get(), runningReports.get())));
             }
             KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
             KubernetesTopology topology;
@@ -138,6 +137,8 @@ public final class ControllerMain implements Callable<Integer> {
                 reports = shutdown.add(OriginReportWatcher.start(client, namespace, reportTtl, Clock.systemUTC()));
                 topology.awaitSynced(syncTimeout);
                 reports.awaitSynced(syncTimeout);
+                runningTopology.set(topology);
+                runningReports.set(reports);
             } catch (TimeoutException e) {
                 System.err.println("controller: " + e.getMessage());
                 return 3;
@@ -146,62 +147,70 @@ public final class ControllerMain implements Callable<Integer> {
                 return 3;
             }
 
-            Rescheduler rescheduler = null;
-            BooleanSupplier isLeader = () -> true;
-            LeaderGate leaderGate = null;
-            if (!dryRun) {
-                KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);
-                KubernetesRescheduler k8s = shutdown.add((workloadNamespaces.isEmpty() ? rb.allowAllNamespaces()
-                        : rb.allowedNamespaces(workloadNamespaces)).build());
-                rescheduler = k8s;
-                if (!noLeaderElection) {
-                    LeaderGate gate = LeaderGate.builder(client).lease(namespace, leaseName).build();
-                    LeaderOnlyRescheduler leaderOnly = new LeaderOnlyRescheduler(gate, k8s);
-                    shutdown.add(leaderOnly);
-                    shutdown.add(gate);
-                    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
-                    shutdown.add(() -> stopping.set(true)); // closed before the gate: its stop is not a lost lease
-                    gate.addListener(new LeaderGate.Listener() {
-                        @Override
-                        public void startedLeading() {
-                            Thread.ofVirtual().name("edgesched-resume").start(() -> resume(k8s));
-                        }
-
-                        @Override
-                        public void stoppedLeading() {
-                            if (!stopping.get()) { // as java-operator-sdk does: start clean in a new process
-                                LOG.error("lost the leader Lease {}/{}; exiting so this instance restarts as a standby",
-                                        namespace, leaseName);
-                                Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
-                            }
-                        }
-                    });
-                    gate.start();
-                    isLeader = gate::isLeader;
-                    rescheduler = leaderOnly;
-                    leaderGate = gate;
-                    LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, gate.identity());
-                } else {
-                    resume(k8s);
-                }
-            }
-            LeaderGate gateToRelease = leaderGate;
             ReportDrivenController.Settings settings = new ReportDrivenController.Settings(interval, reportDelay, demand,
                     PolicyConfig.defaults(), stability, dryRun);
-            running.set(shutdown.add(ReportDrivenController.start(topology, reports, rescheduler, isLeader, metrics,
-                    settings, Clock.systemUTC(), fatal -> {
-                        // the loop is dead: let a standby lead at once, and exit non-zero so the pod restarts
-                        if (gateToRelease != null) {
-                            gateToRelease.stop();
-                        }
-                        Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
-                    })));
+            KubernetesRescheduler k8s = null;
+            if (!dryRun) {
+                KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);
+                k8s = shutdown.add((workloadNamespaces.isEmpty() ? rb.allowAllNamespaces()
+                        : rb.allowedNamespaces(workloadNamespaces)).build());
+            }
+            KubernetesRescheduler mover = k8s;
+            java.util.concurrent.atomic.AtomicReference<Leadership> leadership = new java.util.concurrent.atomic.AtomicReference<>();
+            // The leader's loops: resume what an earlier leader left unfinished, then decide every interval.
+            java.util.function.Supplier<AutoCloseable> loops = () -> {
+                if (mover != null) {
+                    resume(mover);
+                }
+                ReportDrivenController c = ReportDrivenController.start(topology, reports, mover, () -> true, metrics,
+                        settings, Clock.systemUTC(), fatal -> {
+                            // the loop is dead: let a standby lead at once, exit non-zero so the pod restarts
+                            Leadership l = leadership.get();
+                            if (l != null) {
+                                l.gate().stop();
+                            }
+                            Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                        });
+                running.set(c);
+                return () -> {
+                    running.set(null);
+                    c.close();
+                };
+            };
+            if (dryRun || noLeaderElection) {
+                shutdown.add(loops.get()); // dry-run decides on every replica; --no-leader-election: a single replica
+            } else {
+                LeaderGate gate = LeaderGate.builder(client).lease(namespace, leaseName).build();
+                // One owner: the loops run only while this instance holds the Lease; a lost Lease ends the
+                // process (status 1) so it restarts as a clean standby, as java-operator-sdk does.
+                leadership.set(shutdown.add(new Leadership(gate, loops, () -> {
+                    LOG.error("lost the leader Lease {}/{}; exiting so this instance restarts as a standby", namespace,
+                            leaseName);
+                    Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                }).start()));
+                LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, gate.identity());
+            }
             LOG.info("controller started: reports from {}, workloads in {}, interval {}, dwell {}, {}", namespace,
                     workloadNamespaces.isEmpty() ? "all namespaces" : workloadNamespaces, interval, dwell,
                     dryRun ? "DRY RUN" : "moves enabled");
             shutdown.awaitStop();
         }
         return 0;
+    }
+
+    /** The leader: its loop's health. A standby: its informers (it takes over with them). Starting: healthy. */
+    private static Optional<String> health(ReportDrivenController leader, KubernetesTopology topology,
+                                           OriginReportWatcher reports) {
+        if (leader != null) {
+            return leader.unhealthy();
+        }
+        if (topology != null && !topology.notSynced().isEmpty()) {
+            return Optional.of("topology informers not synced: " + topology.notSynced());
+        }
+        if (reports != null && !reports.synced()) {
+            return Optional.of("OriginReport informer not synced");
+        }
+        return Optional.empty();
     }
 
     /** Finishes, rolls back or cleans up moves an earlier leader left unfinished (see docs/k8s-move.md). */
