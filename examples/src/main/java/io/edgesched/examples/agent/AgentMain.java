@@ -176,6 +176,9 @@ public final class AgentMain implements Callable<Integer> {
             LOG.info("observing {} for node {} ({} other node addresses marked as forwarders)", source.attachedTo(), node,
                     otherNodes.size());
 
+            // when the publish loop last finished a turn (published or failed with an exception it survives)
+            java.util.concurrent.atomic.AtomicReference<java.time.Instant> lastLoopEnd =
+                    new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
             PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
             EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
             if (metricsPort > 0) {
@@ -191,7 +194,7 @@ public final class AgentMain implements Callable<Integer> {
                         return 2;
                     }
                 }
-                shutdown.add(MetricsEndpoint.start(registry, bind));
+                shutdown.add(MetricsEndpoint.start(registry, bind, () -> agentHealth(lastLoopEnd.get(), interval)));
             }
             OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
                     limits, Clock.systemUTC());
@@ -224,11 +227,25 @@ public final class AgentMain implements Callable<Integer> {
                 } catch (RuntimeException e) {
                     metrics.reportPublishFailed();
                     LOG.warn("publishing the OriginReport failed; retrying in {}: {}", interval, e.getMessage());
+                } catch (Throwable t) { // an Error would cancel the schedule silently: fail loudly instead
+                    LOG.error("the publish loop stopped by {}; exiting", t.toString(), t);
+                    Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                    return;
                 }
+                lastLoopEnd.set(java.time.Instant.now());
             }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
             shutdown.awaitStop();
         }
         return 0;
+    }
+
+    /** Unhealthy when the publish loop has not finished a turn for three intervals plus 30 s. */
+    static Optional<String> agentHealth(java.time.Instant lastLoopEnd, Duration interval) {
+        Duration age = Duration.between(lastLoopEnd, java.time.Instant.now());
+        Duration limit = interval.multipliedBy(3).plusSeconds(30);
+        return age.compareTo(limit) > 0
+                ? Optional.of("the publish loop has not run for " + age.toSeconds() + " s (limit " + limit.toSeconds() + " s)")
+                : Optional.empty();
     }
 
     /** The interface that holds one of the node's addresses (the agent runs with hostNetwork). */
