@@ -79,9 +79,19 @@ public final class ReportDrivenController implements AutoCloseable {
     private final PlacementController controller;
     private final RoundScheduler rounds;
     private volatile RoundReport lastRound;
+    private final Clock clock;
+    private final java.util.function.Consumer<Throwable> onFatal;
+    private final Instant startedAt;
+    /** When the loop last completed a tick (a round, or a follower's skipped one). */
+    private volatile Instant lastTick;
+    private volatile Throwable fatal;
 
     private ReportDrivenController(KubernetesTopology topology, OriginReportWatcher reports, Rescheduler rescheduler,
-                                   BooleanSupplier isLeader, EdgeschedMetrics metrics, Settings settings, Clock clock) {
+                                   BooleanSupplier isLeader, EdgeschedMetrics metrics, Settings settings, Clock clock,
+                                   java.util.function.Consumer<Throwable> onFatal) {
+        this.clock = clock;
+        this.onFatal = onFatal;
+        this.startedAt = clock.instant();
         this.topology = topology;
         this.reports = reports;
         this.isLeader = isLeader;
@@ -167,7 +177,20 @@ public final class ReportDrivenController implements AutoCloseable {
     public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
                                                Rescheduler rescheduler, BooleanSupplier isLeader,
                                                EdgeschedMetrics metrics, Settings settings, Clock clock) {
-        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings, clock);
+        return start(topology, reports, rescheduler, isLeader, metrics, settings, clock, t -> { });
+    }
+
+    /**
+     * As above; {@code onFatal} is called once, on the loop's thread, when a round ends with an Error (e.g.
+     * OutOfMemoryError): the loop has stopped, {@link #unhealthy()} says so, and the caller should give up
+     * leadership and exit non-zero so another instance takes over.
+     */
+    public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
+                                               Rescheduler rescheduler, BooleanSupplier isLeader,
+                                               EdgeschedMetrics metrics, Settings settings, Clock clock,
+                                               java.util.function.Consumer<Throwable> onFatal) {
+        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings,
+                clock, Objects.requireNonNull(onFatal, "onFatal"));
         // reports of one period arrive together: one round reportDelay after the first of them
         reports.addListener(r -> c.rounds.trigger(settings.reportDelay()));
         c.rounds.start(Duration.ZERO, settings.interval());
@@ -200,11 +223,50 @@ public final class ReportDrivenController implements AutoCloseable {
     }
 
     private void roundSafely() {
+        if (fatal != null) {
+            return;
+        }
         try {
             runOnce();
+            lastTick = clock.instant();
         } catch (RuntimeException e) {
             LOG.error("placement round failed; the next one runs in {}", settings.interval(), e);
+        } catch (Throwable t) { // an Error would otherwise cancel the schedule silently
+            fatal = t;
+            // later scheduled runs return at once (closing the scheduler from its own thread would wait on itself)
+            LOG.error("placement loop stopped by {}; reporting unhealthy and giving up", t.toString(), t);
+            try {
+                onFatal.accept(t);
+            } catch (RuntimeException e) {
+                LOG.error("fatal-error handler failed", e);
+            }
         }
+    }
+
+    /**
+     * Why this controller should not be considered alive, or empty: the loop died, an informer is not
+     * synced (or stopped), or no round has completed for three intervals plus 30 s. Serve it on /healthz.
+     */
+    public Optional<String> unhealthy() {
+        Throwable f = fatal;
+        if (f != null) {
+            return Optional.of("placement loop stopped by " + f);
+        }
+        List<String> topo = topology.notSynced();
+        if (!topo.isEmpty()) {
+            return Optional.of("topology informers not synced: " + topo);
+        }
+        if (!reports.synced()) {
+            return Optional.of("OriginReport informer not synced");
+        }
+        Instant last = lastTick != null ? lastTick : startedAt;
+        Duration limit = settings.interval().multipliedBy(3).plusSeconds(30);
+        Duration age = Duration.between(last, clock.instant());
+        if (age.compareTo(limit) > 0) {
+            return Optional.of("no placement round completed for " + age.toSeconds() + " s (limit " + limit.toSeconds()
+                    + " s)");
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -57,6 +57,7 @@ public final class LeaderGate implements AutoCloseable {
     private boolean running;
     private long round;
     private CompletableFuture<?> election;
+    private io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector elector;
 
     private LeaderGate(Builder b) {
         this.client = b.client;
@@ -107,6 +108,7 @@ public final class LeaderGate implements AutoCloseable {
     /** Stops running for leadership; if leading, releases the lease and notifies stoppedLeading. */
     public void stop() {
         CompletableFuture<?> e;
+        io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector el;
         synchronized (lock) {
             if (!running) {
                 return;
@@ -114,12 +116,21 @@ public final class LeaderGate implements AutoCloseable {
             running = false;
             round++;
             e = election;
+            el = elector;
             election = null;
+            elector = null;
         }
         if (e != null) {
-            e.cancel(true); // fabric8 releases the lease on cancel (releaseOnCancel)
+            e.cancel(true); // fabric8 releases the lease on cancel (releaseOnCancel), asynchronously
         }
         becomeFollower();
+        if (el != null) {
+            try {
+                el.release(); // now, so a standby takes over within one retry period even if we exit next
+            } catch (RuntimeException ex) {
+                LOG.warn("{}: could not release lease {}/{}: {}", identity, namespace, leaseName, ex.toString());
+            }
+        }
     }
 
     @Override
@@ -173,7 +184,8 @@ public final class LeaderGate implements AutoCloseable {
                         () -> onStopped(myRound),
                         this::onNewLeader))
                 .build();
-        CompletableFuture<?> f = client.leaderElector().withConfig(config).build().start();
+        elector = client.leaderElector().withConfig(config).build();
+        CompletableFuture<?> f = elector.start();
         election = f;
         f.whenComplete((v, t) -> {
             if (t != null && !(t instanceof java.util.concurrent.CancellationException)) {

@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
  * lease is lost, every move under way completes at once as {@link MoveResult.Failed} (not rolled
  * back) and the delegate's future is cancelled, which stops it without further patches; the new
  * leader decides afresh.
+ *
+ * <p>The controller app does not use this: {@link Leadership} runs its loops (and so its moves) only while
+ * it leads. This stays for embedders whose loops run on every replica.
  */
 public final class LeaderOnlyRescheduler implements Rescheduler, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderOnlyRescheduler.class);

@@ -27,8 +27,17 @@ public final class MetricsEndpoint implements AutoCloseable {
         return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 
-    /** Binds {@code address:port} (port 0 picks a free one) and starts serving. */
+    /** Binds {@code address:port} (port 0 picks a free one) and starts serving; /healthz always answers ok. */
     public static MetricsEndpoint start(PrometheusMeterRegistry registry, InetSocketAddress address) {
+        return start(registry, address, java.util.Optional::empty);
+    }
+
+    /**
+     * As {@link #start(PrometheusMeterRegistry, InetSocketAddress)}, with /healthz answering 503 and the
+     * reason while {@code unhealthy} returns one (a liveness probe then restarts the process).
+     */
+    public static MetricsEndpoint start(PrometheusMeterRegistry registry, InetSocketAddress address,
+                                        java.util.function.Supplier<java.util.Optional<String>> unhealthy) {
         HttpServer server;
         try {
             server = HttpServer.create(address, 16);
@@ -45,8 +54,14 @@ public final class MetricsEndpoint implements AutoCloseable {
             }
         });
         server.createContext("/healthz", exchange -> {
-            byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
+            java.util.Optional<String> problem;
+            try {
+                problem = unhealthy.get();
+            } catch (RuntimeException e) {
+                problem = java.util.Optional.of("health check failed: " + e);
+            }
+            byte[] body = problem.map(p -> p + "\n").orElse("ok\n").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(problem.isPresent() ? 503 : 200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }

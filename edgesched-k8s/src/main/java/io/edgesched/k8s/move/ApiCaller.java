@@ -37,6 +37,16 @@ final class ApiCaller {
         }
     }
 
+    /**
+     * A write failed in a way that leaves open whether the server applied it (timeout, connection
+     * lost, 5xx): the caller must read the object back before deciding to write again.
+     */
+    static final class OutcomeUnknown extends RuntimeException {
+        OutcomeUnknown(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The move was aborted (leadership lost, future cancelled, rescheduler closed). */
     static final class Aborted extends RuntimeException {
         Aborted(String message) {
@@ -60,6 +70,40 @@ final class ApiCaller {
         if (aborted.getAsBoolean()) {
             throw new Aborted(abortReason.get());
         }
+    }
+
+    /**
+     * One attempt of a write that must not be repeated blindly (a JSON patch that starts a rollout):
+     * transient failures become {@link OutcomeUnknown} instead of a retry, 409 is {@link Conflict}.
+     */
+    <T> T callOnce(String what, Supplier<T> op) {
+        checkNotAborted();
+        try {
+            return op.get();
+        } catch (KubernetesClientException e) {
+            int code = e.getCode();
+            if (code == 409) {
+                throw new Conflict(what + ": conflict (409), the object changed since it was read", e);
+            }
+            if (code >= 500 || code == 429 || code <= 0 || isNetworkProblem(e)) {
+                if (code == 429) { // rejected before it was applied: safe to treat as not applied
+                    throw new OutcomeUnknown(what + ": throttled (HTTP 429)", e);
+                }
+                throw new OutcomeUnknown(what + ": no definite answer (" + (code > 0 ? "HTTP " + code + ": " : "")
+                        + rootMessage(e) + ")", e);
+            }
+            throw new ApiFailure(describe(what, e), false, e);
+        }
+    }
+
+    /** Waits the back-off before the next attempt of a write whose outcome was unknown. */
+    Duration backOff(Duration current) {
+        sleep(current);
+        return min(current.multipliedBy(2), retry.maxBackoff());
+    }
+
+    RetryPolicy retryPolicy() {
+        return retry;
     }
 
     <T> T call(String what, Supplier<T> op) {

@@ -7,7 +7,11 @@ import io.edgesched.api.WorkloadId;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -55,6 +59,17 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
      * produced. A later move may supersede that rollout only while the generation still matches.
      */
     public static final String ANNOTATION_MOVE_GENERATION = "edgesched.io/move-generation";
+    /**
+     * Deployment annotation with the strategy a running move applied (JSON): the user's strategy is put
+     * back only while the Deployment still carries this one, so a change made during the move is kept.
+     */
+    public static final String ANNOTATION_MOVE_STRATEGY = "edgesched.io/move-strategy";
+    /**
+     * Deployment annotation holding the user's own required node affinity (JSON NodeSelector, {@code {}}
+     * for none), recorded by the first move. Every move ANDs its targets into it and refuses targets
+     * it excludes, so a user's {@code kubernetes.io/hostname} pin survives. Edit it to change the set.
+     */
+    public static final String ANNOTATION_USER_AFFINITY = "edgesched.io/user-node-affinity";
 
     /** Immutable configuration shared by all moves. */
     record Settings(KubernetesClient client, Set<String> allowedNamespaces, String optInKey, String optInValue,
@@ -124,6 +139,11 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
         if (closed) {
             return CompletableFuture.completedFuture(new MoveResult.Refused(request, "the rescheduler is closed"));
         }
+        return submit(request, start, MoveProcedure::run);
+    }
+
+    private CompletableFuture<MoveResult> submit(MoveRequest request, long start,
+                                                 java.util.function.Function<MoveProcedure, MoveResult> body) {
         InFlight flight = new InFlight();
         if (inFlight.putIfAbsent(request.workload(), flight) != null) {
             return CompletableFuture.completedFuture(new MoveResult.Refused(request,
@@ -139,7 +159,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
             executor.execute(() -> {
                 MoveResult r;
                 try {
-                    r = new MoveProcedure(settings, request, flight, events, watch, start).run();
+                    r = body.apply(new MoveProcedure(settings, request, flight, events, watch, start));
                 } catch (RuntimeException | Error e) {
                     LOG.error("bug: move of {} ended with an unexpected exception", request.workload(), e);
                     r = new MoveResult.Failed(request, "internal error: " + e, false, e);
@@ -153,6 +173,39 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
             result.complete(new MoveResult.Refused(request, "the rescheduler's executor rejected the move: " + e));
         }
         return result;
+    }
+
+    /**
+     * Takes over every move an earlier instance left unfinished (a Deployment in an allowed namespace that
+     * carries {@link #ANNOTATION_MOVE_GENERATION} or {@link #ANNOTATION_SAVED_STRATEGY}): follows its rollout
+     * and finishes it, or rolls it back, and restores the user's strategy; each says so in an Event. Call
+     * on becoming leader, before the first decision. Workloads being resumed refuse new moves meanwhile.
+     */
+    public CompletableFuture<List<MoveResult>> resumeUnfinishedMoves() {
+        List<Deployment> marked;
+        try {
+            marked = (settings.allowedNamespaces() == null ? settings.client().apps().deployments().inAnyNamespace()
+                    .list().getItems() : settings.allowedNamespaces().stream().flatMap(ns -> settings.client().apps()
+                    .deployments().inNamespace(ns).list().getItems().stream()).toList())
+                    .stream().filter(KubernetesRescheduler::carriesMoveMarkers).toList();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<CompletableFuture<MoveResult>> all = new ArrayList<>();
+        for (Deployment d : marked) {
+            MoveRequest request = MoveProcedure.unfinishedRequest(d);
+            all.add(submit(request, System.nanoTime(), proc -> proc.resume(d)));
+        }
+        if (!marked.isEmpty()) {
+            LOG.info("resuming {} move(s) an earlier instance left unfinished", marked.size());
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
+    }
+
+    static boolean carriesMoveMarkers(Deployment d) {
+        Map<String, String> a = d.getMetadata().getAnnotations();
+        return a != null && (a.containsKey(ANNOTATION_MOVE_GENERATION) || a.containsKey(ANNOTATION_SAVED_STRATEGY));
     }
 
     /** Workloads with a move under way. */
@@ -177,7 +230,7 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
         private Set<String> allowedNamespaces = Set.of();
         private String optInKey = DEFAULT_OPT_IN_KEY;
         private String optInValue = "true";
-        private Duration rolloutTimeout = Duration.ofMinutes(5);
+        private Duration rolloutTimeout = Duration.ofMinutes(30);
         private Duration stuckGrace = Duration.ofSeconds(10);
         private Clock clock = Clock.systemUTC();
         private Executor executor;
@@ -211,7 +264,11 @@ public final class KubernetesRescheduler implements Rescheduler, AutoCloseable {
             return this;
         }
 
-        /** How long a rollout (and a rollback) may take before it counts as failed. Default 5 min. */
+        /**
+         * The longest a rollout (and a rollback) may take before it counts as failed. Each move allows the
+         * Deployment's progressDeadlineSeconds (default 600) per batch of maxSurge new pods, capped by this.
+         * Default 30 min.
+         */
         public Builder rolloutTimeout(Duration timeout) {
             this.rolloutTimeout = positive(timeout, "rolloutTimeout");
             return this;

@@ -1,5 +1,6 @@
 package io.edgesched.k8s.move;
 
+import io.edgesched.k8s.selector.Selectors;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -74,6 +75,25 @@ final class PlacementRules {
         return Optional.empty();
     }
 
+    /**
+     * Why the user's own required node affinity (hostname expressions included) excludes the node,
+     * or empty if a term admits it. Null or empty {@code user}: every node is allowed.
+     */
+    static Optional<String> whyOutsideUserAffinity(String nodeName, Node node, NodeSelector user, String annotation) {
+        if (node == null || user == null || user.getNodeSelectorTerms() == null || user.getNodeSelectorTerms().isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
+        for (NodeSelectorTerm term : user.getNodeSelectorTerms()) {
+            if (Selectors.termMatches(term, labels, null)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of("target node " + nodeName + " is outside the nodes the Deployment's own required node affinity"
+                + " allows (recorded in annotation " + annotation + "); edgesched keeps to the user's set: edit that"
+                + " annotation to widen it");
+    }
+
     static NodeSelector requiredAffinity(PodSpec podSpec) {
         if (podSpec.getAffinity() == null || podSpec.getAffinity().getNodeAffinity() == null) {
             return null;
@@ -139,6 +159,63 @@ final class PlacementRules {
             return (int) (roundUp ? Math.ceil(x) : Math.floor(x));
         }
         return Integer.parseInt(s);
+    }
+
+    /**
+     * The strategy a move runs with, or null to keep the user's: make-before-break unless maxUnavailable is
+     * literally 0 (int 0 or "0%") and maxSurge is not. A percentage that rounds to 0 at today's replica
+     * count is not enough: an autoscaler that scales up mid-move makes it non-zero.
+     */
+    static DeploymentStrategy makeBeforeBreakOverride(DeploymentStrategy strategy) {
+        IntOrString surge = null;
+        IntOrString unavailable = null;
+        if (strategy != null && strategy.getRollingUpdate() != null) {
+            surge = strategy.getRollingUpdate().getMaxSurge();
+            unavailable = strategy.getRollingUpdate().getMaxUnavailable();
+        }
+        if (surge == null) {
+            surge = new IntOrString("25%");
+        }
+        if (unavailable == null) {
+            unavailable = new IntOrString("25%");
+        }
+        boolean surgeNonZero = !isLiterallyZero(surge);
+        if (isLiterallyZero(unavailable) && surgeNonZero) {
+            return null;
+        }
+        return new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder().withType("RollingUpdate")
+                .withNewRollingUpdate().withMaxSurge(surgeNonZero ? surge : new IntOrString(1))
+                .withMaxUnavailable(new IntOrString(0)).endRollingUpdate().build();
+    }
+
+    static boolean isLiterallyZero(IntOrString v) {
+        if (v.getIntVal() != null) {
+            return v.getIntVal() == 0;
+        }
+        String s = v.getStrVal() == null ? "" : v.getStrVal().trim();
+        if (s.endsWith("%")) {
+            s = s.substring(0, s.length() - 1).trim();
+        }
+        try {
+            return Double.parseDouble(s) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * How long a rollout may take before edgesched rolls it back: the Deployment's own progress deadline
+     * (default 600 s) per batch of maxSurge new pods, at most {@code ceiling}.
+     */
+    static java.time.Duration rolloutTimeout(io.fabric8.kubernetes.api.model.apps.Deployment d,
+                                             DeploymentStrategy runningWith, java.time.Duration ceiling) {
+        int replicas = d.getSpec().getReplicas() == null ? 1 : Math.max(1, d.getSpec().getReplicas());
+        int deadline = d.getSpec().getProgressDeadlineSeconds() == null ? 600
+                : Math.max(1, d.getSpec().getProgressDeadlineSeconds());
+        int surge = Math.max(1, resolve(runningWith, replicas).maxSurge());
+        long batches = (replicas + surge - 1) / surge;
+        java.time.Duration derived = java.time.Duration.ofSeconds(deadline).multipliedBy(batches);
+        return derived.compareTo(ceiling) < 0 ? derived : ceiling;
     }
 
     static boolean isRecreate(DeploymentStrategy strategy) {

@@ -1,5 +1,6 @@
 package io.edgesched.k8s.move;
 
+import io.edgesched.k8s.selector.Selectors;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -130,7 +131,11 @@ final class RolloutTracker implements AutoCloseable {
     private Outcome evaluate() {
         RolloutWatch.Namespace n = informers;
         if (n == null || n.stopped()) {
-            informers = n = watch.namespace(namespace); // restart after an outage; the timeout still runs
+            try {
+                informers = n = watch.namespace(namespace); // restart after an outage; the timeout still runs
+            } catch (IllegalStateException e) { // fabric8: "Client is closed" (the app is shutting down)
+                throw new ApiCaller.Aborted("cannot watch the rollout: " + e.getMessage());
+            }
         }
         if (!n.synced()) {
             return null;

@@ -63,6 +63,77 @@ final class TemplatePatches {
         return new NodeSelector(terms);
     }
 
+    /**
+     * The user's own required node affinity with {@code hostname In targets} ANDed into every term,
+     * keeping every expression of the user's (also their own hostname expressions); a single term when
+     * the user had none. Targets outside the user's terms are refused before this is used.
+     */
+    static NodeSelector withTargetsKeeping(NodeSelector user, SortedSet<String> targets) {
+        NodeSelectorRequirement ours = new NodeSelectorRequirement(PlacementRules.HOSTNAME_LABEL, "In",
+                new ArrayList<>(targets));
+        List<NodeSelectorTerm> terms = new ArrayList<>();
+        if (user != null && user.getNodeSelectorTerms() != null) {
+            for (NodeSelectorTerm t : user.getNodeSelectorTerms()) {
+                List<NodeSelectorRequirement> exprs = new ArrayList<>();
+                if (t.getMatchExpressions() != null) {
+                    exprs.addAll(t.getMatchExpressions());
+                }
+                exprs.add(ours);
+                terms.add(new NodeSelectorTerm(exprs, t.getMatchFields()));
+            }
+        }
+        if (terms.isEmpty()) {
+            terms.add(new NodeSelectorTerm(List.of(ours), null));
+        }
+        return new NodeSelector(terms);
+    }
+
+    /** The template's required affinity without any hostname expression (those an older edgesched wrote). */
+    static NodeSelector withoutHostname(NodeSelector s) {
+        if (s == null || s.getNodeSelectorTerms() == null) {
+            return null;
+        }
+        List<NodeSelectorTerm> terms = new ArrayList<>();
+        for (NodeSelectorTerm t : s.getNodeSelectorTerms()) {
+            List<NodeSelectorRequirement> exprs = t.getMatchExpressions() == null ? List.of()
+                    : t.getMatchExpressions().stream().filter(r -> !PlacementRules.HOSTNAME_LABEL.equals(r.getKey()))
+                            .toList();
+            if (!exprs.isEmpty() || (t.getMatchFields() != null && !t.getMatchFields().isEmpty())) {
+                terms.add(new NodeSelectorTerm(new ArrayList<>(exprs), t.getMatchFields()));
+            }
+        }
+        return terms.isEmpty() ? null : new NodeSelector(terms);
+    }
+
+    String selectorToJson(NodeSelector s) {
+        return s == null || s.getNodeSelectorTerms() == null || s.getNodeSelectorTerms().isEmpty() ? "{}" : json.asJson(s);
+    }
+
+    /** Null for "{}" (no constraint). Throws IllegalArgumentException when the text is not a NodeSelector. */
+    NodeSelector selectorFromJson(String text) {
+        NodeSelector s;
+        try {
+            s = json.unmarshal(text, NodeSelector.class);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return s == null || s.getNodeSelectorTerms() == null || s.getNodeSelectorTerms().isEmpty() ? null : s;
+    }
+
+    /** Same selector as the API server stores it (absent and empty lists alike). */
+    boolean sameSelector(NodeSelector a, NodeSelector b) {
+        return a != null && b != null && json.asJson(a).equals(json.asJson(b));
+    }
+
+    /** Same rolling-update settings (what a restore precondition compares; defaults count as absent). */
+    boolean sameStrategy(DeploymentStrategy a, DeploymentStrategy b) {
+        return json.convertValue(norm(a), Object.class).equals(json.convertValue(norm(b), Object.class));
+    }
+
+    private DeploymentStrategy norm(DeploymentStrategy s) {
+        return s == null ? new DeploymentStrategy() : s;
+    }
+
     /** What the template looked like before the move, in the parts a move changes. */
     record TemplateState(Affinity affinity, Map<String, String> ourAnnotations) {
         static TemplateState of(PodTemplateSpec template, List<String> annotationKeys) {
@@ -156,11 +227,12 @@ final class TemplatePatches {
      */
     String finish(Deployment current, DeploymentStrategy original, List<String> dropKeys) {
         Ops ops = new Ops();
+        ops.precondition(current); // a change made after our read is never overwritten (409 instead)
         if (original != null) {
             ops.add("/spec/strategy", tree(original));
         }
         ops.removeAnnotations(current, dropKeys);
-        return ops.list.isEmpty() ? null : json.asJson(ops.list);
+        return ops.list.size() <= 1 ? null : json.asJson(ops.list);
     }
 
     String strategyToJson(DeploymentStrategy s) {

@@ -3,6 +3,7 @@ package io.edgesched.k8s.report;
 import io.edgesched.api.control.RoundScheduler;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * changes (a new NodePort, a pod landing here) instead of waiting for the next report; changes that arrive
  * meanwhile share one update, since a busy cluster changes all the time. Both run on one thread (the publisher
  * is not thread-safe), scheduled by {@link RoundScheduler}s. A failed publish is counted, logged and retried
- * at the next interval; it never stops the loop.
+ * at the next interval; it never stops the loop. An {@link Error} would silently cancel a scheduled task, so it
+ * stops the loop loudly instead: it goes to the {@code onFatal} callback (the agent app exits non-zero), and
+ * {@link #lastTurn()} stops advancing, which the health endpoint reports.
  */
 public final class AgentLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentLoop.class);
@@ -51,9 +54,13 @@ public final class AgentLoop implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final RoundScheduler publish;
     private final RoundScheduler watchSync;
+    private final Consumer<Throwable> onFatal;
+    private volatile Instant lastTurn = Instant.now();
 
-    private AgentLoop(OriginReportPublisher publisher, EdgeschedMetrics metrics, Settings settings) {
+    private AgentLoop(OriginReportPublisher publisher, EdgeschedMetrics metrics, Settings settings,
+                      Consumer<Throwable> onFatal) {
         this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.onFatal = Objects.requireNonNull(onFatal, "onFatal");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("edgesched-agent").factory());
@@ -69,7 +76,17 @@ public final class AgentLoop implements AutoCloseable {
      */
     public static AgentLoop start(OriginReportPublisher publisher, Consumer<Runnable> clusterChanges,
                                   EdgeschedMetrics metrics, Settings settings) {
-        AgentLoop loop = new AgentLoop(publisher, metrics, settings);
+        return start(publisher, clusterChanges, metrics, settings,
+                t -> LOG.error("the agent loop stopped by {}; no further reports", t.toString(), t));
+    }
+
+    /**
+     * Starts publishing; an {@link Error} in the loop stops it and goes to {@code onFatal} (e.g. exit the process
+     * non-zero so the kubelet restarts it).
+     */
+    public static AgentLoop start(OriginReportPublisher publisher, Consumer<Runnable> clusterChanges,
+                                  EdgeschedMetrics metrics, Settings settings, Consumer<Throwable> onFatal) {
+        AgentLoop loop = new AgentLoop(publisher, metrics, settings, onFatal);
         clusterChanges.accept(() -> loop.watchSync.trigger(settings.watchSyncDelay()));
         loop.publish.start(Duration.ZERO, settings.interval());
         return loop;
@@ -84,12 +101,24 @@ public final class AgentLoop implements AutoCloseable {
                 LOG.debug("published OriginReport {}: {} workloads, {} bytes", publisher.node(),
                         r.getSpec().workloads().size(), r.getStatus().serializedBytes());
             });
+            lastTurn = Instant.now();
             return report;
         } catch (RuntimeException e) {
             metrics.reportPublishFailed();
             LOG.warn("publishing the OriginReport failed; retrying in {}: {}", settings.interval(), e.getMessage());
+            lastTurn = Instant.now();
+            return Optional.empty();
+        } catch (Error e) {
+            publish.close();
+            watchSync.close();
+            onFatal.accept(e);
             return Optional.empty();
         }
+    }
+
+    /** When the publish loop last finished a turn (published, or failed with an exception it survives). */
+    public Instant lastTurn() {
+        return lastTurn;
     }
 
     private void syncWatches() {

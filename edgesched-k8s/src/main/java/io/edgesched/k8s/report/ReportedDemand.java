@@ -65,6 +65,9 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
                 double[] a = acc.computeIfAbsent(id, k -> new TreeMap<>()).computeIfAbsent(node, k -> new double[4]);
                 for (ClientDemand c : w.clients()) {
                     double r = pick(rate, c.ratePerSecond(), c.packetsPerSecond(), c.bytesPerSecond());
+                    if (!believable(r)) {
+                        continue; // OriginReportWatcher counts and logs these; other callers get the same rule
+                    }
                     a[0] += r;
                     if (c.rttMicros() > 0) {
                         a[1] += c.rttMicros() * r;
@@ -72,8 +75,9 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
                     }
                     a[3] += c.clients();
                 }
-                a[0] += pick(rate, w.otherClients().ratePerSecond(), w.otherClients().packetsPerSecond(),
+                double tail = pick(rate, w.otherClients().ratePerSecond(), w.otherClients().packetsPerSecond(),
                         w.otherClients().bytesPerSecond());
+                a[0] += believable(tail) ? tail : 0;
                 a[3] += w.otherClients().count();
             }
             for (NodeRtt r : spec.nodeRtts()) {
@@ -93,6 +97,10 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
             out.put(w, java.util.Collections.unmodifiableSortedMap(entries));
         });
         return new ReportedDemand(java.util.Collections.unmodifiableSortedMap(out), List.copyOf(links), wrongMetric);
+    }
+
+    private static boolean believable(double rate) {
+        return Double.isFinite(rate) && rate >= 0 && rate <= OriginReportWatcher.MAX_RATE_PER_SECOND;
     }
 
     private static double pick(Rate rate, double connections, double packets, double bytes) {

@@ -29,20 +29,36 @@ public final class WatchPlan {
     private final Map<Integer, WatchedService> serviceById = new HashMap<>();
     private final Deque<Integer> freeIds = new ArrayDeque<>();
     private int nextId = 1;
+    private long failures;
 
-    /** Brings the plan and the source's watch list to exactly these bindings. */
-    public void apply(Collection<PortBinding> bindings, RequestOriginSource source) {
+    /**
+     * Brings the plan and the source's watch list to these bindings, as far as the kernel lets it: a
+     * binding whose watch or unwatch fails (e.g. the service table is full) is logged, counted and tried
+     * again on the next apply; the others still apply. The plan changes only after the source accepted.
+     *
+     * @return how many watch or unwatch calls failed this time
+     */
+    public int apply(Collection<PortBinding> bindings, RequestOriginSource source) {
         Map<String, PortBinding> wanted = new HashMap<>();
         for (PortBinding b : bindings) {
             wanted.putIfAbsent(key(b.localAddress(), b.port()), b);
         }
+        int failed = 0;
         Set<String> gone = new HashSet<>(idByKey.keySet());
         gone.removeAll(wanted.keySet());
         for (String k : gone) {
-            int id = idByKey.remove(k);
+            int id = idByKey.get(k);
+            try {
+                source.unwatch(id);
+            } catch (RuntimeException e) {
+                failed++;
+                LOG.warn("could not stop watching {} (service id {}): {}; still counted under it, retrying on the"
+                        + " next sync", k, id, e.toString());
+                continue;
+            }
+            idByKey.remove(k);
             workloadById.remove(id);
             serviceById.remove(id);
-            source.unwatch(id);
             freeIds.add(id);
             LOG.info("stopped watching {} (service id {})", k, id);
         }
@@ -54,14 +70,33 @@ public final class WatchPlan {
                 workloadById.put(id, wp); // the port may now front another workload: relabel, keep counting
                 continue;
             }
-            id = freeIds.isEmpty() ? nextId++ : freeIds.poll();
-            WatchedService service = new WatchedService(id, b.workload() + ":" + b.port(), b.localAddress(), b.port());
-            source.watch(service);
-            idByKey.put(e.getKey(), id);
-            workloadById.put(id, wp);
-            serviceById.put(id, service);
-            LOG.info("watching {} for {} ({}, service id {})", e.getKey(), b.workload(), b.origin(), id);
+            int newId = freeIds.isEmpty() ? nextId : freeIds.peek();
+            WatchedService service = new WatchedService(newId, b.workload() + ":" + b.port(), b.localAddress(), b.port());
+            try {
+                source.watch(service);
+            } catch (RuntimeException ex) {
+                failed++;
+                LOG.warn("could not watch {} for {}: {}; the other workloads are still reported, retrying on the"
+                        + " next sync", e.getKey(), b.workload(), ex.toString());
+                continue;
+            }
+            if (freeIds.isEmpty()) {
+                nextId++;
+            } else {
+                freeIds.poll();
+            }
+            idByKey.put(e.getKey(), newId);
+            workloadById.put(newId, wp);
+            serviceById.put(newId, service);
+            LOG.info("watching {} for {} ({}, service id {})", e.getKey(), b.workload(), b.origin(), newId);
         }
+        failures += failed;
+        return failed;
+    }
+
+    /** Watch and unwatch calls that failed so far (each retried on the next apply). */
+    public long failures() {
+        return failures;
     }
 
     public Optional<WorkloadPort> workloadFor(int serviceId) {

@@ -1,5 +1,6 @@
 package io.edgesched.k8s.topology;
 
+import io.edgesched.k8s.selector.Selectors;
 import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.WorkloadId;
@@ -329,14 +330,14 @@ public final class ClusterSnapshot implements ServiceResolver {
                     return null;
                 }
                 Deployment d = managedByKey.get(podKey(ns, rs.substring(0, rs.length() - hash.length() - 1)));
-                return d != null && Selectors.matches(d.getSpec().getSelector(), labels) ? d : null;
+                return d != null && Selectors.labelSelectorMatches(d.getSpec().getSelector(), labels) ? d : null;
             }
             if (!owners.isEmpty()) {
                 return null; // owned by something that is not a Deployment's ReplicaSet
             }
         }
         for (Deployment d : managedByNamespace.getOrDefault(ns, List.of())) {
-            if (Selectors.matches(d.getSpec().getSelector(), labels)) {
+            if (Selectors.labelSelectorMatches(d.getSpec().getSelector(), labels)) {
                 return d;
             }
         }

@@ -127,6 +127,12 @@ public final class KubernetesTopology implements AutoCloseable {
         }
     }
 
+    /** Informers that have not listed yet or stopped (empty when every one is synced and running). */
+    public List<String> notSynced() {
+        return all().stream().filter(i -> !i.hasSynced() || !i.isRunning())
+                .map(i -> i.getApiTypeClass().getSimpleName()).toList();
+    }
+
     /** Called after every change the informers see (on an informer thread: keep it short). */
     public void addListener(Runnable onChange) {
         listeners.add(onChange);

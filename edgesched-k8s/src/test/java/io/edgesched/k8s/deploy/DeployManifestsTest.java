@@ -104,7 +104,9 @@ class DeployManifestsTest {
         assertThat(kinds).contains("CustomResourceDefinition/originreports.edgesched.io", "DaemonSet/edgesched-agent",
                 "Deployment/edgesched-controller", "ClusterRole/edgesched-controller", "ClusterRole/edgesched-agent",
                 "Role/edgesched-controller-leader", "Role/edgesched-agent-reports", "ServiceAccount/edgesched-agent",
-                "ServiceAccount/edgesched-controller", "Deployment/hello", "Service/hello");
+                "ServiceAccount/edgesched-controller", "Deployment/hello", "Service/hello",
+                "ValidatingAdmissionPolicy/edgesched-originreport-writer",
+                "ValidatingAdmissionPolicyBinding/edgesched-originreport-writer");
         assertThat(objects).hasSize(kinds.size());
     }
 
@@ -175,13 +177,51 @@ class DeployManifestsTest {
         Capabilities caps = agent.getSecurityContext().getCapabilities();
         assertThat(caps.getAdd()).containsExactlyInAnyOrder("BPF", "NET_ADMIN", "PERFMON");
         assertThat(caps.getDrop()).containsExactly("ALL");
+        // only the agent's own bpffs subdirectory, not every program's pins on the node
         String bpffsVolume = pod.getVolumes().stream()
-                .filter(v -> v.getHostPath() != null && "/sys/fs/bpf".equals(v.getHostPath().getPath()))
-                .map(v -> v.getName()).findFirst().orElseThrow(() -> new AssertionError("no /sys/fs/bpf hostPath volume"));
-        assertThat(agent.getVolumeMounts()).anyMatch(m -> m.getName().equals(bpffsVolume) && m.getMountPath().equals("/sys/fs/bpf"));
+                .filter(v -> v.getHostPath() != null && "/sys/fs/bpf/edgesched".equals(v.getHostPath().getPath()))
+                .map(v -> v.getName()).findFirst()
+                .orElseThrow(() -> new AssertionError("no /sys/fs/bpf/edgesched hostPath volume"));
+        assertThat(agent.getVolumeMounts()).anyMatch(m -> m.getName().equals(bpffsVolume)
+                && m.getMountPath().equals("/sys/fs/bpf/edgesched"));
+        assertThat(agent.getArgs()).contains("--pin-dir=/sys/fs/bpf/edgesched");
         assertThat(pod.getVolumes()).filteredOn(v -> v.getHostPath() != null).hasSize(1); // nothing else from the host
         assertThat(agent.getEnv()).anyMatch(e -> e.getName().equals("NODE_NAME")
                 && e.getValueFrom() != null && "spec.nodeName".equals(e.getValueFrom().getFieldRef().getFieldPath()));
+    }
+
+    @Test
+    void agentMetricsListenOnTheNodeAddressNotEveryInterface() {
+        Container agent = one(DaemonSet.class, "edgesched-agent").getSpec().getTemplate().getSpec().getContainers().getFirst();
+        assertThat(agent.getArgs()).contains("--metrics-address=$(HOST_IP)");
+        assertThat(agent.getEnv()).anyMatch(e -> e.getName().equals("HOST_IP") && e.getValueFrom() != null
+                && "status.hostIP".equals(e.getValueFrom().getFieldRef().getFieldPath()));
+    }
+
+    @Test
+    void everyNumberInTheReportSchemaIsBounded() {
+        var crd = one(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class,
+                "originreports.edgesched.io");
+        List<String> unbounded = new ArrayList<>();
+        walk("", crd.getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema(), unbounded);
+        assertThat(unbounded).as("number/integer properties without minimum 0 and a maximum").isEmpty();
+    }
+
+    private static void walk(String path, io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps p,
+                             List<String> unbounded) {
+        if (p == null) {
+            return;
+        }
+        if (("number".equals(p.getType()) || "integer".equals(p.getType()))
+                && (p.getMinimum() == null || p.getMinimum() < 0 || p.getMaximum() == null)) {
+            unbounded.add(path);
+        }
+        if (p.getProperties() != null) {
+            p.getProperties().forEach((k, v) -> walk(path + "." + k, v, unbounded));
+        }
+        if (p.getItems() != null) {
+            walk(path + "[]", p.getItems().getSchema(), unbounded);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.edgesched.k8s.move;
 
+import io.edgesched.k8s.selector.Selectors;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSelector;

@@ -53,11 +53,15 @@ public final class Fixtures {
         return nodeBuilder(name).editStatus().addToAllocatable("pods", new Quantity("0")).endStatus().build();
     }
 
-    /** An opted-in Deployment pinned to {@code node}. */
+    /**
+     * An opted-in Deployment placed on {@code node} by an earlier edgesched move: its hostname expression
+     * is edgesched's, the user allows every node (annotation {@code user-node-affinity: {}}).
+     */
     public static DeploymentBuilder deployment(String name, int replicas, String node) {
         return new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(NS)
-                .addToLabels("app", name).addToLabels(KubernetesRescheduler.DEFAULT_OPT_IN_KEY, "true").endMetadata()
+                .addToLabels("app", name).addToLabels(KubernetesRescheduler.DEFAULT_OPT_IN_KEY, "true")
+                .addToAnnotations(KubernetesRescheduler.ANNOTATION_USER_AFFINITY, "{}").endMetadata()
                 .withNewSpec().withReplicas(replicas)
                 .withNewSelector().addToMatchLabels("app", name).endSelector()
                 .withNewTemplate()

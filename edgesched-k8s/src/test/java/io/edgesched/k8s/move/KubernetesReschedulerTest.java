@@ -366,7 +366,7 @@ class KubernetesReschedulerTest {
         assertThat(events("EdgeschedMoveRefused")).as("no events on workloads that did not opt in").isEmpty();
         // an annotation opts in too
         client.apps().deployments().inNamespace(NS).withName("plain")
-                .edit(x -> { x.getMetadata().setAnnotations(Map.of("edgesched.io/managed", "true")); return x; });
+                .edit(x -> { x.getMetadata().getAnnotations().put("edgesched.io/managed", "true"); return x; });
         assertThat(move("plain", "edge-a", "edge-b")).isInstanceOf(MoveResult.Done.class);
     }
 

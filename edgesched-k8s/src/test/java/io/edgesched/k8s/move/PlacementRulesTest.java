@@ -1,5 +1,6 @@
 package io.edgesched.k8s.move;
 
+import io.edgesched.k8s.selector.Selectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.IntOrString;

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** A source the test scripts: it holds whatever cumulative records the test puts in. */
-final class FakeOriginSource implements RequestOriginSource {
+class FakeOriginSource implements RequestOriginSource {
     final NodeId node;
     final Map<Integer, WatchedService> watched = new LinkedHashMap<>();
     final List<OriginRecord> records = new ArrayList<>();

@@ -47,4 +47,32 @@ class WatchPlanTest {
         assertThat(source.watched()).isEmpty();
         assertThat(plan.workloadFor(nodePortId)).isEmpty();
     }
+
+    @Test
+    void oneFailedWatchLeavesTheOthersAndThePlanInStepWithTheKernel() {
+        java.util.Set<Integer> fullPorts = new java.util.HashSet<>(java.util.Set.of(30090));
+        FakeOriginSource source = new FakeOriginSource("edge-1") {
+            @Override
+            public void watch(WatchedService service) {
+                if (fullPorts.contains(service.port())) {
+                    throw new IllegalStateException("service table full (injected)");
+                }
+                super.watch(service);
+            }
+        };
+        WatchPlan plan = new WatchPlan();
+        assertThat(plan.apply(List.of(nodePort(30080, WEB), nodePort(30090, API)), source)).isEqualTo(1);
+        assertThat(source.watched()).extracting(WatchedService::port).containsExactly(30080);
+        assertThat(plan.services()).as("the plan holds only what the kernel accepted")
+                .extracting(WatchedService::port).containsExactly(30080);
+        assertThat(plan.failures()).isEqualTo(1);
+        int webId = source.watched().iterator().next().serviceId();
+        assertThat(plan.workloadFor(webId)).contains(new WorkloadPort(WEB, 30080));
+
+        fullPorts.clear(); // room again: the next sync catches up
+        assertThat(plan.apply(List.of(nodePort(30080, WEB), nodePort(30090, API)), source)).isZero();
+        assertThat(source.watched()).extracting(WatchedService::port).containsExactlyInAnyOrder(30080, 30090);
+        assertThat(plan.services()).hasSize(2);
+        assertThat(source.watched()).extracting(WatchedService::serviceId).doesNotHaveDuplicates();
+    }
 }

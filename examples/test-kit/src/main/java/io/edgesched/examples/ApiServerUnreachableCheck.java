@@ -23,7 +23,7 @@ public final class ApiServerUnreachableCheck {
         Path kubeconfig = AppProcessSupport.writeKubeconfig(dir, "https://127.0.0.1:" + closedPort);
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-                "-Xmx128m", "-Dkubernetes.request.retry.backoffLimit=0", "-Dorg.slf4j.simpleLogger.defaultLogLevel=off",
+                "-Xmx128m", "-Dkubernetes.request.retry.backoffLimit=0", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);

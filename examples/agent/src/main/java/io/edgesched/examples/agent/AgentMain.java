@@ -7,7 +7,9 @@ import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.DemandMetric;
 import io.edgesched.ebpf.EbpfRequestOriginSource;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
+import io.edgesched.examples.k8s.Cli;
 import io.edgesched.examples.k8s.DurationConverter;
+import io.edgesched.examples.k8s.PositiveDurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
@@ -32,9 +34,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,7 +56,7 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--interface", description = "Uplink to observe (default: the interface holding the node's InternalIP).")
     String interfaceName;
 
-    @Option(names = "--interval", converter = DurationConverter.class, defaultValue = "10s",
+    @Option(names = "--interval", converter = PositiveDurationConverter.class, defaultValue = "10s",
             description = "How often to publish (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
@@ -94,17 +96,22 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "0", description = "Serve /metrics and /healthz on this port (0 = off).")
     int metricsPort;
 
+    @Option(names = "--metrics-address", description = "Address to serve metrics on, e.g. the node's own (the DaemonSet"
+            + " passes status.hostIP). Default: every interface, which on the host network means every address of the"
+            + " node; a warning says so.")
+    String metricsAddress;
+
     @Option(names = "--watch-sync-delay", converter = DurationConverter.class, defaultValue = "5s",
             description = "After a cluster change, update the watch list this much later; changes within it are"
                     + " batched (default: ${DEFAULT-VALUE}).")
     Duration watchSyncDelay;
 
-    @Option(names = "--sync-timeout", converter = DurationConverter.class, defaultValue = "60s",
+    @Option(names = "--sync-timeout", converter = PositiveDurationConverter.class, defaultValue = "60s",
             description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
     Duration syncTimeout;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new AgentMain()).execute(args));
+        System.exit(Cli.run("agent", new AgentMain(), args));
     }
 
     @Override
@@ -151,6 +158,10 @@ public final class AgentMain implements Callable<Integer> {
             } catch (IllegalStateException e) {
                 System.err.println("agent: " + e.getMessage());
                 return 2;
+            } catch (SocketException e) {
+                System.err.println("agent: cannot look up the local interfaces to find node " + node + "'s uplink ("
+                        + e.getMessage() + "); pass --interface explicitly");
+                return 2;
             }
             List<ClientAddress> otherNodes = cluster.nodeByAddress().entrySet().stream()
                     .filter(e -> !e.getValue().equals(self)).map(java.util.Map.Entry::getKey).toList();
@@ -169,18 +180,48 @@ public final class AgentMain implements Callable<Integer> {
             LOG.info("observing {} for node {} ({} other node addresses marked as forwarders)", source.attachedTo(), node,
                     otherNodes.size());
 
+            // the publish loop, once started: /healthz reports its last turn
+            AtomicReference<AgentLoop> agentLoop = new AtomicReference<>();
             PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
             EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
             if (metricsPort > 0) {
-                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
+                InetSocketAddress bind;
+                if (metricsAddress == null || metricsAddress.isBlank()) {
+                    LOG.warn("serving /metrics and /healthz on port {} of every interface (with hostNetwork: every"
+                            + " address of the node); pass --metrics-address to bind one", metricsPort);
+                    bind = new InetSocketAddress(metricsPort);
+                } else {
+                    bind = new InetSocketAddress(metricsAddress, metricsPort);
+                    if (bind.isUnresolved()) {
+                        System.err.println("agent: --metrics-address " + metricsAddress + " is not an address of this host");
+                        return 2;
+                    }
+                }
+                shutdown.add(MetricsEndpoint.start(registry, bind, () -> agentLoop.get() == null ? Optional.empty()
+                        : agentHealth(agentLoop.get().lastTurn(), interval)));
             }
             OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
                     limits, DemandConfig.defaults().withMetric(metric), Clock.systemUTC());
-            shutdown.add(AgentLoop.start(publisher, topology::addListener, metrics,
-                    new AgentLoop.Settings(interval, watchSyncDelay)));
+            AgentLoop loop = AgentLoop.start(publisher, topology::addListener, metrics,
+                    new AgentLoop.Settings(interval, watchSyncDelay), fatal -> {
+                        // an Error (e.g. OutOfMemoryError) must not leave a live pod that no longer reports
+                        LOG.error("the publish loop stopped by {}; exiting", fatal.toString(), fatal);
+                        Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                    });
+            agentLoop.set(loop);
+            shutdown.add(loop);
             shutdown.awaitStop();
         }
         return 0;
+    }
+
+    /** Unhealthy when the publish loop has not finished a turn for three intervals plus 30 s. */
+    static Optional<String> agentHealth(java.time.Instant lastLoopEnd, Duration interval) {
+        Duration age = Duration.between(lastLoopEnd, java.time.Instant.now());
+        Duration limit = interval.multipliedBy(3).plusSeconds(30);
+        return age.compareTo(limit) > 0
+                ? Optional.of("the publish loop has not run for " + age.toSeconds() + " s (limit " + limit.toSeconds() + " s)")
+                : Optional.empty();
     }
 
     /** The interface that holds one of the node's addresses (the agent runs with hostNetwork). */

@@ -2,6 +2,7 @@ package io.edgesched.examples.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgesched.examples.k8s.Cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -21,5 +22,13 @@ class AgentCommandLineTest {
         }
         assertThat(new CommandLine(new AgentMain()).setErr(new PrintWriter(err)).execute("--interval=later")).isEqualTo(2);
         assertThat(err.toString()).contains("not a duration");
+    }
+
+    @Test
+    void zeroIntervalIsRefusedInOneLineWithExitCodeTwo() {
+        StringWriter err = new StringWriter();
+        assertThat(Cli.run("agent", new AgentMain(), new PrintWriter(err, true), "--node=n1", "--interval=0")).isEqualTo(2);
+        assertThat(err.toString().lines().toList()).singleElement()
+                .satisfies(line -> assertThat(line).startsWith("agent: ").contains("--interval"));
     }
 }

@@ -11,7 +11,16 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         return parse(value);
     }
 
+    /** The duration; negative ones are refused (no option of ours means anything by them). */
     public static Duration parse(String value) {
+        Duration d = parseAny(value);
+        if (d.isNegative()) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is negative; use e.g. 500ms, 10s or 5m");
+        }
+        return d;
+    }
+
+    private static Duration parseAny(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         try {
             if (v.startsWith("pt") || v.startsWith("p")) {

@@ -17,4 +17,11 @@ class DurationConverterTest {
         assertThat(DurationConverter.parse("PT2S")).isEqualTo(Duration.ofSeconds(2));
         assertThatThrownBy(() -> DurationConverter.parse("soon")).hasMessageContaining("not a duration");
     }
+
+    @Test
+    void zeroOrNegativeDurationsAreRefused() {
+        assertThatThrownBy(() -> DurationConverter.parse("-5s")).hasMessageContaining("negative");
+        assertThatThrownBy(() -> DurationConverter.parse("PT-1S")).hasMessageContaining("negative");
+        assertThatThrownBy(() -> new PositiveDurationConverter().convert("0")).hasMessageContaining("longer than 0");
+    }
 }

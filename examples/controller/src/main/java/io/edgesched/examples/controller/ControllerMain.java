@@ -1,14 +1,15 @@
 package io.edgesched.examples.controller;
 
-import io.edgesched.api.Rescheduler;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
+import io.edgesched.examples.k8s.Cli;
 import io.edgesched.examples.k8s.DurationConverter;
+import io.edgesched.examples.k8s.PositiveDurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.controller.ReportDrivenController;
 import io.edgesched.k8s.leader.LeaderGate;
-import io.edgesched.k8s.leader.LeaderOnlyRescheduler;
+import io.edgesched.k8s.leader.Leadership;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
 import io.edgesched.k8s.move.KubernetesRescheduler;
@@ -26,10 +27,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,7 +49,7 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--namespaces", split = ",", description = "Workload namespaces the controller may move (default: all).")
     Set<String> workloadNamespaces = Set.of();
 
-    @Option(names = "--interval", converter = DurationConverter.class, defaultValue = "15s",
+    @Option(names = "--interval", converter = PositiveDurationConverter.class, defaultValue = "15s",
             description = "Time between decision rounds (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
@@ -58,7 +57,7 @@ public final class ControllerMain implements Callable<Integer> {
             description = "A round runs this long after a new report arrives (default: ${DEFAULT-VALUE}).")
     Duration reportDelay;
 
-    @Option(names = "--report-ttl", converter = DurationConverter.class, defaultValue = "60s",
+    @Option(names = "--report-ttl", converter = PositiveDurationConverter.class, defaultValue = "60s",
             description = "Reports older than this are ignored (default: ${DEFAULT-VALUE}).")
     Duration reportTtl;
 
@@ -84,8 +83,9 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--burst", defaultValue = "3", description = "Moves allowed at once (default: ${DEFAULT-VALUE}).")
     int burst;
 
-    @Option(names = "--rollout-timeout", converter = DurationConverter.class, defaultValue = "5m",
-            description = "A move's rollout must finish within this, else it is rolled back (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rollout-timeout", converter = PositiveDurationConverter.class, defaultValue = "30m",
+            description = "Longest a move's rollout may take before it is rolled back; each move allows the Deployment's"
+                    + " progressDeadlineSeconds per batch of maxSurge pods, up to this (default: ${DEFAULT-VALUE}).")
     Duration rolloutTimeout;
 
     @Option(names = "--dry-run", description = "Decide and log, never move anything.")
@@ -100,12 +100,12 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "9090", description = "Serve /metrics and /healthz on this port, 0 = off (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
-    @Option(names = "--sync-timeout", converter = DurationConverter.class, defaultValue = "120s",
+    @Option(names = "--sync-timeout", converter = PositiveDurationConverter.class, defaultValue = "120s",
             description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
     Duration syncTimeout;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ControllerMain()).execute(args));
+        System.exit(Cli.run("controller", new ControllerMain(), args));
     }
 
     @Override
@@ -121,8 +121,12 @@ public final class ControllerMain implements Callable<Integer> {
         try (Shutdown shutdown = new Shutdown()) {
             PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
             EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
+            java.util.concurrent.atomic.AtomicReference<ReportDrivenController> running = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<KubernetesTopology> runningTopology = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<OriginReportWatcher> runningReports = new java.util.concurrent.atomic.AtomicReference<>();
             if (metricsPort > 0) {
-                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort)));
+                shutdown.add(MetricsEndpoint.start(registry, new InetSocketAddress(metricsPort),
+                        () -> health(running.get(), runningTopology.get(), runningReports.get())));
             }
             KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
             KubernetesTopology topology;
@@ -133,6 +137,8 @@ public final class ControllerMain implements Callable<Integer> {
                 reports = shutdown.add(OriginReportWatcher.start(client, namespace, reportTtl, Clock.systemUTC()));
                 topology.awaitSynced(syncTimeout);
                 reports.awaitSynced(syncTimeout);
+                runningTopology.set(topology);
+                runningReports.set(reports);
             } catch (TimeoutException e) {
                 System.err.println("controller: " + e.getMessage());
                 return 3;
@@ -141,32 +147,80 @@ public final class ControllerMain implements Callable<Integer> {
                 return 3;
             }
 
-            Rescheduler rescheduler = null;
-            BooleanSupplier isLeader = () -> true;
-            if (!dryRun) {
-                KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);
-                KubernetesRescheduler k8s = shutdown.add((workloadNamespaces.isEmpty() ? rb.allowAllNamespaces()
-                        : rb.allowedNamespaces(workloadNamespaces)).build());
-                rescheduler = k8s;
-                if (!noLeaderElection) {
-                    LeaderGate gate = LeaderGate.builder(client).lease(namespace, leaseName).build();
-                    LeaderOnlyRescheduler leaderOnly = new LeaderOnlyRescheduler(gate, k8s);
-                    shutdown.add(leaderOnly);
-                    shutdown.add(gate);
-                    gate.start();
-                    isLeader = gate::isLeader;
-                    rescheduler = leaderOnly;
-                    LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, gate.identity());
-                }
-            }
             ReportDrivenController.Settings settings = new ReportDrivenController.Settings(interval, reportDelay, demand,
                     PolicyConfig.defaults(), stability, dryRun);
-            shutdown.add(ReportDrivenController.start(topology, reports, rescheduler, isLeader, metrics, settings, Clock.systemUTC()));
+            KubernetesRescheduler k8s = null;
+            if (!dryRun) {
+                KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);
+                k8s = shutdown.add((workloadNamespaces.isEmpty() ? rb.allowAllNamespaces()
+                        : rb.allowedNamespaces(workloadNamespaces)).build());
+            }
+            KubernetesRescheduler mover = k8s;
+            java.util.concurrent.atomic.AtomicReference<Leadership> leadership = new java.util.concurrent.atomic.AtomicReference<>();
+            // The leader's loops: resume what an earlier leader left unfinished, then decide every interval.
+            java.util.function.Supplier<AutoCloseable> loops = () -> {
+                if (mover != null) {
+                    resume(mover);
+                }
+                ReportDrivenController c = ReportDrivenController.start(topology, reports, mover, () -> true, metrics,
+                        settings, Clock.systemUTC(), fatal -> {
+                            // the loop is dead: let a standby lead at once, exit non-zero so the pod restarts
+                            Leadership l = leadership.get();
+                            if (l != null) {
+                                l.gate().stop();
+                            }
+                            Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                        });
+                running.set(c);
+                return () -> {
+                    running.set(null);
+                    c.close();
+                };
+            };
+            if (dryRun || noLeaderElection) {
+                shutdown.add(loops.get()); // dry-run decides on every replica; --no-leader-election: a single replica
+            } else {
+                LeaderGate gate = LeaderGate.builder(client).lease(namespace, leaseName).build();
+                // One owner: the loops run only while this instance holds the Lease; a lost Lease ends the
+                // process (status 1) so it restarts as a clean standby, as java-operator-sdk does.
+                leadership.set(shutdown.add(new Leadership(gate, loops, () -> {
+                    LOG.error("lost the leader Lease {}/{}; exiting so this instance restarts as a standby", namespace,
+                            leaseName);
+                    Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
+                }).start()));
+                LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, gate.identity());
+            }
             LOG.info("controller started: reports from {}, workloads in {}, interval {}, dwell {}, {}", namespace,
                     workloadNamespaces.isEmpty() ? "all namespaces" : workloadNamespaces, interval, dwell,
                     dryRun ? "DRY RUN" : "moves enabled");
             shutdown.awaitStop();
         }
         return 0;
+    }
+
+    /** The leader: its loop's health. A standby: its informers (it takes over with them). Starting: healthy. */
+    private static Optional<String> health(ReportDrivenController leader, KubernetesTopology topology,
+                                           OriginReportWatcher reports) {
+        if (leader != null) {
+            return leader.unhealthy();
+        }
+        if (topology != null && !topology.notSynced().isEmpty()) {
+            return Optional.of("topology informers not synced: " + topology.notSynced());
+        }
+        if (reports != null && !reports.synced()) {
+            return Optional.of("OriginReport informer not synced");
+        }
+        return Optional.empty();
+    }
+
+    /** Finishes, rolls back or cleans up moves an earlier leader left unfinished (see docs/k8s-move.md). */
+    private static void resume(KubernetesRescheduler k8s) {
+        k8s.resumeUnfinishedMoves().whenComplete((results, e) -> {
+            if (e != null) {
+                LOG.warn("could not look for moves an earlier leader left unfinished: {}", e.toString());
+            } else {
+                results.forEach(r -> LOG.info("resumed an unfinished move of {}: {}", r.request().workload(), r));
+            }
+        });
     }
 }

@@ -2,8 +2,12 @@ package io.edgesched.examples.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgesched.examples.k8s.Cli;
 import io.edgesched.k8s.report.ReportedDemand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -18,5 +22,16 @@ class ControllerCommandLineTest {
         assertThat(r.matchedOptionValue("--report-ttl", Duration.ZERO)).isEqualTo(Duration.ofMinutes(2));
         String usage = new CommandLine(new ControllerMain()).getUsageMessage();
         assertThat(usage).contains("--dwell", "--min-gain-percent", "--metrics-port", "--namespaces", "--dry-run");
+    }
+
+    @Test
+    void zeroOrNegativeDurationsAreRefusedInOneLineWithExitCodeTwo() {
+        for (String bad : List.of("--interval=0", "--interval=-10s", "--report-ttl=0", "--rollout-timeout=0s",
+                "--sync-timeout=PT0S", "--dwell=-1m")) {
+            StringWriter err = new StringWriter();
+            assertThat(Cli.run("controller", new ControllerMain(), new PrintWriter(err, true), bad)).as(bad).isEqualTo(2);
+            assertThat(err.toString().lines().toList()).as(bad).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("controller: ").contains(bad.substring(0, bad.indexOf('='))));
+        }
     }
 }

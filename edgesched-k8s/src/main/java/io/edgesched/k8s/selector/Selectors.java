@@ -1,4 +1,4 @@
-package io.edgesched.k8s.move;
+package io.edgesched.k8s.selector;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
@@ -9,13 +9,23 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.List;
 import java.util.Map;
 
-/** Kubernetes matching rules (label selectors, node selector terms, taints) evaluated locally. */
-final class Selectors {
+/**
+ * The one place edgesched evaluates Kubernetes matching rules locally: label selectors, Service selectors,
+ * node selector terms, taints and tolerations. The empty-selector rule is Kubernetes' own, stated once:
+ * <ul>
+ *   <li>a {@code metav1.LabelSelector} (Deployment, PodDisruptionBudget): null selects nothing, an empty one
+ *       (no matchLabels, no matchExpressions) selects everything. The API server refuses an empty Deployment
+ *       selector, so this matters for budgets;</li>
+ *   <li>a Service's {@code spec.selector} (a plain map, not a LabelSelector): empty selects nothing, as the
+ *       endpoints controller does (such a Service's endpoints are managed by hand).</li>
+ * </ul>
+ */
+public final class Selectors {
     private Selectors() {
     }
 
     /** One requirement with the operator semantics shared by label and node selectors. */
-    static boolean requirementMatches(String key, String operator, List<String> values, Map<String, String> labels) {
+    public static boolean requirementMatches(String key, String operator, List<String> values, Map<String, String> labels) {
         String actual = labels.get(key);
         List<String> vals = values == null ? List.of() : values;
         return switch (operator) {
@@ -39,8 +49,8 @@ final class Selectors {
         };
     }
 
-    /** policy/v1 semantics: a null selector matches nothing, an empty one matches everything. */
-    static boolean labelSelectorMatches(LabelSelector selector, Map<String, String> labels) {
+    /** metav1 semantics: a null selector matches nothing, an empty one matches everything. */
+    public static boolean labelSelectorMatches(LabelSelector selector, Map<String, String> labels) {
         if (selector == null) {
             return false;
         }
@@ -63,7 +73,7 @@ final class Selectors {
     }
 
     /** Match expressions of one node selector term, skipping those on {@code skipKey}; matchFields are ignored. */
-    static boolean termMatches(NodeSelectorTerm term, Map<String, String> nodeLabels, String skipKey) {
+    public static boolean termMatches(NodeSelectorTerm term, Map<String, String> nodeLabels, String skipKey) {
         if (term.getMatchExpressions() == null) {
             return true;
         }
@@ -79,7 +89,7 @@ final class Selectors {
     }
 
     /** Scheduler semantics: a toleration with an empty key and operator Exists tolerates every taint. */
-    static boolean tolerates(List<Toleration> tolerations, Taint taint) {
+    public static boolean tolerates(List<Toleration> tolerations, Taint taint) {
         if (tolerations == null) {
             return false;
         }
@@ -110,7 +120,20 @@ final class Selectors {
         return false;
     }
 
-    static boolean blocksScheduling(Taint taint) {
+    /** Service selector semantics: every selector pair present in the labels; an empty selector selects nothing. */
+    public static boolean serviceSelects(Map<String, String> selector, Map<String, String> labels) {
+        if (selector == null || selector.isEmpty() || labels == null) {
+            return false;
+        }
+        for (Map.Entry<String, String> e : selector.entrySet()) {
+            if (!e.getValue().equals(labels.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static boolean blocksScheduling(Taint taint) {
         return "NoSchedule".equals(taint.getEffect()) || "NoExecute".equals(taint.getEffect());
     }
 }
