@@ -7,7 +7,7 @@ import java.time.Duration;
  * {@link PlacementController#stats()}. Plain values so that any metrics library can export them.
  *
  * @param rounds            decision rounds run
- * @param decisions         per-workload decisions taken (all outcomes)
+ * @param decisions         per-workload decisions taken (all reasons)
  * @param movesStarted      moves handed to the rescheduler
  * @param movesDone         moves that completed ({@code MoveResult.Done})
  * @param movesRefused      moves the rescheduler refused

@@ -3,6 +3,7 @@ package io.edgesched.api.control;
 import io.edgesched.api.MoveRequest;
 import io.edgesched.api.WorkloadId;
 import io.edgesched.api.demand.WorkloadDemand;
+import io.edgesched.api.policy.DecisionReason;
 import io.edgesched.api.policy.MoveGate;
 import io.edgesched.api.policy.PlacementInput;
 import io.edgesched.api.policy.PlacementPlan;
@@ -67,14 +68,15 @@ final class DecisionRound {
             MoveTracker.Admission admission = tracker.admit(w, current.nodes(), now);
             if (!admission.allowed()) {
                 replan.forget(w);
-                decisions.add(new Decision(round, now, w, admission.outcome(), current, demandOfW, Optional.empty(),
+                decisions.add(new Decision(round, now, w, admission.reason(), current, demandOfW, Optional.empty(),
                         admission.why()));
                 continue;
             }
             String unchanged = replan.skipReason(spec, current, demandOfW, now);
             if (unchanged != null) {
-                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
-                        Optional.of(replan.remembered(w)), unchanged));
+                WorkloadDecision remembered = replan.remembered(w);
+                decisions.add(new Decision(round, now, w, remembered.reason(), current, demandOfW,
+                        Optional.of(remembered), unchanged));
             } else {
                 planned.add(spec);
             }
@@ -96,26 +98,26 @@ final class DecisionRound {
                 replan.planned(spec, d, demandOfW, round, now);
             }
             if (!d.isMove()) {
-                decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), demandOfW,
+                decisions.add(new Decision(round, now, w, d.reason(), d.current(), demandOfW,
                         Optional.of(d), d.explanation().detail()));
                 continue;
             }
             MoveTracker.Admission refusal = tracker.admitProposal(w, d.current().nodes(), d.target().nodes(), now);
             if (!refusal.allowed()) {
-                decisions.add(new Decision(round, now, w, refusal.outcome(), d.current(), demandOfW,
+                decisions.add(new Decision(round, now, w, refusal.reason(), d.current(), demandOfW,
                         Optional.of(d), refusal.why()));
             } else if (dryRun) {
                 wouldMove++;
-                decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), demandOfW,
+                decisions.add(new Decision(round, now, w, DecisionReason.WOULD_MOVE, d.current(), demandOfW,
                         Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
             } else {
                 MoveRequest request = d.toMoveRequest(now);
                 if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
                     toStart.add(request);
-                    decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
+                    decisions.add(new Decision(round, now, w, DecisionReason.MOVE_STARTED, d.current(),
                             demandOfW, Optional.of(d), d.explanation().detail()));
                 } else {
-                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
+                    decisions.add(new Decision(round, now, w, DecisionReason.HOLD_IN_FLIGHT, d.current(),
                             demandOfW, Optional.of(d), "a move of this workload is already running"));
                 }
             }

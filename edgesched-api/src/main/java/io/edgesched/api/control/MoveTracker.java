@@ -4,6 +4,7 @@ import io.edgesched.api.MoveRequest;
 import io.edgesched.api.MoveResult;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.WorkloadId;
+import io.edgesched.api.policy.DecisionReason;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -22,12 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class MoveTracker {
 
-    /** Whether a workload may move now; when not, the hold outcome that says why (one reason type for users). */
-    record Admission(Decision.Outcome outcome, Instant until, String why) {
+    /** Whether a workload may move now; when not, the controller hold that says why. */
+    record Admission(DecisionReason reason, Instant until, String why) {
         static final Admission FREE = new Admission(null, null, "");
 
         boolean allowed() {
-            return outcome == null;
+            return reason == null;
         }
     }
 
@@ -59,10 +60,10 @@ final class MoveTracker {
             return Admission.FREE;
         }
         if (s.inFlight != null) {
-            return new Admission(Decision.Outcome.HOLD_IN_FLIGHT, null, "a move to " + s.inFlight.targetNodes() + " is still running");
+            return new Admission(DecisionReason.HOLD_IN_FLIGHT, null, "a move to " + s.inFlight.targetNodes() + " is still running");
         }
         if (s.retryNotBefore != null && now.isBefore(s.retryNotBefore)) {
-            return new Admission(Decision.Outcome.HOLD_BACKOFF, s.retryNotBefore, "last move failed (" + s.lastFailure + "), "
+            return new Admission(DecisionReason.HOLD_BACKOFF, s.retryNotBefore, "last move failed (" + s.lastFailure + "), "
                     + s.consecutiveFailures + " failure(s) in a row; retry not before " + s.retryNotBefore);
         }
         if (s.settlingTo != null) {
@@ -71,7 +72,7 @@ final class MoveTracker {
                         new State(old.inFlight, old.consecutiveFailures, old.retryNotBefore, old.lastFailure,
                                 old.refused, old.refusedUntil, old.refusalReason, null, null)));
             } else {
-                return new Admission(Decision.Outcome.HOLD_SETTLING, s.settleUntil, "moved to " + s.settlingTo
+                return new Admission(DecisionReason.HOLD_SETTLING, s.settleUntil, "moved to " + s.settlingTo
                         + "; waiting for the topology to show it (until " + s.settleUntil + ")");
             }
         }
@@ -86,7 +87,7 @@ final class MoveTracker {
         }
         boolean sameAsRefused = s.refused.targetNodes().equals(target) && s.refused.currentNodes().equals(currentPlacement);
         if (sameAsRefused && now.isBefore(s.refusedUntil)) {
-            return new Admission(Decision.Outcome.HOLD_REFUSED, s.refusedUntil, "the same move was refused (" + s.refusalReason
+            return new Admission(DecisionReason.HOLD_REFUSED, s.refusedUntil, "the same move was refused (" + s.refusalReason
                     + "); holding until the inputs change or " + s.refusedUntil);
         }
         return Admission.FREE;

@@ -117,6 +117,8 @@ final class ReplanFilter {
             case HOLD_AT_OPTIMUM, HOLD_BELOW_THRESHOLD, HOLD_NO_DEMAND, HOLD_NO_FEASIBLE_NODE, HOLD_NOT_RUNNING -> true;
             // dwell ends and tokens refill with time alone; moves change the placement
             case HOLD_DWELL, HOLD_RATE_LIMIT, MOVE -> false;
+            // the policy never gives these (WorkloadDecision refuses them)
+            case MOVE_STARTED, WOULD_MOVE, HOLD_IN_FLIGHT, HOLD_BACKOFF, HOLD_REFUSED, HOLD_SETTLING -> false;
         };
     }
 

@@ -1,5 +1,7 @@
 package io.edgesched.api.control;
 
+import io.edgesched.api.policy.DecisionReason;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,7 +28,8 @@ public record RoundReport(long round, Instant at, List<Decision> decisions, int 
         decisions = List.copyOf(decisions);
     }
 
-    public long count(Decision.Outcome outcome) {
-        return decisions.stream().filter(d -> d.outcome() == outcome).count();
+    /** How many decisions of this round give this reason. */
+    public long count(DecisionReason reason) {
+        return decisions.stream().filter(d -> d.reason() == reason).count();
     }
 }

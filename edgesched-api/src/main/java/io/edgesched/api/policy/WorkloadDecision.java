@@ -19,6 +19,10 @@ public record WorkloadDecision(WorkloadId workload, Placement current, Placement
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(reason, "reason");
+        if (!reason.isPolicyVerdict()) {
+            throw new IllegalArgumentException("a policy's verdict for " + workload + " is MOVE or a policy hold, not "
+                    + reason + " (the controller gives that one)");
+        }
         Objects.requireNonNull(explanation, "explanation");
     }
 

@@ -87,7 +87,7 @@ class ControllerSeamsTest {
         assertThat(reads).hasValue(1);
         assertThat(readAt.get()).isEqualTo(report.at());
         assertThat(report.decisions()).singleElement()
-                .satisfies(d -> assertThat(d.outcome()).isEqualTo(Decision.Outcome.WOULD_MOVE));
+                .satisfies(d -> assertThat(d.reason()).isEqualTo(DecisionReason.WOULD_MOVE));
     }
 
     @Test

@@ -52,7 +52,7 @@ class IncrementalPlanningTest {
             RoundReport report = controller.reconcileOnce();
             assertThat(report.planned()).isZero();
             assertThat(report.decisions()).hasSize(2).allSatisfy(d -> {
-                assertThat(d.outcome()).isEqualTo(Decision.Outcome.HOLD);
+                assertThat(d.reason()).isEqualTo(DecisionReason.HOLD_AT_OPTIMUM);
                 assertThat(d.why()).startsWith("inputs unchanged since round 1");
                 assertThat(d.policy().orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_AT_OPTIMUM);
             });

@@ -47,7 +47,7 @@ class PlacementControllerTest {
                 clock.advance(Duration.ofMinutes(1));
             }
             Decision d = controller.lastDecision(web).orElseThrow();
-            assertThat(d.outcome()).isEqualTo(Decision.Outcome.WOULD_MOVE);
+            assertThat(d.reason()).isEqualTo(DecisionReason.WOULD_MOVE);
             assertThat(d.target().nodes()).containsExactly(B);
             assertThat(d.why()).contains("dry run");
             assertThat(controller.stats().wouldMove()).isEqualTo(3);
@@ -77,7 +77,7 @@ class PlacementControllerTest {
             cluster.demandAt(web, C, 50);
             RoundReport report = controller.reconcileOnce();
             assertThat(report.movesStarted()).isZero();
-            assertThat(controller.lastDecision(web).orElseThrow().outcome()).isEqualTo(Decision.Outcome.HOLD_IN_FLIGHT);
+            assertThat(controller.lastDecision(web).orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_IN_FLIGHT);
         }
         assertThat(slow.requests).hasSize(1);
         assertThat(slow.maxConcurrentPerWorkload).isEqualTo(1);
@@ -117,7 +117,7 @@ class PlacementControllerTest {
         // one second later web is backing off; api is at its optimum
         clock.advance(Duration.ofSeconds(1));
         controller.reconcileOnce();
-        assertThat(controller.lastDecision(web).orElseThrow().outcome()).isEqualTo(Decision.Outcome.HOLD_BACKOFF);
+        assertThat(controller.lastDecision(web).orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_BACKOFF);
         assertThat(controller.lastDecision(api).orElseThrow().policy().orElseThrow().reason())
                 .isEqualTo(DecisionReason.HOLD_AT_OPTIMUM);
         assertThat(webCalls(calls)).isEqualTo(1);
@@ -168,7 +168,7 @@ class PlacementControllerTest {
             clock.advance(Duration.ofMinutes(1));
             controller.reconcileOnce();
             Decision d = controller.lastDecision(web).orElseThrow();
-            assertThat(d.outcome()).isEqualTo(Decision.Outcome.HOLD_REFUSED);
+            assertThat(d.reason()).isEqualTo(DecisionReason.HOLD_REFUSED);
             assertThat(d.why()).contains("target cordoned");
         }
         assertThat(calls).hasSize(1);
@@ -206,7 +206,7 @@ class PlacementControllerTest {
             for (Decision d : report.decisions()) {
                 assertThat(d.why()).isNotBlank();
                 assertThat(d.toString()).contains(d.workload().toString());
-                if (d.outcome() != Decision.Outcome.HOLD_IN_FLIGHT) {
+                if (d.reason() != DecisionReason.HOLD_IN_FLIGHT) {
                     assertThat(d.policy()).isPresent();
                     assertThat(d.policy().get().explanation().detail()).isNotBlank();
                 }
@@ -217,7 +217,7 @@ class PlacementControllerTest {
         assertThat(controller.lastDecision(api).orElseThrow().policy().orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_AT_OPTIMUM);
         assertThat(controller.lastDecision(idle).orElseThrow().policy().orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_NO_DEMAND);
         assertThat(controller.lastDecision(ghost).orElseThrow().policy().orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_NOT_RUNNING);
-        assertThat(controller.lastDecision(web).orElseThrow().outcome()).isEqualTo(Decision.Outcome.HOLD_IN_FLIGHT);
+        assertThat(controller.lastDecision(web).orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_IN_FLIGHT);
         assertThat(controller.lastDecision(web).orElseThrow().demand().rateAt(B)).isEqualTo(10);
         assertThat(controller.stats().decisions()).isEqualTo(8);
         assertThat(controller.stats().rounds()).isEqualTo(2);
@@ -259,7 +259,7 @@ class PlacementControllerTest {
         assertThat(controller.moveInFlight(web)).isFalse();
         clock.advance(Duration.ofSeconds(1));
         controller.reconcileOnce();
-        assertThat(controller.lastDecision(web).orElseThrow().outcome()).isEqualTo(Decision.Outcome.HOLD_BACKOFF);
+        assertThat(controller.lastDecision(web).orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_BACKOFF);
     }
 
     @Test
@@ -291,7 +291,7 @@ class PlacementControllerTest {
         manual.completeAll(r -> new MoveResult.Done(r, Duration.ofSeconds(3)));
         clock.advance(Duration.ofSeconds(30));
         controller.reconcileOnce();
-        assertThat(controller.lastDecision(web).orElseThrow().outcome()).isEqualTo(Decision.Outcome.HOLD_SETTLING);
+        assertThat(controller.lastDecision(web).orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_SETTLING);
         assertThat(manual.requests).hasSize(1);
         cluster.place(web, B);
         clock.advance(Duration.ofSeconds(30));

@@ -9,6 +9,7 @@ import io.edgesched.api.OriginStats;
 import io.edgesched.api.Rescheduler;
 import io.edgesched.api.WorkloadId;
 import io.edgesched.api.demand.ServiceCatalog;
+import io.edgesched.api.policy.DecisionReason;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.api.policy.StabilityGate;
@@ -78,7 +79,7 @@ class UsageExampleTest {
         Decision decision = controller.lastDecision(web).orElseThrow();
         // --- docs/controller.md example ends ---
 
-        assertThat(decision.outcome()).isEqualTo(Decision.Outcome.MOVE_STARTED);
+        assertThat(decision.reason()).isEqualTo(DecisionReason.MOVE_STARTED);
         assertThat(cluster.get().placement(web).nodes()).containsExactly(edgeB);
         assertThat(decision.policy().orElseThrow().currentCostMicros()).isGreaterThan(decision.policy().get().targetCostMicros());
         assertThat(controller.stats().movesDone()).isEqualTo(1);

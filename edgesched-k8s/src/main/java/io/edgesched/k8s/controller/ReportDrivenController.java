@@ -137,7 +137,7 @@ public final class ReportDrivenController implements AutoCloseable {
                     @Override
                     public void onDecision(Decision d) {
                         metrics.decision(d);
-                        if (d.outcome().isMove()) {
+                        if (d.reason().isMove()) {
                             LOG.info("{}", d);
                         } else {
                             LOG.debug("{}", d);

@@ -1,6 +1,7 @@
 package io.edgesched.k8s.metrics;
 
 import io.edgesched.api.MoveResult;
+import io.edgesched.api.policy.DecisionReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -31,10 +32,8 @@ public final class EdgeschedMetrics {
     private final Counter reportsPublished;
     private final DistributionSummary reportBytes;
     private final Counter reportPublishFailures;
-    private final Map<io.edgesched.api.control.Decision.Outcome, Counter> decisions =
-            new EnumMap<>(io.edgesched.api.control.Decision.Outcome.class);
-    private final Map<io.edgesched.api.policy.DecisionReason, Counter> policyReasons =
-            new EnumMap<>(io.edgesched.api.policy.DecisionReason.class);
+    private final Map<DecisionReason, Counter> decisions = new EnumMap<>(DecisionReason.class);
+    private final Map<DecisionReason, Counter> policyReasons = new EnumMap<>(DecisionReason.class);
 
     public EdgeschedMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -56,17 +55,31 @@ public final class EdgeschedMetrics {
                 .register(registry);
         reportPublishFailures = Counter.builder("edgesched.reports.publish.failures")
                 .description("OriginReport writes that failed").register(registry);
-        for (io.edgesched.api.control.Decision.Outcome o : io.edgesched.api.control.Decision.Outcome.values()) {
-            decisions.put(o, Counter.builder("edgesched.decisions").description("Per-workload decisions by outcome")
-                    .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
-        }
-        for (io.edgesched.api.policy.DecisionReason r : io.edgesched.api.policy.DecisionReason.values()) {
-            policyReasons.put(r, Counter.builder("edgesched.policy.verdicts")
-                    .description("Policy and stability-gate verdicts by reason (why a workload moved or held)")
-                    .tag("reason", r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
+        for (DecisionReason r : DecisionReason.values()) {
+            if (r != DecisionReason.MOVE) { // the controller reports MOVE as move-started or would-move
+                decisions.put(r, Counter.builder("edgesched.decisions").description("Per-workload decisions by outcome")
+                        .tag("outcome", outcomeTag(r)).register(registry));
+            }
+            if (r.isPolicyVerdict()) {
+                policyReasons.put(r, Counter.builder("edgesched.policy.verdicts")
+                        .description("Policy and stability-gate verdicts by reason (why a workload moved or held)")
+                        .tag("reason", tag(r)).register(registry));
+            }
         }
         reportBytes = DistributionSummary.builder("edgesched.report.size").baseUnit("bytes")
                 .description("Serialized size of published OriginReports").register(registry);
+    }
+
+    /**
+     * The {@code outcome} tag of a decision: the controller's own reasons by name, every hold of the policy or the
+     * gate as {@code hold} (their split is the {@code reason} tag of {@code edgesched.policy.verdicts}).
+     */
+    static String outcomeTag(DecisionReason reason) {
+        return reason.isPolicyVerdict() && !reason.isMove() ? "hold" : tag(reason);
+    }
+
+    private static String tag(DecisionReason reason) {
+        return reason.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     public MeterRegistry registry() {
@@ -105,7 +118,7 @@ public final class EdgeschedMetrics {
 
     /** Counts one per-workload decision by outcome and, when the policy ran, by its reason. */
     public void decision(io.edgesched.api.control.Decision d) {
-        decisions.get(d.outcome()).increment();
+        decisions.get(d.reason()).increment();
         d.policy().ifPresent(p -> policyReasons.get(p.reason()).increment());
     }
 

@@ -270,13 +270,13 @@ class DemandPipelineEquivalenceTest {
             assertThat(a.inputError()).isEmpty();
             assertThat(b.inputError()).isEmpty();
             assertSameRound(step, a, b);
-            outcomes.add(a.decisions().getFirst().outcome() + "/" + a.decisions().getFirst().policy()
+            outcomes.add(a.decisions().getFirst().reason() + "/" + a.decisions().getFirst().policy()
                     .map(p -> p.reason().toString()).orElse("-"));
         }
         // not a vacuous agreement: no demand, then held at the optimum through the reset and the missed reads,
         // then the new heavy client pulled the workload away (and it stays pulled after the handoff)
-        assertThat(outcomes.getFirst()).isEqualTo("HOLD/HOLD_NO_DEMAND");
-        assertThat(outcomes.subList(1, 4)).containsOnly("HOLD/HOLD_AT_OPTIMUM");
+        assertThat(outcomes.getFirst()).isEqualTo("HOLD_NO_DEMAND/HOLD_NO_DEMAND");
+        assertThat(outcomes.subList(1, 4)).containsOnly("HOLD_AT_OPTIMUM/HOLD_AT_OPTIMUM");
         assertThat(outcomes.get(4)).isEqualTo("WOULD_MOVE/MOVE");
         assertThat(outcomes.getLast()).isEqualTo("WOULD_MOVE/MOVE");
         // the rules that made the difference ran on both sides
@@ -291,9 +291,9 @@ class DemandPipelineEquivalenceTest {
             Decision b = throughReports.decisions().get(i);
             String at = "step " + step + " " + a.workload();
             assertThat(b.workload()).as(at).isEqualTo(a.workload());
-            assertThat(b.outcome()).as(at + " outcome; in-process: %s; through reports: %s", a, b).isEqualTo(a.outcome());
+            assertThat(b.reason()).as(at + " reason; in-process: %s; through reports: %s", a, b).isEqualTo(a.reason());
             assertThat(b.target()).as(at + " target").isEqualTo(a.target());
-            assertThat(b.policy().map(p -> p.reason())).as(at + " reason").isEqualTo(a.policy().map(p -> p.reason()));
+            assertThat(b.policy().map(p -> p.reason())).as(at + " policy reason").isEqualTo(a.policy().map(p -> p.reason()));
             List<EntryDemand> ea = a.demand().entries();
             List<EntryDemand> eb = b.demand().entries();
             assertThat(eb).as(at + " entry nodes").extracting(EntryDemand::entryNode)

@@ -6,8 +6,8 @@ import static io.edgesched.k8s.topology.Fixtures.nodePortService;
 import static io.edgesched.k8s.topology.Fixtures.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.edgesched.api.control.Decision;
 import io.edgesched.api.control.RoundReport;
+import io.edgesched.api.policy.DecisionReason;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
@@ -88,7 +88,7 @@ class ReportDrivenControllerTest {
         RoundReport round = controller.lastRound().orElseThrow();
         assertThat(round.decisions()).anySatisfy(d -> {
             assertThat(d.workload().name()).isEqualTo("web");
-            assertThat(d.outcome()).isEqualTo(Decision.Outcome.MOVE_STARTED);
+            assertThat(d.reason()).isEqualTo(DecisionReason.MOVE_STARTED);
         });
         assertThat(registry.get("edgesched.moves").tag("outcome", "started").counter().count()).isEqualTo(1);
         assertThat(registry.get("edgesched.decision.time").timer().count()).isGreaterThanOrEqualTo(1);
@@ -124,7 +124,7 @@ class ReportDrivenControllerTest {
                 new EdgeschedMetrics(new SimpleMeterRegistry()), settings, Clock.systemUTC());
         RoundReport round = controller.runOnce().orElseThrow();
         assertThat(round.decisions()).singleElement().satisfies(dec -> {
-            assertThat(dec.outcome()).isEqualTo(Decision.Outcome.HOLD);
+            assertThat(dec.reason()).isEqualTo(DecisionReason.HOLD_DWELL);
             assertThat(dec.policy().orElseThrow().reason()).isEqualTo(io.edgesched.api.policy.DecisionReason.HOLD_DWELL);
         });
     }
@@ -150,7 +150,8 @@ class ReportDrivenControllerTest {
         assertThat(controller.runOnce()).isEmpty();
         leader[0] = true;
         RoundReport round = controller.runOnce().orElseThrow();
-        assertThat(round.decisions()).allSatisfy(d -> assertThat(d.outcome()).isEqualTo(Decision.Outcome.HOLD));
+        assertThat(round.decisions()).allSatisfy(d -> assertThat(d.reason())
+                .matches(r -> r.isPolicyVerdict() && !r.isMove(), "a hold of the policy or the gate"));
         assertThat(round.movesStarted()).isZero();
         assertThat(targets(client)).isEmpty();
     }

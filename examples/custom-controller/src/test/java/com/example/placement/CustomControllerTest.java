@@ -14,6 +14,7 @@ import io.edgesched.api.control.Decision;
 import io.edgesched.api.control.PlacementController;
 import io.edgesched.api.control.SnapshotInbox;
 import io.edgesched.api.demand.ServiceCatalog;
+import io.edgesched.api.policy.DecisionReason;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.api.policy.StabilityGate;
@@ -69,9 +70,9 @@ class CustomControllerTest {
 
             Decision web = controller.lastDecision(WEB).orElseThrow();
             Decision api = controller.lastDecision(API).orElseThrow();
-            assertThat(web.outcome()).isEqualTo(Decision.Outcome.MOVE_STARTED);
+            assertThat(web.reason()).isEqualTo(DecisionReason.MOVE_STARTED);
             assertThat(web.target().nodes()).containsExactly(EU2);
-            assertThat(api.outcome()).isEqualTo(Decision.Outcome.MOVE_STARTED);
+            assertThat(api.reason()).isEqualTo(DecisionReason.MOVE_STARTED);
             assertThat(api.target().nodes()).containsExactly(US1);
         }
         assertThat(mover.requests()).extracting(MoveRequest::workload).containsExactlyInAnyOrder(WEB, API);
@@ -107,7 +108,7 @@ class CustomControllerTest {
 
             assertThat(mover.results()).filteredOn(r -> r.request().workload().equals(WEB))
                     .isNotEmpty().allMatch(r -> r instanceof MoveResult.Refused);
-            assertThat(controller.lastDecision(WEB).orElseThrow().outcome()).isEqualTo(Decision.Outcome.HOLD_REFUSED);
+            assertThat(controller.lastDecision(WEB).orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_REFUSED);
         }
         assertThat(cluster.get().placement(WEB).nodes()).containsExactly(EU1);
         assertThat(mover.requests()).filteredOn(r -> r.workload().equals(WEB))

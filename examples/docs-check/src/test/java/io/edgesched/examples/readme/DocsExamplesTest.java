@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgesched.api.NodeId;
 import io.edgesched.api.control.Decision;
+import io.edgesched.api.policy.DecisionReason;
 import io.edgesched.ebpf.netns.RootRequirement;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ class DocsExamplesTest {
     void controllerDocExampleMovesWebToEdgeBAsItsCommentSays() {
         List<String> printed = new ArrayList<>();
         Decision decision = DocsSnippets.controllerExample(printed);
-        assertThat(decision.outcome()).isEqualTo(Decision.Outcome.MOVE_STARTED);
+        assertThat(decision.reason()).isEqualTo(DecisionReason.MOVE_STARTED);
         assertThat(decision.target().nodes()).containsExactly(NodeId.of("edge-b"));
         assertThat(printed).anySatisfy(line -> assertThat(line)
                 .contains("round 2 default/web MOVE_STARTED at {edge-a=1} [MOVE -> {edge-b=1}, cost 11000 -> 3000 us"));

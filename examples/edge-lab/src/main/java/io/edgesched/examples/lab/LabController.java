@@ -77,7 +77,7 @@ final class LabController {
                 .listener(new DecisionListener() {
                     @Override
                     public void onDecision(Decision decision) {
-                        if (decision.outcome().isMove()) {
+                        if (decision.reason().isMove()) {
                             progress.accept(String.format(Locale.ROOT, "[%s] t=%5.1f s  controller: move %s -> %s (%s)",
                                     method.label(), scenarioClock.getAsDouble(),
                                     decision.current().nodes(), decision.target().nodes(), decision.why()));

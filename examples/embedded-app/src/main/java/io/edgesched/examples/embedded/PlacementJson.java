@@ -34,8 +34,8 @@ final class PlacementJson {
     }
 
     private static String decision(Decision d) {
-        return "{\"round\":" + d.round() + ",\"at\":" + str(d.at().toString()) + ",\"outcome\":"
-                + str(d.outcome().name()) + ",\"current\":" + nodes(d.current().nodes()) + ",\"target\":"
+        return "{\"round\":" + d.round() + ",\"at\":" + str(d.at().toString()) + ",\"reason\":"
+                + str(d.reason().name()) + ",\"current\":" + nodes(d.current().nodes()) + ",\"target\":"
                 + nodes(d.target().nodes()) + ",\"why\":" + str(d.why()) + "}";
     }
 

@@ -9,6 +9,7 @@ import io.edgesched.api.MoveResult;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.WorkloadId;
 import io.edgesched.api.control.Decision;
+import io.edgesched.api.policy.DecisionReason;
 import io.edgesched.ebpf.libbpf.NetworkNamespaces;
 import io.edgesched.ebpf.netns.NetnsLab;
 import io.edgesched.ebpf.netns.RootRequirement;
@@ -73,14 +74,14 @@ class EmbeddedAppNetnsTest {
                     });
 
             Decision decision = app.placement().lastDecision().orElseThrow();
-            assertThat(decision.outcome()).as(decision.toString()).isEqualTo(Decision.Outcome.WOULD_MOVE);
+            assertThat(decision.reason()).as(decision.toString()).isEqualTo(DecisionReason.WOULD_MOVE);
             assertThat(decision.target().nodes()).containsExactly(EDGE_B);
 
             JsonNode placement = json.readTree(get(lab, direct, "/edgesched/placement", 1));
             assertThat(placement.get("dryRun").asBoolean()).isTrue();
             assertThat(placement.get("placement").valueStream().map(JsonNode::asString).toList())
                     .containsExactly("edge-a");
-            assertThat(placement.get("decision").get("outcome").asString()).isEqualTo("WOULD_MOVE");
+            assertThat(placement.get("decision").get("reason").asString()).isEqualTo("WOULD_MOVE");
             assertThat(placement.get("decision").get("target").valueStream().map(JsonNode::asString).toList())
                     .containsExactly("edge-b");
         }
@@ -99,8 +100,8 @@ class EmbeddedAppNetnsTest {
                 get(lab, lab.clientV4().get(1), "/", 10);
                 app.placement().refresh();
             }
-            assertThat(app.placement().lastDecision().orElseThrow().outcome())
-                    .isEqualTo(Decision.Outcome.MOVE_STARTED);
+            assertThat(app.placement().lastDecision().orElseThrow().reason())
+                    .isEqualTo(DecisionReason.MOVE_STARTED);
             assertThat(asked).singleElement().satisfies(r -> {
                 assertThat(r.workload()).isEqualTo(APP);
                 assertThat(r.currentNodes()).containsExactly(EDGE_A);

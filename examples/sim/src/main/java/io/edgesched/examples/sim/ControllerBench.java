@@ -119,7 +119,7 @@ public final class ControllerBench implements Callable<Integer> {
             double median = median(wall);
             java.util.Map<String, Long> reasons = new java.util.TreeMap<>();
             for (var d : sim.lastReport().decisions()) {
-                String key = d.outcome() + d.policy().map(p -> "/" + p.reason()).orElse("")
+                String key = d.reason()
                         + (d.why().startsWith("inputs unchanged") ? " (unchanged)" : "");
                 reasons.merge(key, 1L, Long::sum);
             }
