@@ -27,7 +27,7 @@ import java.util.Optional;
  */
 final class DecisionRound {
     /** The decisions, sorted by workload, and the moves to hand to the rescheduler. */
-    record Outcome(List<Decision> decisions, List<MoveRequest> toStart, int planned, int wouldMove, long planNanos) {
+    record Result(List<Decision> decisions, List<MoveRequest> toStart, int planned, int wouldMove, long planNanos) {
     }
 
     private final PlacementPolicy policy;
@@ -56,7 +56,7 @@ final class DecisionRound {
         return specOf;
     }
 
-    Outcome decide(long round, Instant now, RoundInput input, Map<WorkloadId, WorkloadSpec> specOf) {
+    Result decide(long round, Instant now, RoundInput input, Map<WorkloadId, WorkloadSpec> specOf) {
         List<WorkloadSpec> specs = input.workloads();
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
@@ -123,6 +123,6 @@ final class DecisionRound {
             }
         }
         decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
-        return new Outcome(decisions, toStart, planned.size(), wouldMove, planNanos);
+        return new Result(decisions, toStart, planned.size(), wouldMove, planNanos);
     }
 }

@@ -204,7 +204,7 @@ public final class PlacementController implements AutoCloseable {
             return report;
         }
         long inputsDone = System.nanoTime();
-        DecisionRound.Outcome out = decide.decide(round, now, in, specOf);
+        DecisionRound.Result out = decide.decide(round, now, in, specOf);
         List<Decision> decisions = out.decisions();
         for (MoveRequest request : out.toStart()) {
             moves.start(request, now);
