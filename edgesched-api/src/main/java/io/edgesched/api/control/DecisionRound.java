@@ -3,6 +3,8 @@ package io.edgesched.api.control;
 import io.edgesched.api.MoveRequest;
 import io.edgesched.api.WorkloadId;
 import io.edgesched.api.demand.WorkloadDemand;
+import io.edgesched.api.policy.DecisionReason;
+import io.edgesched.api.policy.Explanation;
 import io.edgesched.api.policy.MoveGate;
 import io.edgesched.api.policy.PlacementInput;
 import io.edgesched.api.policy.PlacementPlan;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -60,6 +63,9 @@ final class DecisionRound {
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
         replan.beginRound(input.topology());
+        // one gate round for the whole decision round: re-checked holds and fresh plans share its tokens
+        MoveGate.Round gateRound = gate.open(now);
+        List<WorkloadDecision> regated = new ArrayList<>();
         for (WorkloadSpec spec : specs) {
             WorkloadId w = spec.workload();
             Placement current = input.topology().placement(w);
@@ -72,7 +78,15 @@ final class DecisionRound {
                 continue;
             }
             String unchanged = replan.skipReason(spec, current, demandOfW, now);
-            if (unchanged != null) {
+            if (unchanged != null && replan.heldByGate(w)) {
+                WorkloadDecision again = regate(replan.remembered(w), gateRound);
+                if (again.isMove()) {
+                    regated.add(again);
+                } else {
+                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
+                            Optional.of(again), again.explanation().detail()));
+                }
+            } else if (unchanged != null && !replan.gateHoldWithoutTarget(w)) {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
                         Optional.of(replan.remembered(w)), unchanged));
             } else {
@@ -84,11 +98,14 @@ final class DecisionRound {
 
         long planStart = System.nanoTime();
         PlacementPlan plan = planned.isEmpty() ? new PlacementPlan(now, List.of())
-                : policy.plan(PlacementInput.of(now, input.topology(), input.demand(), planned, gate));
+                : policy.plan(PlacementInput.of(now, input.topology(), input.demand(), planned, at -> gateRound));
         long planNanos = System.nanoTime() - planStart;
         List<MoveRequest> toStart = new ArrayList<>();
         int wouldMove = 0;
-        for (WorkloadDecision d : plan.decisions()) {
+        List<WorkloadDecision> proposed = new ArrayList<>(regated.size() + plan.decisions().size());
+        proposed.addAll(regated);
+        proposed.addAll(plan.decisions());
+        for (WorkloadDecision d : proposed) {
             WorkloadId w = d.workload();
             WorkloadSpec spec = specOf.get(w);
             WorkloadDemand demandOfW = input.demand().demand(w);
@@ -122,5 +139,24 @@ final class DecisionRound {
         }
         decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
         return new Outcome(decisions, toStart, planned.size(), wouldMove, planNanos);
+    }
+
+    /**
+     * Asks the gate again about a target the policy found while the workload's inputs stayed within tolerance
+     * (planning it again would find the same target); the costs are the policy's.
+     */
+    private static WorkloadDecision regate(WorkloadDecision held, MoveGate.Round gateRound) {
+        DecisionReason reason = gateRound.admit(held.workload(), held.currentCostMicros(), held.targetCostMicros());
+        Explanation e = held.explanation();
+        String detail = String.format(Locale.ROOT, "%s %s -> %s: mean latency %.0f -> %.0f us (-%.1f%%; planned"
+                        + " earlier, inputs unchanged since, gate asked again)",
+                reason == DecisionReason.MOVE ? "move" : "hold (" + reason + ")",
+                held.current().replicasPerNode().keySet(), held.target().replicasPerNode().keySet(),
+                held.currentCostMicros(), held.targetCostMicros(),
+                100 * held.predictedGainMicros() / held.currentCostMicros());
+        return new WorkloadDecision(held.workload(), held.current(), held.target(), reason,
+                held.predictedGainMicros(), held.currentCostMicros(), held.targetCostMicros(), held.demandRate(),
+                new Explanation(e.demand(), e.bestCandidates(), e.feasibleNodes(), e.exact(), e.capacityLimited(),
+                        detail));
     }
 }
