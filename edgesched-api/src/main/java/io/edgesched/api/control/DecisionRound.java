@@ -63,9 +63,8 @@ final class DecisionRound {
         List<Decision> decisions = new ArrayList<>(specs.size());
         List<WorkloadSpec> planned = new ArrayList<>(specs.size());
         replan.beginRound(input.topology());
-        // one gate round for the whole decision round: re-checked holds and fresh plans share its tokens
-        MoveGate.Round gateRound = gate.open(now);
-        List<WorkloadDecision> regated = new ArrayList<>();
+        // held moves planned earlier (inputs unchanged since) wait for the gate with the fresh plans, by gain
+        List<WorkloadDecision> waiting = new ArrayList<>();
         for (WorkloadSpec spec : specs) {
             WorkloadId w = spec.workload();
             Placement current = input.topology().placement(w);
@@ -79,13 +78,7 @@ final class DecisionRound {
             }
             String unchanged = replan.skipReason(spec, current, demandOfW, now);
             if (unchanged != null && replan.heldByGate(w)) {
-                WorkloadDecision again = regate(replan.remembered(w), gateRound);
-                if (again.isMove()) {
-                    regated.add(again);
-                } else {
-                    decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
-                            Optional.of(again), again.explanation().detail()));
-                }
+                waiting.add(replan.remembered(w));
             } else if (unchanged != null && !replan.gateHoldWithoutTarget(w)) {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, current, demandOfW,
                         Optional.of(replan.remembered(w)), unchanged));
@@ -97,13 +90,22 @@ final class DecisionRound {
         replan.retainOnly(specOf.keySet());
 
         long planStart = System.nanoTime();
+        GainOrderedGate gateRound = new GainOrderedGate(gate.open(now), waiting);
         PlacementPlan plan = planned.isEmpty() ? new PlacementPlan(now, List.of())
                 : policy.plan(PlacementInput.of(now, input.topology(), input.demand(), planned, at -> gateRound));
+        List<WorkloadDecision> regated = gateRound.finish();
         long planNanos = System.nanoTime() - planStart;
         List<MoveRequest> toStart = new ArrayList<>();
         int wouldMove = 0;
         List<WorkloadDecision> proposed = new ArrayList<>(regated.size() + plan.decisions().size());
-        proposed.addAll(regated);
+        for (WorkloadDecision again : regated) {
+            if (again.isMove()) {
+                proposed.add(again);
+            } else {
+                decisions.add(new Decision(round, now, again.workload(), Decision.Outcome.HOLD, again.current(),
+                        input.demand().demand(again.workload()), Optional.of(again), again.explanation().detail()));
+            }
+        }
         proposed.addAll(plan.decisions());
         for (WorkloadDecision d : proposed) {
             WorkloadId w = d.workload();
@@ -139,6 +141,44 @@ final class DecisionRound {
         }
         decisions.sort((a, b) -> a.workload().compareTo(b.workload()));
         return new Outcome(decisions, toStart, planned.size(), wouldMove, planNanos);
+    }
+
+    /**
+     * One gate round shared by the policy's fresh plans and the held moves asked again: the policy visits
+     * workloads by potential gain, so before each of its requests the held moves with a larger gain are asked
+     * first, and the rest after it; tokens go to the largest gains as when every held move was planned again.
+     */
+    private static final class GainOrderedGate implements MoveGate.Round {
+        private final MoveGate.Round gate;
+        private final List<WorkloadDecision> waiting;
+        private final List<WorkloadDecision> answered = new ArrayList<>();
+        private int next;
+
+        GainOrderedGate(MoveGate.Round gate, List<WorkloadDecision> waiting) {
+            this.gate = gate;
+            this.waiting = new ArrayList<>(waiting);
+            this.waiting.sort((a, b) -> {
+                int c = Double.compare(b.predictedGainMicros(), a.predictedGainMicros());
+                return c != 0 ? c : a.workload().compareTo(b.workload());
+            });
+        }
+
+        @Override
+        public synchronized DecisionReason admit(WorkloadId workload, double currentCostMicros, double targetCostMicros) {
+            double gain = currentCostMicros - targetCostMicros;
+            while (next < waiting.size() && waiting.get(next).predictedGainMicros() > gain) {
+                answered.add(regate(waiting.get(next++), gate));
+            }
+            return gate.admit(workload, currentCostMicros, targetCostMicros);
+        }
+
+        /** Asks about the held moves the policy's requests did not come before; all answers, by gain. */
+        synchronized List<WorkloadDecision> finish() {
+            while (next < waiting.size()) {
+                answered.add(regate(waiting.get(next++), gate));
+            }
+            return answered;
+        }
     }
 
     /**

@@ -88,7 +88,11 @@ public final class AgentLoop implements AutoCloseable {
     /** The report the loop published, or empty (first read, no material change, or it failed); one run of the loop's publish. */
     Optional<OriginReport> publishOnce() {
         try {
+            long skippedBefore = publisher.skipped();
             Optional<OriginReport> report = publisher.publish(settings.publishRule());
+            if (publisher.skipped() > skippedBefore) {
+                metrics.reportSkipped();
+            }
             report.ifPresent(r -> {
                 metrics.reportPublished(r.getStatus().serializedBytes());
                 LOG.debug("published OriginReport {} ({}): {} workloads, {} bytes", publisher.node(),

@@ -140,4 +140,19 @@ class PublishRuleTest {
         ClientDemand back = serialization.unmarshal(json, ClientDemand.class);
         assertThat(back).isEqualTo(new ClientDemand("192.0.2.1", 1, 0, 12.5, 0, 0));
     }
+
+    @Test
+    void theAgentLoopCountsSkippedReports() throws Exception {
+        FakeOriginSource source = new FakeOriginSource("edge-1");
+        OriginReportPublisher publisher = new OriginReportPublisher(client, "edgesched", source,
+                () -> AgentLoopTest.cluster(30080), ReportLimits.DEFAULT, Clock.systemUTC());
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (AgentLoop loop = AgentLoop.start(publisher, change -> { }, new io.edgesched.k8s.metrics.EdgeschedMetrics(registry),
+                new AgentLoop.Settings(Duration.ofMillis(20), Duration.ZERO, PublishRule.defaults().withHeartbeat(Duration.ofHours(1))))) {
+            // the source's clock stands still and holds no records: after the first report nothing changes
+            AgentLoopTest.await(() -> registry.counter("edgesched.reports.skipped").count() >= 2);
+        }
+        assertThat(publisher.published()).isEqualTo(1);
+        assertThat(registry.counter("edgesched.reports.skipped").count()).isEqualTo(publisher.skipped());
+    }
 }
