@@ -125,7 +125,7 @@ public final class DemandStore {
         int sequence = previousSequence + 1;
         CounterBaselines next = new CounterBaselines(Math.max(snapshot.records().size(), previous.size()));
         int tick = tick(snapshot.takenAt());
-        Map<Long, Integer> resolved = new HashMap<>();
+        ServiceWorkloads resolved = new ServiceWorkloads();
         boolean haveLast = false;
         long lastServiceKey = 0;
         int lastWorkload = -1;
@@ -142,8 +142,12 @@ public final class DemandStore {
                 wl = lastWorkload;
             } else {
                 // fmix64 is a bijection: a well-spread map key without false matches
-                wl = resolved.computeIfAbsent(CounterBaselines.mix(serviceKey),
-                        k -> workloadIndex(snapshot.node(), r.serviceId(), r.localPort()));
+                long mixed = CounterBaselines.mix(serviceKey);
+                wl = resolved.get(mixed);
+                if (wl == ServiceWorkloads.ABSENT) {
+                    wl = workloadIndex(snapshot.node(), r.serviceId(), r.localPort());
+                    resolved.put(mixed, wl);
+                }
                 haveLast = true;
                 lastServiceKey = serviceKey;
                 lastWorkload = wl;
@@ -357,7 +361,7 @@ public final class DemandStore {
             sums.add(key, r, t.rtt[i]);
         }
         long[] keys = sums.sortedKeys();
-        List<WorkloadDemand> out = new ArrayList<>();
+        List<WorkloadDemand> out = new ArrayList<>(workloads.size());
         List<EntryDemand> entries = new ArrayList<>();
         int currentWl = -1;
         for (long key : keys) {

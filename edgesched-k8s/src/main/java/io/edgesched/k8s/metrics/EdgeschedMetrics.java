@@ -31,6 +31,7 @@ public final class EdgeschedMetrics {
     private final Counter reportsPublished;
     private final DistributionSummary reportBytes;
     private final Counter reportPublishFailures;
+    private final Counter reportsSkipped;
     private final Map<io.edgesched.api.control.Decision.Outcome, Counter> decisions =
             new EnumMap<>(io.edgesched.api.control.Decision.Outcome.class);
     private final Map<io.edgesched.api.policy.DecisionReason, Counter> policyReasons =
@@ -56,6 +57,9 @@ public final class EdgeschedMetrics {
                 .register(registry);
         reportPublishFailures = Counter.builder("edgesched.reports.publish.failures")
                 .description("OriginReport writes that failed").register(registry);
+        reportsSkipped = Counter.builder("edgesched.reports.skipped")
+                .description("OriginReports built but not written: no material change since the last one written")
+                .register(registry);
         for (io.edgesched.api.control.Decision.Outcome o : io.edgesched.api.control.Decision.Outcome.values()) {
             decisions.put(o, Counter.builder("edgesched.decisions").description("Per-workload decisions by outcome")
                     .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
@@ -120,6 +124,11 @@ public final class EdgeschedMetrics {
 
     public void reportPublishFailed() {
         reportPublishFailures.increment();
+    }
+
+    /** A report was built but not written (no material change, heartbeat not due). */
+    public void reportSkipped() {
+        reportsSkipped.increment();
     }
 
     /**
