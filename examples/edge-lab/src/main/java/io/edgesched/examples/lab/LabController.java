@@ -9,6 +9,7 @@ import io.edgesched.api.control.DemandInput;
 import io.edgesched.api.control.PlacementController;
 import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.DemandMetric;
+import io.edgesched.api.demand.HandoffRule;
 import io.edgesched.api.demand.ServiceCatalog;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.PolicyConfig;
@@ -36,10 +37,16 @@ import java.util.function.Supplier;
  */
 final class LabController {
     static final WorkloadId WORKLOAD = WorkloadId.of("lab", "service");
-    /** Scenario seconds between decision rounds. */
-    static final double ROUND_SECONDS = 2;
+    /**
+     * Scenario seconds between decision rounds. Half a request interval: with handoff the move waits for the
+     * device's second request at the new entry node, and a round reads every node's maps in well under a
+     * millisecond, so a 2 s round would add up to 2 s to the reaction for nothing.
+     */
+    static final double ROUND_SECONDS = 0.5;
     /** Demand rates halve in this many scenario seconds without traffic. */
     static final double DEMAND_HALF_LIFE_SECONDS = 10;
+    /** A client's second request at a new entry must come within this many scenario seconds to be a handoff. */
+    static final double HANDOFF_WINDOW_SECONDS = 20;
     /** After a move the service stays at least this long (scenario seconds). */
     static final double MIN_DWELL_SECONDS = 30;
     /** Latency the controller assumes between cloud nodes (same site; the switch hop). */
@@ -66,7 +73,8 @@ final class LabController {
         PlacementController controller = PlacementController.builder()
                 .demand(DemandInput.of(demand), ServiceCatalog.byServiceId(Map.of(LabWiring.SERVICE_ID, WORKLOAD)))
                 .demandConfig(DemandConfig.defaults().withMetric(DemandMetric.CONNECTIONS)
-                        .withHalfLife(scenario.real(DEMAND_HALF_LIFE_SECONDS)))
+                        .withHalfLife(scenario.real(DEMAND_HALF_LIFE_SECONDS))
+                        .withHandoff(new HandoffRule(2, scenario.real(HANDOFF_WINDOW_SECONDS))))
                 .topology(now)
                 .workloads(List.of(WorkloadSpec.of(WORKLOAD, 1)))
                 .policy(new LatencyAwarePolicy(PolicyConfig.defaults().withParallel(false)))
