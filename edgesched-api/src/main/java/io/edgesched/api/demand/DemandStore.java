@@ -697,6 +697,7 @@ public final class DemandStore {
                 s.wallBySequence[i] -= shift * NANOS_PER_TICK;
             }
         }
+        candidates.clear(); // their ticks are in the old time base; a handoff in progress just waits for new evidence
         LOG.debug("demand store time base moved forward to {}", epoch);
     }
 
