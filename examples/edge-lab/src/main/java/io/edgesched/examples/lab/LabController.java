@@ -43,6 +43,11 @@ final class LabController {
      * millisecond, so a 2 s round would add up to 2 s to the reaction for nothing.
      */
     static final double ROUND_SECONDS = 0.5;
+    /**
+     * Rounds never come closer than this in real time: each reads every node's maps (a few ms of CPU), and at
+     * short time scales 20 rounds a second per method would load the machine the requests are timed on.
+     */
+    static final Duration MIN_REAL_ROUND = Duration.ofMillis(100);
     /** Demand rates halve in this many scenario seconds without traffic. */
     static final double DEMAND_HALF_LIFE_SECONDS = 10;
     /** A client's second request at a new entry must come within this many scenario seconds to be a handoff. */
@@ -80,7 +85,7 @@ final class LabController {
                 .policy(new LatencyAwarePolicy(PolicyConfig.defaults().withParallel(false)))
                 .gate(gate)
                 .rescheduler(rescheduler)
-                .interval(scenario.real(ROUND_SECONDS))
+                .interval(max(scenario.real(ROUND_SECONDS), MIN_REAL_ROUND))
                 .settleTimeout(scenario.real(20))
                 .listener(new DecisionListener() {
                     @Override
@@ -95,6 +100,10 @@ final class LabController {
                 .build();
         controller.start();
         return controller;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** The lab's network as configured: cloud nodes share a site, the rest is a 60 ms WAN hop. */
