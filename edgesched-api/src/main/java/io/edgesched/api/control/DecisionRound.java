@@ -2,6 +2,8 @@ package io.edgesched.api.control;
 
 import io.edgesched.api.MoveRequest;
 import io.edgesched.api.WorkloadId;
+import io.edgesched.api.demand.DemandView;
+import io.edgesched.api.demand.Handoff;
 import io.edgesched.api.demand.WorkloadDemand;
 import io.edgesched.api.policy.DecisionReason;
 import io.edgesched.api.policy.Explanation;
@@ -116,7 +118,7 @@ final class DecisionRound {
             }
             if (!d.isMove()) {
                 decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD, d.current(), demandOfW,
-                        Optional.of(d), d.explanation().detail()));
+                        Optional.of(d), withHandoffs(d.explanation().detail(), input.demand(), w)));
                 continue;
             }
             MoveTracker.Admission refusal = tracker.admitProposal(w, d.current().nodes(), d.target().nodes(), now);
@@ -126,13 +128,13 @@ final class DecisionRound {
             } else if (dryRun) {
                 wouldMove++;
                 decisions.add(new Decision(round, now, w, Decision.Outcome.WOULD_MOVE, d.current(), demandOfW,
-                        Optional.of(d), "dry run, not moved: " + d.explanation().detail()));
+                        Optional.of(d), withHandoffs("dry run, not moved: " + d.explanation().detail(), input.demand(), w)));
             } else {
                 MoveRequest request = d.toMoveRequest(now);
                 if (tracker.tryStart(request)) { // marks it in flight before the rescheduler can answer
                     toStart.add(request);
                     decisions.add(new Decision(round, now, w, Decision.Outcome.MOVE_STARTED, d.current(),
-                            demandOfW, Optional.of(d), d.explanation().detail()));
+                            demandOfW, Optional.of(d), withHandoffs(d.explanation().detail(), input.demand(), w)));
                 } else {
                     decisions.add(new Decision(round, now, w, Decision.Outcome.HOLD_IN_FLIGHT, d.current(),
                             demandOfW, Optional.of(d), "a move of this workload is already running"));
@@ -198,5 +200,22 @@ final class DecisionRound {
                 held.predictedGainMicros(), held.currentCostMicros(), held.targetCostMicros(), held.demandRate(),
                 new Explanation(e.demand(), e.bestCandidates(), e.feasibleNodes(), e.exact(), e.capacityLimited(),
                         detail));
+    }
+
+    /** The sentence, then the workload's recent client handoffs ("client 198.51.100.7 handed off cloud1 -> edge1"). */
+    static String withHandoffs(String why, DemandView demand, WorkloadId w) {
+        List<Handoff> handoffs = demand.handoffs(w);
+        if (handoffs.isEmpty()) {
+            return why;
+        }
+        StringBuilder sb = new StringBuilder(why);
+        int shown = Math.min(3, handoffs.size());
+        for (int i = handoffs.size() - shown; i < handoffs.size(); i++) { // the newest three
+            sb.append("; ").append(handoffs.get(i).describe());
+        }
+        if (handoffs.size() > shown) {
+            sb.append(" (and ").append(handoffs.size() - shown).append(" more handoffs)");
+        }
+        return sb.toString();
     }
 }
