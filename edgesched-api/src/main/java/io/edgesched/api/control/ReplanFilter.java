@@ -92,6 +92,17 @@ final class ReplanFilter {
         return memos.get(workload).decision;
     }
 
+    /**
+     * Whether the remembered verdict was the gate's, not the policy's (a better target held by dwell or rate
+     * limit): the plan still holds, but the gate must be asked again, since dwell ends and tokens refill with
+     * time alone.
+     */
+    boolean heldByGate(WorkloadId workload) {
+        Memo memo = memos.get(workload);
+        return memo != null && gateHold(memo.decision.reason())
+                && !memo.decision.target().sameNodesAs(memo.decision.current()); // a policy that kept its target
+    }
+
     /** Records the policy's verdict for a planned workload; only holds that depend on nothing else are kept. */
     void planned(WorkloadSpec spec, WorkloadDecision decision, WorkloadDemand demand, long round, Instant now) {
         if (!enabled() || !reusable(decision.reason())) {
@@ -115,11 +126,25 @@ final class ReplanFilter {
     private static boolean reusable(DecisionReason reason) {
         return switch (reason) {
             case HOLD_AT_OPTIMUM, HOLD_BELOW_THRESHOLD, HOLD_NO_DEMAND, HOLD_NO_FEASIBLE_NODE, HOLD_NOT_RUNNING -> true;
-            // dwell ends and tokens refill with time alone; moves change the placement
-            case HOLD_DWELL, HOLD_RATE_LIMIT, MOVE -> false;
+            // dwell ends and tokens refill with time alone: the plan is kept, the gate asked again each round
+            // (DecisionRound re-plans such a hold when the policy did not keep the target it held)
+            case HOLD_DWELL, HOLD_RATE_LIMIT -> true;
+            // moves change the placement
+            case MOVE -> false;
             // the policy never gives these (WorkloadDecision refuses them)
             case MOVE_STARTED, WOULD_MOVE, HOLD_IN_FLIGHT, HOLD_BACKOFF, HOLD_REFUSED, HOLD_SETTLING -> false;
         };
+    }
+
+    /** A gate hold whose decision does not name the target held back: it can only be planned again. */
+    boolean gateHoldWithoutTarget(WorkloadId workload) {
+        Memo memo = memos.get(workload);
+        return memo != null && gateHold(memo.decision.reason())
+                && memo.decision.target().sameNodesAs(memo.decision.current());
+    }
+
+    private static boolean gateHold(DecisionReason reason) {
+        return reason == DecisionReason.HOLD_DWELL || reason == DecisionReason.HOLD_RATE_LIMIT;
     }
 
     /** L1 distance between the two demands' rate shares per entry node, in [0, 2]; 0 for two empty demands. */

@@ -64,9 +64,41 @@ final class AggregateTable {
         return 40L * workload.length;
     }
 
+    /**
+     * Home slot. A client aggregate's slots at every entry node share one home (the node is left out of the hash),
+     * so {@link #nextSameClient} finds them in one probe run; the "other clients" buckets (prefix 0) hash with
+     * their node, or one workload's buckets on many nodes would form one long run.
+     */
     private static int slot(int wl, int meta, long h, long l, int capacity) {
-        long k = CounterBaselines.mix(h * 0x9E3779B97F4A7C15L + l) ^ CounterBaselines.mix(((long) wl << 32) | (meta & 0xffffffffL));
+        int hashed = prefixOf(meta) == 0 ? meta : meta & ~(MAX_NODES - 1);
+        long k = CounterBaselines.mix(h * 0x9E3779B97F4A7C15L + l) ^ CounterBaselines.mix(((long) wl << 32) | (hashed & 0xffffffffL));
         return (int) Math.unsignedMultiplyHigh(CounterBaselines.mix(k), capacity);
+    }
+
+    /** Mask of {@link #nodeMeta} without the node: family and prefix length. */
+    static int clientMeta(int meta) {
+        return meta & ~(MAX_NODES - 1);
+    }
+
+    /**
+     * The next slot after {@code from} (or from the home slot when {@code from < 0}) holding the same client
+     * aggregate of the same workload at another node, or -1 at the end of the probe run.
+     */
+    int nextSameClient(int wl, int meta, long h, long l, int from) {
+        int cap = workload.length;
+        int i = from < 0 ? slot(wl, meta, h, l, cap) : (from + 1 == cap ? 0 : from + 1);
+        int cm = clientMeta(meta);
+        for (int steps = 0; steps < cap; steps++) {
+            int w = workload[i];
+            if (w < 0) {
+                return -1;
+            }
+            if (w == wl && clientMeta(nodeMeta[i]) == cm && nodeMeta[i] != meta && hi[i] == h && lo[i] == l) {
+                return i;
+            }
+            i = i + 1 == cap ? 0 : i + 1;
+        }
+        return -1;
     }
 
     /** Slot index of the key, or -1. */

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -41,6 +42,11 @@ import java.util.Optional;
  * 20 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
+ *
+ * <p><b>Handoff.</b> A client aggregate that starts arriving through a new entry node while its latest traffic came
+ * through another is a handoff candidate; {@link #maintain} moves its demand to the new entry at once when the
+ * {@link HandoffRule}'s evidence is in, or drops the candidate when the old entry sees the client again (then
+ * the demand stays split). Handoffs of the last {@link HandoffRule#window} are listed in the view.
  */
 public final class DemandStore {
     /**
@@ -75,6 +81,30 @@ public final class DemandStore {
     private long evictedStale;
     private long foldedTopN;
     private long foldedOverCapacity;
+
+    /** A client aggregate at its new entry node (the table key). */
+    private record ClientAtNode(int workload, int meta, long hi, long lo) {
+    }
+
+    /** A handoff candidate: the tick of the new entry's first read with an increase, and how many such reads. */
+    private static final class Candidate {
+        final int firstTick;
+        int lastTick;
+        int reads = 1;
+
+        Candidate(int tick) {
+            this.firstTick = tick;
+            this.lastTick = tick;
+        }
+    }
+
+    /** Handoffs kept for the view, newest last; at most this many. */
+    private static final int MAX_RECENT_HANDOFFS = 4096;
+    private final Map<ClientAtNode, Candidate> candidates = new HashMap<>();
+    private final ArrayDeque<Handoff> recentHandoffs = new ArrayDeque<>();
+    private long handoffs;
+    private long handoffsSplit;
+    private long handoffsExpired;
 
     public DemandStore(ServiceCatalog catalog, DemandConfig config) {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
@@ -125,7 +155,9 @@ public final class DemandStore {
         int sequence = previousSequence + 1;
         CounterBaselines next = new CounterBaselines(Math.max(snapshot.records().size(), previous.size()));
         int tick = tick(snapshot.takenAt());
-        Map<Long, Integer> resolved = new HashMap<>();
+        ServiceWorkloads resolved = new ServiceWorkloads();
+        int previousReadTick = state.seen ? tick(state.takenAt) : Integer.MIN_VALUE;
+        boolean handoffOn = config.handoff().enabled();
         boolean haveLast = false;
         long lastServiceKey = 0;
         int lastWorkload = -1;
@@ -142,8 +174,12 @@ public final class DemandStore {
                 wl = lastWorkload;
             } else {
                 // fmix64 is a bijection: a well-spread map key without false matches
-                wl = resolved.computeIfAbsent(CounterBaselines.mix(serviceKey),
-                        k -> workloadIndex(snapshot.node(), r.serviceId(), r.localPort()));
+                long mixed = CounterBaselines.mix(serviceKey);
+                wl = resolved.get(mixed);
+                if (wl == ServiceWorkloads.ABSENT) {
+                    wl = workloadIndex(snapshot.node(), r.serviceId(), r.localPort());
+                    resolved.put(mixed, wl);
+                }
                 haveLast = true;
                 lastServiceKey = serviceKey;
                 lastWorkload = wl;
@@ -196,15 +232,21 @@ public final class DemandStore {
             }
             int meta = AggregateTable.meta(node, prefix, ipv6);
             int slot = table.find(wl, meta, h, l);
+            boolean inserted = false;
             if (slot < 0) {
                 if (table.size() >= config.maxAggregates()) {
                     foldedOverCapacity++;
                     slot = otherSlot(wl, node, tick);
                 } else {
                     slot = table.insert(wl, meta, h, l, tick);
+                    inserted = true;
                 }
             }
             if (delta > 0 && seconds > 0) {
+                if (handoffOn && prefix > 0 && table.nodeMeta[slot] == meta) {
+                    noteArrival(wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick[slot],
+                            tick, previousReadTick);
+                }
                 double alpha = seconds == nodeSeconds ? nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
                 table.rate[slot] = (float) (decayed(slot, tick) + alpha * delta / seconds);
                 table.rateTick[slot] = tick;
@@ -254,6 +296,7 @@ public final class DemandStore {
         }
         int nowTick = tick(now);
         long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
+        resolveHandoffs(now, nowTick);
         // A node that sent nothing for staleAfter (removed, or its agent gone) no longer needs its baselines.
         for (NodeHistory state : nodeStates) {
             if (state.seen && state.baselines.size() > 0
@@ -357,7 +400,7 @@ public final class DemandStore {
             sums.add(key, r, t.rtt[i]);
         }
         long[] keys = sums.sortedKeys();
-        List<WorkloadDemand> out = new ArrayList<>();
+        List<WorkloadDemand> out = new ArrayList<>(workloads.size());
         List<EntryDemand> entries = new ArrayList<>();
         int currentWl = -1;
         for (long key : keys) {
@@ -375,7 +418,17 @@ public final class DemandStore {
         if (currentWl >= 0) {
             out.add(new WorkloadDemand(workloads.get(currentWl), entries));
         }
-        return DemandView.of(now, out);
+        if (recentHandoffs.isEmpty()) {
+            return DemandView.of(now, out);
+        }
+        Instant since = now.minus(config.handoff().window());
+        Map<WorkloadId, List<Handoff>> byWorkload = new HashMap<>();
+        for (Handoff h : recentHandoffs) {
+            if (h.at().isAfter(since) && !h.at().isAfter(now)) {
+                byWorkload.computeIfAbsent(h.workload(), w -> new ArrayList<>()).add(h);
+            }
+        }
+        return DemandView.of(now, out, byWorkload);
     }
 
     /** The workload's largest client aggregates, highest rate first. */
@@ -427,6 +480,33 @@ public final class DemandStore {
         return out;
     }
 
+    /** Handoffs done so far ({@link HandoffRule}). */
+    public long handoffCount() {
+        return handoffs;
+    }
+
+    /** Handoff candidates dropped because the old entry saw the client again: demand kept split. */
+    public long handoffsKeptSplit() {
+        return handoffsSplit;
+    }
+
+    /** Handoff candidates whose evidence did not come within the rule's window. */
+    public long handoffsExpired() {
+        return handoffsExpired;
+    }
+
+    /** Handoffs within the rule's window before {@code now}, oldest first. */
+    public List<Handoff> recentHandoffs(Instant now) {
+        Instant since = now.minus(config.handoff().window());
+        List<Handoff> out = new ArrayList<>();
+        for (Handoff h : recentHandoffs) {
+            if (h.at().isAfter(since) && !h.at().isAfter(now)) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
     public DemandStats stats() {
         return new DemandStats(snapshots, records, unresolved, forwarded, generationChanges, counterResets,
                 baselineOnly, staleOutOfOrder, evictedStale, foldedTopN, foldedOverCapacity, table.size());
@@ -449,6 +529,103 @@ public final class DemandStore {
     /** Bytes of the aggregate arrays alone (what prefix aggregation and top-N shrink). */
     public long aggregateMemoryBytes() {
         return table.bytes();
+    }
+
+    // ---- handoff ----
+
+    /**
+     * An increase of a client aggregate at its node, seen in a read at {@code tick}: counts as evidence for a
+     * candidate at this node, or opens one when the aggregate was idle here at the node's previous read and its
+     * latest traffic came through another node.
+     */
+    private void noteArrival(int wl, int meta, long h, long l, int lastActiveHere, int tick, int previousReadTick) {
+        // Most increases are of clients steadily active here and no candidate anywhere: no allocation, no look-up.
+        Candidate c = candidates.isEmpty() ? null : candidates.get(new ClientAtNode(wl, meta, h, l));
+        if (c != null) {
+            if (tick > c.lastTick) {
+                c.reads++;
+                c.lastTick = tick;
+            }
+            return;
+        }
+        if (lastActiveHere >= previousReadTick && lastActiveHere != Integer.MIN_VALUE) {
+            return; // active here at the previous read already: not an arrival
+        }
+        int latestElsewhere = Integer.MIN_VALUE;
+        for (int s = table.nextSameClient(wl, meta, h, l, -1); s >= 0; s = table.nextSameClient(wl, meta, h, l, s)) {
+            if (table.rate[s] > 0) {
+                latestElsewhere = Math.max(latestElsewhere, table.lastActiveTick[s]);
+            }
+        }
+        if (latestElsewhere != Integer.MIN_VALUE && latestElsewhere > lastActiveHere) {
+            candidates.put(new ClientAtNode(wl, meta, h, l), new Candidate(tick));
+        }
+    }
+
+    /** Decides every candidate: hand off, keep split, wait, or expire. Before {@link #maintain} rebuilds the table. */
+    private void resolveHandoffs(Instant now, int nowTick) {
+        Instant since = now.minus(config.handoff().window());
+        while (!recentHandoffs.isEmpty() && !recentHandoffs.peekFirst().at().isAfter(since)) {
+            recentHandoffs.pollFirst();
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        long windowTicks = config.handoff().window().toNanos() / NANOS_PER_TICK;
+        List<Integer> old = new ArrayList<>();
+        var it = candidates.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            ClientAtNode k = e.getKey();
+            Candidate c = e.getValue();
+            int here = table.find(k.workload(), k.meta(), k.hi(), k.lo());
+            if (here < 0) {
+                it.remove(); // dropped as idle or folded into "other clients": no identity left to hand off
+                continue;
+            }
+            old.clear();
+            boolean split = false;
+            boolean allReadSince = true;
+            for (int s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), -1); s >= 0;
+                 s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), s)) {
+                if (table.lastActiveTick[s] >= c.firstTick) {
+                    split = true; // the old entry saw the client since (or in the same read as) it arrived here
+                } else if (table.rate[s] > 0) {
+                    old.add(s);
+                    NodeHistory m = nodeStates.get(AggregateTable.nodeOf(table.nodeMeta[s]));
+                    if (tick(m.takenAt) <= c.firstTick) {
+                        allReadSince = false; // not read since: silence there is not yet evidence
+                    }
+                }
+            }
+            if (split) {
+                handoffsSplit++;
+                it.remove();
+            } else if (old.isEmpty()) {
+                it.remove();
+            } else if (c.reads >= config.handoff().evidenceReads() && allReadSince) {
+                for (int s : old) {
+                    double moved = decayed(s, nowTick);
+                    table.rate[here] = (float) (decayed(here, nowTick) + moved);
+                    table.rateTick[here] = nowTick;
+                    table.rate[s] = 0;
+                    table.rateTick[s] = nowTick;
+                    handoffs++;
+                    Handoff h = new Handoff(workloads.get(k.workload()), clientOf(table, here),
+                            nodes.get(AggregateTable.nodeOf(table.nodeMeta[s])),
+                            nodes.get(AggregateTable.nodeOf(k.meta())), now, moved);
+                    LOG.debug("{}", h);
+                    recentHandoffs.addLast(h);
+                    if (recentHandoffs.size() > MAX_RECENT_HANDOFFS) {
+                        recentHandoffs.pollFirst();
+                    }
+                }
+                it.remove();
+            } else if ((long) nowTick - c.firstTick > windowTicks) {
+                handoffsExpired++;
+                it.remove();
+            }
+        }
     }
 
     // ---- helpers ----
@@ -524,6 +701,7 @@ public final class DemandStore {
                 s.wallBySequence[i] -= shift * NANOS_PER_TICK;
             }
         }
+        candidates.clear(); // their ticks are in the old time base; a handoff in progress just waits for new evidence
         LOG.debug("demand store time base moved forward to {}", epoch);
     }
 

@@ -5,6 +5,8 @@ import io.edgesched.api.WorkloadId;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeMap;
 
@@ -19,8 +21,20 @@ public interface DemandView {
     /** The workload's demand; {@link WorkloadDemand#none} when nothing is known. */
     WorkloadDemand demand(WorkloadId workload);
 
+    /** The workload's recent client handoffs (see {@link HandoffRule}), oldest first; none by default. */
+    default List<Handoff> handoffs(WorkloadId workload) {
+        return List.of();
+    }
+
     /** A view over explicitly given demand (simulators, tests, demand reports from elsewhere). */
     static DemandView of(Instant at, Collection<WorkloadDemand> demands) {
+        return of(at, demands, Map.of());
+    }
+
+    /** A view over explicitly given demand and the handoffs behind it, per workload. */
+    static DemandView of(Instant at, Collection<WorkloadDemand> demands, Map<WorkloadId, List<Handoff>> handoffs) {
+        Map<WorkloadId, List<Handoff>> handoffsOf = new TreeMap<>();
+        handoffs.forEach((w, list) -> handoffsOf.put(w, List.copyOf(list)));
         TreeMap<WorkloadId, WorkloadDemand> byWorkload = new TreeMap<>();
         for (WorkloadDemand d : demands) {
             if (byWorkload.put(d.workload(), d) != null) {
@@ -46,6 +60,11 @@ public interface DemandView {
             }
 
             @Override
+            public List<Handoff> handoffs(WorkloadId workload) {
+                return handoffsOf.getOrDefault(workload, List.of());
+            }
+
+            @Override
             public String toString() {
                 return "DemandView{" + byWorkload.size() + " workloads at " + at + "}";
             }
@@ -53,6 +72,6 @@ public interface DemandView {
     }
 
     static DemandView empty(Instant at) {
-        return of(at, java.util.List.of());
+        return of(at, List.of());
     }
 }

@@ -32,6 +32,7 @@ public final class EdgeschedMetrics {
     private final Counter reportsPublished;
     private final DistributionSummary reportBytes;
     private final Counter reportPublishFailures;
+    private final Counter reportsSkipped;
     private final Map<DecisionReason, Counter> decisions = new EnumMap<>(DecisionReason.class);
     private final Map<DecisionReason, Counter> policyReasons = new EnumMap<>(DecisionReason.class);
 
@@ -55,6 +56,9 @@ public final class EdgeschedMetrics {
                 .register(registry);
         reportPublishFailures = Counter.builder("edgesched.reports.publish.failures")
                 .description("OriginReport writes that failed").register(registry);
+        reportsSkipped = Counter.builder("edgesched.reports.skipped")
+                .description("OriginReports built but not written: no material change since the last one written")
+                .register(registry);
         for (DecisionReason r : DecisionReason.values()) {
             if (r != DecisionReason.MOVE) { // the controller reports MOVE as move-started or would-move
                 decisions.put(r, Counter.builder("edgesched.decisions").description("Per-workload decisions by outcome")
@@ -133,6 +137,11 @@ public final class EdgeschedMetrics {
 
     public void reportPublishFailed() {
         reportPublishFailures.increment();
+    }
+
+    /** A report was built but not written (no material change, heartbeat not due). */
+    public void reportSkipped() {
+        reportsSkipped.increment();
     }
 
     /**

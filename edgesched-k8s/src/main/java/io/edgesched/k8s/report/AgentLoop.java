@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node agent's loop around an {@link OriginReportPublisher}: publishes this node's report every
- * {@code interval} (the first at once), and updates the watch list {@code watchSyncDelay} after the cluster
+ * The node agent's loop around an {@link OriginReportPublisher}: builds this node's report every
+ * {@code interval} (the first at once) and writes it as its {@link PublishRule} says, and updates the watch list {@code watchSyncDelay} after the cluster
  * changes (a new NodePort, a pod landing here) instead of waiting for the next report; changes that arrive
  * meanwhile share one update, since a busy cluster changes all the time. Both run on one thread (the publisher
  * is not thread-safe), scheduled by {@link RoundScheduler}s. A failed publish is counted, logged and retried
@@ -29,11 +29,13 @@ public final class AgentLoop implements AutoCloseable {
     /**
      * @param interval       time between reports
      * @param watchSyncDelay after a cluster change, the watch list is updated this much later
+     * @param publishRule    which reports are written: every one, or only material changes plus a heartbeat
      */
-    public record Settings(Duration interval, Duration watchSyncDelay) {
+    public record Settings(Duration interval, Duration watchSyncDelay, PublishRule publishRule) {
         public Settings {
             Objects.requireNonNull(interval, "interval");
             Objects.requireNonNull(watchSyncDelay, "watchSyncDelay");
+            Objects.requireNonNull(publishRule, "publishRule");
             if (interval.isNegative() || interval.isZero()) {
                 throw new IllegalArgumentException("interval must be positive, got " + interval);
             }
@@ -42,9 +44,17 @@ public final class AgentLoop implements AutoCloseable {
             }
         }
 
-        /** Every 10 s, watch list updated 5 s after a change (the agent's defaults). */
+        /** Writes every report it builds. */
+        public Settings(Duration interval, Duration watchSyncDelay) {
+            this(interval, watchSyncDelay, PublishRule.everyReport());
+        }
+
+        /**
+         * A report built every 10 s, written on material change or every 30 s ({@link PublishRule#defaults()}),
+         * watch list updated 5 s after a change (the agent's defaults).
+         */
         public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(10), Duration.ofSeconds(5));
+            return new Settings(Duration.ofSeconds(10), Duration.ofSeconds(5), PublishRule.defaults());
         }
     }
 
@@ -92,14 +102,18 @@ public final class AgentLoop implements AutoCloseable {
         return loop;
     }
 
-    /** The report the loop published, or empty (first read, or it failed); one run of the loop's publish. */
+    /** The report the loop published, or empty (first read, no material change, or it failed); one run of the loop's publish. */
     Optional<OriginReport> publishOnce() {
         try {
-            Optional<OriginReport> report = publisher.publishOnce();
+            long skippedBefore = publisher.skipped();
+            Optional<OriginReport> report = publisher.publish(settings.publishRule());
+            if (publisher.skipped() > skippedBefore) {
+                metrics.reportSkipped();
+            }
             report.ifPresent(r -> {
                 metrics.reportPublished(r.getStatus().serializedBytes());
-                LOG.debug("published OriginReport {}: {} workloads, {} bytes", publisher.node(),
-                        r.getSpec().workloads().size(), r.getStatus().serializedBytes());
+                LOG.debug("published OriginReport {} ({}): {} workloads, {} bytes", publisher.node(),
+                        publisher.lastReason(), r.getSpec().workloads().size(), r.getStatus().serializedBytes());
             });
             lastTurn = Instant.now();
             return report;

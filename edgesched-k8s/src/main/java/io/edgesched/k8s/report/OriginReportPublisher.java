@@ -35,6 +35,9 @@ public final class OriginReportPublisher {
     private final AgentDemand demand;
     private boolean reportExists;
     private long published;
+    private long skipped;
+    private OriginReport lastWritten;
+    private String lastReason = "";
 
     /** With the engine's default demand rules ({@link DemandConfig#defaults()}: packets, 60 s half-life). */
     public OriginReportPublisher(KubernetesClient client, String namespace, RequestOriginSource source,
@@ -73,6 +76,16 @@ public final class OriginReportPublisher {
         return published;
     }
 
+    /** Reports built but not written because {@link PublishRule} found no material change. */
+    public long skipped() {
+        return skipped;
+    }
+
+    /** Why the last report was written ({@link PublishRule#reasonToWrite}), "" before the first. */
+    public String lastReason() {
+        return lastReason;
+    }
+
     /** Updates the watch list from the topology (ports this node must watch). */
     public void syncWatches() {
         plan.apply(topology.get().bindingsOn(source.node()), source);
@@ -83,6 +96,17 @@ public final class OriginReportPublisher {
      * rate yet): the next call publishes.
      */
     public Optional<OriginReport> publishOnce() {
+        return publish(PublishRule.everyReport());
+    }
+
+    /**
+     * Like {@link #publishOnce()}, but writes the report only when {@code rule} finds it differs materially from
+     * the last one written (or the heartbeat is due); the demand store ingests every snapshot either way.
+     *
+     * @return the report written, or empty (first read, or skipped: see {@link #skipped()})
+     */
+    public Optional<OriginReport> publish(PublishRule rule) {
+        Objects.requireNonNull(rule, "rule");
         ClusterSnapshot cluster = topology.get();
         plan.apply(cluster.bindingsOn(source.node()), source);
         OriginSnapshot snapshot = source.snapshot();
@@ -91,7 +115,14 @@ public final class OriginReportPublisher {
             return Optional.empty();
         }
         OriginReport report = build(window.get());
+        Optional<String> reason = rule.reasonToWrite(reportExists ? lastWritten : null, report);
+        if (reason.isEmpty()) {
+            skipped++;
+            return Optional.empty();
+        }
         write(report);
+        lastWritten = report;
+        lastReason = reason.get();
         published++;
         return Optional.of(report);
     }

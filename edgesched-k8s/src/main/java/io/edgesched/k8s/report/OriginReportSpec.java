@@ -60,10 +60,15 @@ public record OriginReportSpec(String node, String generatedAt, double windowSec
      * @param packetsPerSecond packets per second (a request-rate proxy for long-lived connections)
      * @param bytesPerSecond   bytes per second, client to node
      * @param rttMicros        kernel-measured RTT node to client; for a prefix, the rate-weighted mean; 0 = unknown
+     *                         <p>Zero rates and an unknown RTT are left out of the JSON (a report fills one rate
+     *                         column: the other two would be ~40 bytes of zeros per entry); absent reads as 0.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ClientDemand(String prefix, long clients, double ratePerSecond, double packetsPerSecond,
-                               double bytesPerSecond, long rttMicros) {
+    public record ClientDemand(String prefix, long clients,
+                               @JsonInclude(JsonInclude.Include.NON_DEFAULT) double ratePerSecond,
+                               @JsonInclude(JsonInclude.Include.NON_DEFAULT) double packetsPerSecond,
+                               @JsonInclude(JsonInclude.Include.NON_DEFAULT) double bytesPerSecond,
+                               @JsonInclude(JsonInclude.Include.NON_DEFAULT) long rttMicros) {
     }
 
     /** The tail not listed, as one sum. */

@@ -15,7 +15,12 @@ public record ReportLimits(int topClients, int prefixV4, int prefixV6, int maxWo
     /** etcd's default request limit is 1.5 MiB; stay well clear of it. */
     public static final int HARD_MAX_BYTES = 1024 * 1024;
 
-    public static final ReportLimits DEFAULT = new ReportLimits(64, 24, 48, 512, 2048, 512 * 1024);
+    /**
+     * 16 addresses and 16 tail prefixes per workload (per-node sums stay exact; only the tail's RTT detail is
+     * coarser), 512 KiB hard budget. The agent's own size budget is 64 KiB (its {@code --max-report-bytes}): what
+     * keeps a node's write load near 2 KiB/s with a 30 s heartbeat (docs/k8s-reports.md, "Write load").
+     */
+    public static final ReportLimits DEFAULT = new ReportLimits(16, 24, 48, 512, 2048, 512 * 1024);
 
     /** The CRD's maxItems: clients (top-N addresses plus N prefixes), workloads, nodeRtts. */
     public static final int CRD_MAX_CLIENT_ENTRIES = 10_000;

@@ -15,6 +15,7 @@ import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
 import io.edgesched.k8s.report.AgentLoop;
 import io.edgesched.k8s.report.OriginReportPublisher;
+import io.edgesched.k8s.report.PublishRule;
 import io.edgesched.k8s.report.ReportLimits;
 import io.edgesched.k8s.topology.ClusterNode;
 import io.edgesched.k8s.topology.ClusterSnapshot;
@@ -57,8 +58,14 @@ public final class AgentMain implements Callable<Integer> {
     String interfaceName;
 
     @Option(names = "--interval", converter = PositiveDurationConverter.class, defaultValue = "10s",
-            description = "How often to publish (default: ${DEFAULT-VALUE}).")
+            description = "How often to build the report; it is written when demand changed materially"
+                    + " (default: ${DEFAULT-VALUE}).")
     Duration interval;
+
+    @Option(names = "--heartbeat", converter = DurationConverter.class, defaultValue = "30s",
+            description = "Write the report at least this often even without a material change; keep it below half"
+                    + " the controller's --report-ttl; 0 writes every report (default: ${DEFAULT-VALUE}).")
+    Duration heartbeat;
 
     @Option(names = "--namespace", defaultValue = "edgesched", description = "Namespace of the OriginReports (default: ${DEFAULT-VALUE}).")
     String namespace;
@@ -71,7 +78,7 @@ public final class AgentMain implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     DemandMetric metric;
 
-    @Option(names = "--top-n", defaultValue = "64", description = "Clients listed per workload (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-n", defaultValue = "16", description = "Clients listed per workload (default: ${DEFAULT-VALUE}).")
     int topN;
 
     @Option(names = "--prefix-v4", defaultValue = "24", description = "IPv4 prefix the client tail is aggregated to (default: ${DEFAULT-VALUE}).")
@@ -83,7 +90,8 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--max-workloads", defaultValue = "512", description = "Workloads per report (default: ${DEFAULT-VALUE}).")
     int maxWorkloads;
 
-    @Option(names = "--max-report-bytes", defaultValue = "524288", description = "Report size budget (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-report-bytes", defaultValue = "65536",
+            description = "Report size budget; top-N is halved until the report fits (default: ${DEFAULT-VALUE}).")
     int maxReportBytes;
 
     @Option(names = "--netns", description = "Named network namespace (ip netns) the interface lives in; for labs, "
@@ -118,6 +126,10 @@ public final class AgentMain implements Callable<Integer> {
     public Integer call() throws Exception {
         if (node == null || node.isBlank()) {
             System.err.println("agent: no node name: pass --node or set NODE_NAME (the DaemonSet sets it from spec.nodeName)");
+            return 2;
+        }
+        if (heartbeat.isNegative()) {
+            System.err.println("agent: --heartbeat must not be negative (0 writes every report), got " + heartbeat);
             return 2;
         }
         ReportLimits limits;
@@ -203,7 +215,8 @@ public final class AgentMain implements Callable<Integer> {
             OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
                     limits, DemandConfig.defaults().withMetric(metric), Clock.systemUTC());
             AgentLoop loop = AgentLoop.start(publisher, topology::addListener, metrics,
-                    new AgentLoop.Settings(interval, watchSyncDelay), fatal -> {
+                    new AgentLoop.Settings(interval, watchSyncDelay, heartbeat.isZero() ? PublishRule.everyReport()
+                            : PublishRule.defaults().withHeartbeat(heartbeat)), fatal -> {
                         // an Error (e.g. OutOfMemoryError) must not leave a live pod that no longer reports
                         LOG.error("the publish loop stopped by {}; exiting", fatal.toString(), fatal);
                         Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));

@@ -32,6 +32,11 @@ public final class EdgeLab implements Callable<Integer> {
             description = "shrinks the 300 s schedule, not the delays: 0.1 runs it in 30 s (default: ${DEFAULT-VALUE})")
     double timeScale;
 
+    @Option(names = "--runs", defaultValue = "1", paramLabel = "N",
+            description = "repeat the scenario N times on a freshly built lab each; run k's own outputs go to OUT/run-k/, "
+                    + "OUT/requests.csv and OUT/summary.txt hold every run (default: ${DEFAULT-VALUE})")
+    int runs;
+
     @Option(names = "--out", defaultValue = "lab-out", description = "output directory (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -67,10 +72,35 @@ public final class EdgeLab implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--method " + method + ": use ebpf, sidecar or both");
         }
-        LabReport report = run(methods, new LabScenario(timeScale), out, prefix, this::progress);
+        if (runs < 1) {
+            throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+        }
+        if (runs == 1) {
+            LabReport report = run(methods, new LabScenario(timeScale), out, prefix, this::progress, 1);
+            console.println();
+            console.println(report.summary());
+            console.println("Outputs: " + out.toAbsolutePath() + "/{requests.csv, response-time.png, table.md, summary.txt}");
+            return 0;
+        }
+        StringBuilder csv = new StringBuilder();
+        StringBuilder summary = new StringBuilder();
+        for (int k = 1; k <= runs; k++) {
+            progress(String.format(Locale.ROOT, "run %d of %d", k, runs));
+            Path runOut = out.resolve("run-" + k);
+            LabReport report = run(methods, new LabScenario(timeScale), runOut, prefix, this::progress, k);
+            List<String> lines = Files.readAllLines(runOut.resolve("requests.csv"));
+            if (k == 1) {
+                csv.append(lines.getFirst()).append('\n');
+            }
+            lines.subList(1, lines.size()).forEach(l -> csv.append(l).append('\n'));
+            summary.append(String.format(Locale.ROOT, "run %d of %d%n", k, runs)).append(report.summary()).append('\n');
+        }
+        Files.writeString(out.resolve("requests.csv"), csv);
+        Files.writeString(out.resolve("summary.txt"), summary);
         console.println();
-        console.println(report.summary());
-        console.println("Outputs: " + out.toAbsolutePath() + "/{requests.csv, response-time.png, table.md, summary.txt}");
+        console.println(summary);
+        console.println("Outputs: " + out.toAbsolutePath() + "/{requests.csv, summary.txt} (every run), "
+                + out.toAbsolutePath() + "/run-K/{requests.csv, response-time.png, table.md, summary.txt} (run K)");
         return 0;
     }
 
@@ -90,14 +120,19 @@ public final class EdgeLab implements Callable<Integer> {
     /** Runs the methods one after the other on one freshly built lab, writes the outputs, removes the lab. */
     static LabReport run(List<Method> methods, LabScenario scenario, Path out, String prefix, Consumer<String> progress)
             throws IOException, InterruptedException {
+        return run(methods, scenario, out, prefix, progress, 1);
+    }
+
+    static LabReport run(List<Method> methods, LabScenario scenario, Path out, String prefix, Consumer<String> progress,
+                         int runNumber) throws IOException, InterruptedException {
         LabPreflight.check(methods);
         try (LabLock lock = LabLock.acquire(LOCK_WAIT, progress)) {
-            return runLocked(methods, scenario, out, prefix, progress);
+            return runLocked(methods, scenario, out, prefix, progress, runNumber);
         }
     }
 
     private static LabReport runLocked(List<Method> methods, LabScenario scenario, Path out, String prefix,
-                                       Consumer<String> progress) throws IOException, InterruptedException {
+                                       Consumer<String> progress, int runNumber) throws IOException, InterruptedException {
         int leftovers = LabCleanup.removeAll(prefix);
         if (leftovers > 0) {
             progress.accept("removed " + leftovers + " namespaces left by an earlier run (" + prefix + "*)");
@@ -106,6 +141,7 @@ public final class EdgeLab implements Callable<Integer> {
         Files.createDirectories(out);
         Path workDir = Files.createTempDirectory(WORK_DIR_PREFIX);
         LabReport report = new LabReport(scenario);
+        report.run(runNumber);
         LabTopology[] topology = new LabTopology[1];
         Thread cleanup = new Thread(() -> {
             if (topology[0] != null) {

@@ -9,6 +9,7 @@ import io.edgesched.api.control.DemandInput;
 import io.edgesched.api.control.PlacementController;
 import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.DemandMetric;
+import io.edgesched.api.demand.HandoffRule;
 import io.edgesched.api.demand.ServiceCatalog;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.PolicyConfig;
@@ -36,10 +37,21 @@ import java.util.function.Supplier;
  */
 final class LabController {
     static final WorkloadId WORKLOAD = WorkloadId.of("lab", "service");
-    /** Scenario seconds between decision rounds. */
-    static final double ROUND_SECONDS = 2;
+    /**
+     * Scenario seconds between decision rounds. Half a request interval: with handoff the move waits for the
+     * device's second request at the new entry node, and a round reads every node's maps in well under a
+     * millisecond, so a 2 s round would add up to 2 s to the reaction for nothing.
+     */
+    static final double ROUND_SECONDS = 0.5;
+    /**
+     * Rounds never come closer than this in real time: each reads every node's maps (a few ms of CPU), and at
+     * short time scales 20 rounds a second per method would load the machine the requests are timed on.
+     */
+    static final Duration MIN_REAL_ROUND = Duration.ofMillis(100);
     /** Demand rates halve in this many scenario seconds without traffic. */
     static final double DEMAND_HALF_LIFE_SECONDS = 10;
+    /** A client's second request at a new entry must come within this many scenario seconds to be a handoff. */
+    static final double HANDOFF_WINDOW_SECONDS = 20;
     /** After a move the service stays at least this long (scenario seconds). */
     static final double MIN_DWELL_SECONDS = 30;
     /** Latency the controller assumes between cloud nodes (same site; the switch hop). */
@@ -66,13 +78,14 @@ final class LabController {
         PlacementController controller = PlacementController.builder()
                 .demand(DemandInput.of(demand), ServiceCatalog.byServiceId(Map.of(LabWiring.SERVICE_ID, WORKLOAD)))
                 .demandConfig(DemandConfig.defaults().withMetric(DemandMetric.CONNECTIONS)
-                        .withHalfLife(scenario.real(DEMAND_HALF_LIFE_SECONDS)))
+                        .withHalfLife(scenario.real(DEMAND_HALF_LIFE_SECONDS))
+                        .withHandoff(new HandoffRule(2, scenario.real(HANDOFF_WINDOW_SECONDS))))
                 .topology(now)
                 .workloads(List.of(WorkloadSpec.of(WORKLOAD, 1)))
                 .policy(new LatencyAwarePolicy(PolicyConfig.defaults().withParallel(false)))
                 .gate(gate)
                 .rescheduler(rescheduler)
-                .interval(scenario.real(ROUND_SECONDS))
+                .interval(max(scenario.real(ROUND_SECONDS), MIN_REAL_ROUND))
                 .settleTimeout(scenario.real(20))
                 .listener(new DecisionListener() {
                     @Override
@@ -87,6 +100,10 @@ final class LabController {
                 .build();
         controller.start();
         return controller;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** The lab's network as configured: cloud nodes share a site, the rest is a 60 ms WAN hop. */

@@ -44,8 +44,15 @@ public final class LabReport {
     private final List<String> notes = new ArrayList<>();
     private final Map<Method, List<LabRun.DeviceRtt>> deviceRtts = new EnumMap<>(Method.class);
 
+    private int run = 1;
+
     public LabReport(LabScenario scenario) {
         this.scenario = scenario;
+    }
+
+    /** Which run of {@code --runs N} this report is (the {@code run} column of requests.csv); 1 by default. */
+    void run(int number) {
+        this.run = number;
     }
 
     public void add(Method method, List<RequestRecord> methodRequests, List<MoveRecord> methodMoves) {
@@ -295,8 +302,8 @@ public final class LabReport {
 
     public void writeCsv(Path file) {
         List<String> lines = new ArrayList<>();
-        lines.add(RequestRecord.CSV_HEADER);
-        requests.values().forEach(list -> list.forEach(r -> lines.add(r.csv())));
+        lines.add(RequestRecord.CSV_HEADER + ",run");
+        requests.values().forEach(list -> list.forEach(r -> lines.add(r.csv() + "," + run)));
         write(file, String.join("\n", lines) + "\n");
     }
 

@@ -127,6 +127,20 @@ class LabPiecesTest {
     }
 
     @Test
+    void requestsCsvNamesTheRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        LabReport report = new LabReport(new LabScenario(1));
+        report.run(3);
+        report.add(Method.EBPF, List.of(new RequestRecord(12.5, Method.EBPF, "edge1", "edge1", 1_234, "200")), List.of());
+        java.nio.file.Path csv = dir.resolve("requests.csv");
+        report.writeCsv(csv);
+        List<String> lines = java.nio.file.Files.readAllLines(csv);
+        assertThat(lines).containsExactly("t_seconds,method,entry_node,serving_node,response_us,status,run",
+                "12.500,ebpf,edge1,edge1,1234,200,3");
+        assertThat(RequestRecord.parseCsv(lines.get(1))).isEqualTo(
+                new RequestRecord(12.5, Method.EBPF, "edge1", "edge1", 1_234, "200"));
+    }
+
+    @Test
     void csvRoundTrips() {
         RequestRecord r = new RequestRecord(12.5, Method.SIDECAR, "edge2", "cloud1", 61_234, "200");
         assertThat(RequestRecord.parseCsv(r.csv())).isEqualTo(r);

@@ -1,6 +1,7 @@
 package io.edgesched.examples.sim;
 
 import io.edgesched.api.control.ControllerStats;
+import io.edgesched.api.demand.HandoffRule;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,6 +55,10 @@ public final class EdgeSim implements Callable<Integer> {
 
     @Option(names = "--step-seconds", paramLabel = "SECONDS", defaultValue = "10", description = "simulated seconds per step (default: ${DEFAULT-VALUE})")
     double stepSeconds;
+
+    @Option(names = "--handoff", paramLabel = "on|off", defaultValue = "on",
+            description = "the demand store's client handoff (docs/engine.md); off: old entries only decay (default: ${DEFAULT-VALUE})")
+    String handoff;
 
     @Option(names = "--jump-rate", paramLabel = "P", defaultValue = "0.002", description = "chance per step that a client jumps to another region (default: ${DEFAULT-VALUE})")
     double jumpRate;
@@ -148,7 +153,7 @@ public final class EdgeSim implements Callable<Integer> {
     @Override
     public Integer call() {
         SimConfig config = validate();
-        Simulation simulation = new Simulation(config);
+        Simulation simulation = new Simulation(config, "off".equals(handoff) ? HandoffRule.off() : HandoffRule.defaults());
         double initialMs = simulation.initialMeanLatencyMs();
         if (!json) {
             out.printf(Locale.ROOT, "edgesched-sim: %d nodes, %d workloads, %d clients, %d steps of %s, seed %d, optimal %s%n",
@@ -210,6 +215,7 @@ public final class EdgeSim implements Callable<Integer> {
                     gap == null ? "" : String.format(Locale.ROOT, " (optimal %.3f ms, gap %.1f %%)", last.optimalMeanLatencyMs(), gap),
                     movesTotal, stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(),
                     sumDecide / steps, maxDecide);
+            out.println(simulation.mobilitySummary());
         }
         out.flush();
         return 0;
@@ -223,6 +229,7 @@ public final class EdgeSim implements Callable<Integer> {
         require(nodes <= 20_000, "--nodes must be at most 20000 (the latency matrix is dense), got " + nodes);
         require(steps >= 1, "--steps must be at least 1, got " + steps);
         require(stepSeconds > 0 && stepSeconds <= 86_400, "--step-seconds must be in (0, 86400], got " + stepSeconds);
+        require("on".equals(handoff) || "off".equals(handoff), "--handoff must be on or off, got " + handoff);
         require(jumpRate >= 0 && jumpRate <= 1, "--jump-rate must be in [0, 1], got " + jumpRate);
         require(driftKm >= 0 && driftKm <= SimWorld.PLANE_KM, "--drift-km must be in [0, " + SimWorld.PLANE_KM + "], got " + driftKm);
         require(maxReplicas >= 1 && maxReplicas <= 3, "--max-replicas must be 1, 2 or 3, got " + maxReplicas);

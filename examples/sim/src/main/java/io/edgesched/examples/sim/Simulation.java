@@ -9,6 +9,7 @@ import io.edgesched.api.control.PlacementController;
 import io.edgesched.api.control.RetryPolicy;
 import io.edgesched.api.control.RoundReport;
 import io.edgesched.api.demand.DemandConfig;
+import io.edgesched.api.demand.HandoffRule;
 import io.edgesched.api.demand.DemandMetric;
 import io.edgesched.api.demand.DemandView;
 import io.edgesched.api.demand.EntryDemand;
@@ -63,7 +64,14 @@ final class Simulation {
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
+    private final MobilityTracker mobility;
+
     Simulation(SimConfig config) {
+        this(config, HandoffRule.defaults());
+    }
+
+    /** With the demand store's handoff rule ({@link HandoffRule#off()} to compare with decay alone). */
+    Simulation(SimConfig config, HandoffRule handoff) {
         this.config = config;
         this.world = new SimWorld(config.nodes(), config.workloads(), config.clients(), config.seed(),
                 config.jumpRate(), config.driftKm(), config.maxReplicas());
@@ -95,7 +103,7 @@ final class Simulation {
                 config.minDwell(), config.movesPerMinute(), config.burst()), clock);
         // every client of the simulator sends one connection per request
         DemandConfig demandConfig = DemandConfig.defaults().withMetric(DemandMetric.CONNECTIONS)
-                .withMaxAggregates(Math.max(2_000_000, config.clients() * 2));
+                .withMaxAggregates(Math.max(2_000_000, config.clients() * 2)).withHandoff(handoff);
         refreshTopology();
         PlacementController.Builder builder = PlacementController.builder()
                 .clock(clock)
@@ -117,6 +125,12 @@ final class Simulation {
         }
         controller = builder.build();
         optimal = resolveOptimal(config);
+        mobility = new MobilityTracker(world);
+    }
+
+    /** Handoffs of tracked clients and the steps until their workload's move was issued. */
+    String mobilitySummary() {
+        return mobility.summary();
     }
 
     private SimConfig.Optimal resolveOptimal(SimConfig c) {
@@ -172,6 +186,7 @@ final class Simulation {
         clock.advance(config.step());
         world.advance(config.step().toNanos());
         rescheduler.completeDue(clock.instant());
+        mobility.beforeMove();
         world.moveClients();
         latestSnapshots = world.snapshots(clock.instant());
         refreshTopology();
@@ -188,6 +203,7 @@ final class Simulation {
         RoundReport report = controller.reconcileOnce();
         lastRoundCpuNanos = PROCESS.getProcessCpuTime() - cpuBefore;
         lastReport = report;
+        mobility.afterRound(step, controller.lastDecisions());
         int moves = report.movesStarted() + report.wouldMove();
         double meanMs = world.meanLatencyMicros() / 1000;
         Double optimalMs = null;

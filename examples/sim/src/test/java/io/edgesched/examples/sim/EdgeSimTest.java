@@ -42,6 +42,32 @@ class EdgeSimTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** The mobility line's numbers: handoffs, followed, p50 and max steps from handoff to move issued. */
+    private static int[] mobility(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "mobility: (\\d+) handoffs .*?; (\\d+) followed .*? p50 (\\d+), p90 \\d+, max (\\d+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                Integer.parseInt(m.group(4))};
+    }
+
+    @Test
+    void handoffFollowsMovingClientsWithinTwoStepsWhereDecayTakesTens() {
+        String common = "--nodes 12 --workloads 200 --clients 200 --steps 300 --step-seconds 2 --jump-rate 0.005"
+                + " --drift-km 0 --fail-rate 0 --refuse-rate 0 --move-delay-seconds 1..2 --dwell-seconds 30"
+                + " --moves-per-minute 600 --optimal none --handoff ";
+        Run on = run((common + "on").split(" "));
+        Run off = run((common + "off").split(" "));
+        assertThat(on.exitCode()).as(on.err()).isZero();
+        assertThat(off.exitCode()).as(off.err()).isZero();
+        int[] with = mobility(on.out());
+        int[] without = mobility(off.out());
+        assertThat(with[0]).isGreaterThan(20).isEqualTo(without[0]);   // the same seeded handoffs
+        assertThat(with[1]).isEqualTo(with[0]);                         // every one followed
+        assertThat(with[2]).isLessThanOrEqualTo(2);                     // two reads of evidence
+        assertThat(without[2]).isGreaterThan(10);                       // decay with a 60 s half-life
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "--workloads 2 --clients 10 --steps 1",                              // --nodes missing
