@@ -95,6 +95,8 @@ public final class ReportDrivenController implements AutoCloseable {
     private volatile Instant lastTick;
     private volatile Throwable fatal;
     private volatile boolean closed;
+    /** Triggers a round after a report; removed from the watcher on close (the watcher outlives leadership terms). */
+    private final java.util.function.Consumer<OriginReportWatcher.ReceivedReport> reportArrived;
 
     private ReportDrivenController(KubernetesTopology topology, OriginReportWatcher reports, Rescheduler rescheduler,
                                    EdgeschedMetrics metrics, Settings settings, Clock clock,
@@ -109,6 +111,7 @@ public final class ReportDrivenController implements AutoCloseable {
         this.settings = settings;
         this.controller = placementController(topology::snapshot, reports::fresh, moves, metrics, settings, clock);
         this.rounds = RoundScheduler.ownThread("edgesched-controller", this::roundSafely, Duration.ZERO);
+        this.reportArrived = r -> rounds.trigger(settings.reportDelay());
         metrics.reportAges(() -> {
             Instant now = clock.instant();
             return reports.all().stream().map(r -> r.age(now)).toList();
@@ -202,7 +205,7 @@ public final class ReportDrivenController implements AutoCloseable {
         ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, metrics, settings,
                 clock, Objects.requireNonNull(onFatal, "onFatal"));
         // reports of one period arrive together: one round reportDelay after the first of them
-        reports.addListener(r -> c.rounds.trigger(settings.reportDelay()));
+        reports.addListener(c.reportArrived);
         c.rounds.start(Duration.ZERO, settings.interval());
         return c;
     }
@@ -283,6 +286,7 @@ public final class ReportDrivenController implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        reports.removeListener(reportArrived);
         if (moves != null) {
             moves.close();
         }
