@@ -1,5 +1,6 @@
 package io.edgesched.k8s.controller;
 
+import io.edgesched.api.MoveRequest;
 import io.edgesched.api.Rescheduler;
 import io.edgesched.api.control.Decision;
 import io.edgesched.api.control.DecisionListener;
@@ -26,10 +27,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +41,12 @@ import org.slf4j.LoggerFactory;
  * The Kubernetes controller: fresh OriginReports become the demand, the informer topology (plus the node RTTs
  * the agents measured) the topology, opted-in Deployments the workloads; the engine's {@link PlacementController}
  * decides with the latency-aware policy behind a {@link StabilityGate}, and moves go to the given rescheduler.
- * Rounds run every interval and shortly after a new report arrives, only while {@code isLeader} says so.
+ * Rounds run every interval and shortly after a new report arrives.
+ *
+ * <p>It decides whenever it runs: on a cluster with several replicas, run it only while leading (start it from
+ * {@link io.edgesched.k8s.leader.Leadership}'s {@code whileLeading}, which closes it when the Lease is lost).
+ * {@link #close()} makes it start no further move: new moves are refused and the moves under way are cancelled
+ * ({@code KubernetesRescheduler} stops them without a further patch or a rollback; the next leader decides again).
  */
 public final class ReportDrivenController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReportDrivenController.class);
@@ -73,7 +82,7 @@ public final class ReportDrivenController implements AutoCloseable {
 
     private final KubernetesTopology topology;
     private final OriginReportWatcher reports;
-    private final BooleanSupplier isLeader;
+    private final OwnMoves moves;
     private final EdgeschedMetrics metrics;
     private final Settings settings;
     private final PlacementController controller;
@@ -82,23 +91,27 @@ public final class ReportDrivenController implements AutoCloseable {
     private final Clock clock;
     private final java.util.function.Consumer<Throwable> onFatal;
     private final Instant startedAt;
-    /** When the loop last completed a tick (a round, or a follower's skipped one). */
+    /** When the loop last completed a round. */
     private volatile Instant lastTick;
     private volatile Throwable fatal;
+    private volatile boolean closed;
+    /** Triggers a round after a report; removed from the watcher on close (the watcher outlives leadership terms). */
+    private final java.util.function.Consumer<OriginReportWatcher.ReceivedReport> reportArrived;
 
     private ReportDrivenController(KubernetesTopology topology, OriginReportWatcher reports, Rescheduler rescheduler,
-                                   BooleanSupplier isLeader, EdgeschedMetrics metrics, Settings settings, Clock clock,
+                                   EdgeschedMetrics metrics, Settings settings, Clock clock,
                                    java.util.function.Consumer<Throwable> onFatal) {
         this.clock = clock;
         this.onFatal = onFatal;
         this.startedAt = clock.instant();
         this.topology = topology;
         this.reports = reports;
-        this.isLeader = isLeader;
+        this.moves = rescheduler == null ? null : new OwnMoves(rescheduler);
         this.metrics = metrics;
         this.settings = settings;
-        this.controller = placementController(topology::snapshot, reports::fresh, rescheduler, metrics, settings, clock);
+        this.controller = placementController(topology::snapshot, reports::fresh, moves, metrics, settings, clock);
         this.rounds = RoundScheduler.ownThread("edgesched-controller", this::roundSafely, Duration.ZERO);
+        this.reportArrived = r -> rounds.trigger(settings.reportDelay());
         metrics.reportAges(() -> {
             Instant now = clock.instant();
             return reports.all().stream().map(r -> r.age(now)).toList();
@@ -175,38 +188,38 @@ public final class ReportDrivenController implements AutoCloseable {
 
     /** Builds the controller and starts its schedule; reports arriving trigger a round after {@code reportDelay}. */
     public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
-                                               Rescheduler rescheduler, BooleanSupplier isLeader,
-                                               EdgeschedMetrics metrics, Settings settings, Clock clock) {
-        return start(topology, reports, rescheduler, isLeader, metrics, settings, clock, t -> { });
+                                               Rescheduler rescheduler, EdgeschedMetrics metrics, Settings settings,
+                                               Clock clock) {
+        return start(topology, reports, rescheduler, metrics, settings, clock, t -> { });
     }
 
     /**
      * As above; {@code onFatal} is called once, on the loop's thread, when a round ends with an Error (e.g.
      * OutOfMemoryError): the loop has stopped, {@link #unhealthy()} says so, and the caller should give up
-     * leadership and exit non-zero so another instance takes over.
+     * leadership ({@link io.edgesched.k8s.leader.Leadership#stepDown()}) and exit non-zero so another instance
+     * takes over.
      */
     public static ReportDrivenController start(KubernetesTopology topology, OriginReportWatcher reports,
-                                               Rescheduler rescheduler, BooleanSupplier isLeader,
-                                               EdgeschedMetrics metrics, Settings settings, Clock clock,
-                                               java.util.function.Consumer<Throwable> onFatal) {
-        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, isLeader, metrics, settings,
+                                               Rescheduler rescheduler, EdgeschedMetrics metrics, Settings settings,
+                                               Clock clock, java.util.function.Consumer<Throwable> onFatal) {
+        ReportDrivenController c = new ReportDrivenController(topology, reports, rescheduler, metrics, settings,
                 clock, Objects.requireNonNull(onFatal, "onFatal"));
         // reports of one period arrive together: one round reportDelay after the first of them
-        reports.addListener(r -> c.rounds.trigger(settings.reportDelay()));
+        reports.addListener(c.reportArrived);
         c.rounds.start(Duration.ZERO, settings.interval());
         return c;
     }
 
-    /** Runs one round now in the caller's thread (when leader); empty when not leader. */
-    public Optional<RoundReport> runOnce() {
-        if (!isLeader.getAsBoolean()) {
-            return Optional.empty();
+    /** Runs one round now in the caller's thread. After {@link #close()} it throws IllegalStateException. */
+    public RoundReport runOnce() {
+        if (closed) {
+            throw new IllegalStateException("the controller is closed (its leadership ended, or it shut down)");
         }
         RoundReport report = controller.reconcileOnce();
         metrics.decisionTime().record(report.took());
         report.inputError().ifPresent(e -> LOG.warn("round {} decided nothing: {}", report.round(), e));
         lastRound = report;
-        return Optional.of(report);
+        return report;
     }
 
     public Optional<RoundReport> lastRound() {
@@ -223,7 +236,7 @@ public final class ReportDrivenController implements AutoCloseable {
     }
 
     private void roundSafely() {
-        if (fatal != null) {
+        if (fatal != null || closed) {
             return;
         }
         try {
@@ -269,9 +282,68 @@ public final class ReportDrivenController implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** Refuses new moves and cancels those under way (no further patch), then stops the rounds. Idempotent. */
     @Override
     public void close() {
+        closed = true;
+        reports.removeListener(reportArrived);
+        if (moves != null) {
+            moves.close();
+        }
         rounds.close();
         controller.close();
+    }
+
+    /**
+     * The moves this controller started: once it is closed (e.g. its leadership ended) it starts none, and the
+     * ones under way end at once as {@code Failed} (not rolled back) while the rescheduler's own move is cancelled.
+     */
+    private static final class OwnMoves implements Rescheduler {
+        private record UnderWay(MoveRequest request, CompletableFuture<MoveResult> inner) {
+        }
+
+        private final Rescheduler delegate;
+        /** Keyed by the future handed to the controller. */
+        private final Map<CompletableFuture<MoveResult>, UnderWay> underWay = new ConcurrentHashMap<>();
+        private volatile boolean closed;
+
+        OwnMoves(Rescheduler delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletionStage<MoveResult> move(MoveRequest request) {
+            if (closed) {
+                return CompletableFuture.completedFuture(new MoveResult.Refused(request,
+                        "the controller is closed; it starts no further moves"));
+            }
+            CompletableFuture<MoveResult> outer = new CompletableFuture<>();
+            CompletableFuture<MoveResult> inner = delegate.move(request).toCompletableFuture();
+            UnderWay move = new UnderWay(request, inner);
+            underWay.put(outer, move);
+            inner.whenComplete((r, t) -> {
+                underWay.remove(outer);
+                outer.complete(t != null ? new MoveResult.Failed(request, "move failed: " + t, false, t) : r);
+            });
+            if (closed) { // closed between the check and the registration
+                abandon(outer, move);
+            }
+            return outer;
+        }
+
+        void close() {
+            closed = true;
+            underWay.forEach(this::abandon);
+        }
+
+        private void abandon(CompletableFuture<MoveResult> outer, UnderWay move) {
+            if (outer.complete(new MoveResult.Failed(move.request(), "the controller stopped during the move (its"
+                    + " leadership ended, or it is shutting down); stopped without further changes, the next leader"
+                    + " decides again", false, null))) {
+                LOG.info("controller stopped: abandoning the move of {}", move.request().workload());
+            }
+            move.inner().cancel(true);
+            underWay.remove(outer);
+        }
     }
 }

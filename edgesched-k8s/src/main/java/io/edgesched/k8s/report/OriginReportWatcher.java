@@ -111,6 +111,11 @@ public final class OriginReportWatcher implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Removes a listener added before (a controller closed at the end of its leadership term does). */
+    public void removeListener(Consumer<ReceivedReport> listener) {
+        listeners.remove(listener);
+    }
+
     public void awaitSynced(Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!informer.hasSynced()) {

@@ -13,7 +13,7 @@ import io.edgesched.api.MoveResult;
 import io.edgesched.api.Rescheduler;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
-import io.edgesched.k8s.leader.LeaderGate;
+import io.edgesched.k8s.leader.Leadership;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
 import io.edgesched.k8s.report.OriginReport;
@@ -36,11 +36,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** An Error inside a round stops the loop loudly: /healthz turns 503 and the Lease is given up. */
+/**
+ * An Error inside a round stops the loop loudly: /healthz turns 503 and the Lease is given up. Wired as the app
+ * does: {@link Leadership} runs the controller while leading, and the fatal handler steps down.
+ */
 @EnableKubernetesMockClient(crud = true)
 class ControllerFailsLoudlyTest {
     static {
@@ -62,10 +66,6 @@ class ControllerFailsLoudlyTest {
         OriginReportWatcher watcher = OriginReportWatcher.start(client, "edgesched", Duration.ofMinutes(5), Clock.systemUTC());
         watcher.awaitSynced(Duration.ofSeconds(10));
 
-        LeaderGate gate = LeaderGate.builder(client).lease("edgesched", "edgesched-controller").identity("ctl-1")
-                .timing(Duration.ofMillis(2000), Duration.ofMillis(1500), Duration.ofMillis(100)).build();
-        gate.start();
-        await(gate::isLeader);
         AtomicInteger moves = new AtomicInteger();
         Rescheduler outOfMemory = new Rescheduler() {
             @Override
@@ -75,14 +75,26 @@ class ControllerFailsLoudlyTest {
             }
         };
         AtomicReference<Throwable> fatal = new AtomicReference<>();
+        AtomicReference<ReportDrivenController> running = new AtomicReference<>();
+        AtomicReference<Leadership> leadershipRef = new AtomicReference<>();
         ReportDrivenController.Settings settings = new ReportDrivenController.Settings(Duration.ofMillis(200),
                 Duration.ofMillis(10), ReportedDemand.Rate.PACKETS, PolicyConfig.defaults(),
                 StabilityConfig.defaults().withMinDwell(Duration.ZERO).withThresholds(0.05, 100), false);
-        ReportDrivenController controller = ReportDrivenController.start(topology, watcher, outOfMemory, gate::isLeader,
-                new EdgeschedMetrics(new SimpleRegistry()), settings, Clock.systemUTC(), t -> {
-                    gate.stop(); // the app also exits non-zero; the test keeps the JVM
-                    fatal.set(t);
-                });
+        Leadership leadership = Leadership.builder(client).lease("edgesched", "edgesched-controller").identity("ctl-1")
+                .timing(Duration.ofMillis(2000), Duration.ofMillis(1500), Duration.ofMillis(100))
+                .whileLeading(() -> {
+                    ReportDrivenController c = ReportDrivenController.start(topology, watcher, outOfMemory,
+                            new EdgeschedMetrics(new SimpleRegistry()), settings, Clock.systemUTC(), t -> {
+                                leadershipRef.get().stepDown(); // the app also exits non-zero; the test keeps the JVM
+                                fatal.set(t);
+                            });
+                    running.set(c);
+                    return c;
+                }).build();
+        leadershipRef.set(leadership);
+        leadership.start();
+        await(leadership::leading);
+        ReportDrivenController controller = running.get();
         try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.newRegistry(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), controller::unhealthy)) {
             HttpClient http = HttpClient.newHttpClient();
@@ -99,21 +111,26 @@ class ControllerFailsLoudlyTest {
             HttpResponse<String> after = http.send(healthz, HttpResponse.BodyHandlers.ofString());
             assertThat(after.statusCode()).isEqualTo(503);
             assertThat(after.body()).contains("placement loop stopped").contains("OutOfMemoryError");
-            assertThat(gate.isLeader()).isFalse();
+            leadership.stepDown().get(10, TimeUnit.SECONDS); // the handler's: loops stopped, then the Lease released
+            assertThat(leadership.leading()).isFalse();
             Lease lease = client.leases().inNamespace("edgesched").withName("edgesched-controller").get();
             assertThat(lease.getSpec().getLeaseDurationSeconds()).as("released: expires at once").isEqualTo(1);
-            try (LeaderGate standby = LeaderGate.builder(client).lease("edgesched", "edgesched-controller")
+            AtomicInteger standbyTerms = new AtomicInteger();
+            try (Leadership standby = Leadership.builder(client).lease("edgesched", "edgesched-controller")
                     .identity("ctl-2").timing(Duration.ofMillis(2000), Duration.ofMillis(1500), Duration.ofMillis(100))
-                    .build()) {
+                    .whileLeading(() -> {
+                        standbyTerms.incrementAndGet();
+                        return () -> { };
+                    }).build()) {
                 standby.start();
-                await(standby::isLeader); // the standby takes over
+                await(standby::leading); // the standby takes over
+                assertThat(standbyTerms).hasValue(1);
             }
             int movesAtFailure = moves.get();
             Thread.sleep(600); // three intervals: the dead loop runs no further round
             assertThat(moves.get()).as("no round after the Error").isEqualTo(movesAtFailure);
         } finally {
-            controller.close();
-            gate.close();
+            leadership.close();
         }
     }
 

@@ -73,9 +73,9 @@ class ReportTrustTest {
         ReportDrivenController.Settings settings = new ReportDrivenController.Settings(Duration.ofHours(1), Duration.ofHours(1),
                 ReportedDemand.Rate.PACKETS, PolicyConfig.defaults(),
                 StabilityConfig.defaults().withMinDwell(Duration.ZERO).withThresholds(0.05, 100), true);
-        ReportDrivenController controller = ReportDrivenController.start(topology, watcher, null, () -> true,
+        ReportDrivenController controller = ReportDrivenController.start(topology, watcher, null,
                 new EdgeschedMetrics(new SimpleMeterRegistry()), settings, Clock.systemUTC());
-        RoundReport round = controller.runOnce().orElseThrow();
+        RoundReport round = controller.runOnce();
         assertThat(round.inputError()).as("one bad report does not stop the round").isEmpty();
         assertThat(round.decisions()).anySatisfy(d -> assertThat(d.workload().name()).isEqualTo("web"));
         assertThat(watcher.droppedEntries()).as("3 client entries, the tail, one node RTT").isEqualTo(5);

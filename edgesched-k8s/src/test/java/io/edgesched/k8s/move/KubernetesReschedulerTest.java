@@ -405,4 +405,42 @@ class KubernetesReschedulerTest {
                 f -> assertThat(f.reason()).contains("already in progress"));
         assertThat(first.toCompletableFuture().get(20, TimeUnit.SECONDS)).isInstanceOf(MoveResult.Done.class);
     }
+
+    /**
+     * What a controller does with its moves when its leadership ends (formerly LeaderGateTest, via the removed
+     * LeaderOnlyRescheduler): cancelling a move under way stops it without a further patch or a rollback, and the
+     * abandoned rollout, marked as ours, may be superseded by the next leader's move.
+     */
+    @Test
+    void aCancelledMoveStopsWithoutFurtherPatchesAndTheNextMoveSupersedesIt() throws Exception {
+        deploy(deployment("web", 1, "edge-a").build());
+        java.util.concurrent.CountDownLatch patched = new java.util.concurrent.CountDownLatch(1);
+        KubernetesRescheduler mover = extra(Fixtures.rescheduler(client).rolloutTimeout(Duration.ofSeconds(30))
+                .onPatched((r, t) -> patched.countDown()).build());
+        emulator.pause(); // the rollout will hang: the move waits
+        java.util.concurrent.CompletableFuture<MoveResult> f = mover.move(request("web", "edge-a", "edge-b"));
+        assertThat(patched.await(5, TimeUnit.SECONDS)).as("move patched the template").isTrue();
+
+        f.cancel(true); // what a controller closed at the end of its leadership does
+        await("rescheduler thread gone", Duration.ofSeconds(2), () -> mover.movesInFlight().isEmpty());
+        Deployment d = get("web");
+        Thread.sleep(300); // time in which a rollback patch would have landed
+        Deployment later = get("web");
+        assertThat(later.getMetadata().getResourceVersion()).as("no patch after the cancellation")
+                .isEqualTo(d.getMetadata().getResourceVersion());
+        assertThat(later.getSpec().getTemplate().getMetadata().getAnnotations())
+                .containsKey(KubernetesRescheduler.ANNOTATION_MOVE_ID);
+        // the abandoned rollout is marked as ours, so the next leader may supersede it while it is unfinished
+        assertThat(later.getMetadata().getAnnotations()).containsEntry(
+                KubernetesRescheduler.ANNOTATION_MOVE_GENERATION, String.valueOf(later.getMetadata().getGeneration()));
+        java.util.concurrent.CompletableFuture<MoveResult> next = mover.move(request("web", "edge-b", "edge-c"));
+        await("second move patched", Duration.ofSeconds(5), () -> "edge-c".equals(get("web").getSpec().getTemplate()
+                .getMetadata().getAnnotations().get(KubernetesRescheduler.ANNOTATION_TARGETS)));
+        emulator.resume();
+        assertThat(next.get(10, TimeUnit.SECONDS)).isInstanceOf(MoveResult.Done.class);
+        assertThat(pods(client, "web")).singleElement()
+                .satisfies(p -> assertThat(p.getSpec().getNodeName()).isEqualTo("edge-c"));
+        assertThat(get("web").getMetadata().getAnnotations())
+                .doesNotContainKey(KubernetesRescheduler.ANNOTATION_MOVE_GENERATION);
+    }
 }

@@ -105,7 +105,7 @@ public final class ReportToPatchBench {
                 .rolloutTimeout(Duration.ofMinutes(2)).build();
         StabilityConfig stability = StabilityConfig.defaults().withMinDwell(Duration.ZERO).withThresholds(0.05, 100)
                 .withRateLimit(10_000, 1000);
-        ReportDrivenController controller = ReportDrivenController.start(topology, watcher, rescheduler, () -> true,
+        ReportDrivenController controller = ReportDrivenController.start(topology, watcher, rescheduler,
                 new EdgeschedMetrics(new SimpleMeterRegistry()), new ReportDrivenController.Settings(Duration.ofHours(1),
                         reportDelay, ReportedDemand.Rate.PACKETS, PolicyConfig.defaults(), stability, false),
                 Clock.systemUTC());

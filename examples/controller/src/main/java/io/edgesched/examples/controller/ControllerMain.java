@@ -8,7 +8,6 @@ import io.edgesched.examples.k8s.DurationConverter;
 import io.edgesched.examples.k8s.PositiveDurationConverter;
 import io.edgesched.examples.k8s.Shutdown;
 import io.edgesched.k8s.controller.ReportDrivenController;
-import io.edgesched.k8s.leader.LeaderGate;
 import io.edgesched.k8s.leader.Leadership;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.metrics.MetricsEndpoint;
@@ -162,12 +161,12 @@ public final class ControllerMain implements Callable<Integer> {
                 if (mover != null) {
                     resume(mover);
                 }
-                ReportDrivenController c = ReportDrivenController.start(topology, reports, mover, () -> true, metrics,
+                ReportDrivenController c = ReportDrivenController.start(topology, reports, mover, metrics,
                         settings, Clock.systemUTC(), fatal -> {
                             // the loop is dead: let a standby lead at once, exit non-zero so the pod restarts
                             Leadership l = leadership.get();
                             if (l != null) {
-                                l.gate().stop();
+                                l.stepDown(); // loops stopped, then the Lease released, off this (loop) thread
                             }
                             Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
                         });
@@ -180,15 +179,15 @@ public final class ControllerMain implements Callable<Integer> {
             if (dryRun || noLeaderElection) {
                 shutdown.add(loops.get()); // dry-run decides on every replica; --no-leader-election: a single replica
             } else {
-                LeaderGate gate = LeaderGate.builder(client).lease(namespace, leaseName).build();
                 // One owner: the loops run only while this instance holds the Lease; a lost Lease ends the
                 // process (status 1) so it restarts as a clean standby, as java-operator-sdk does.
-                leadership.set(shutdown.add(new Leadership(gate, loops, () -> {
+                Leadership l = Leadership.builder(client).lease(namespace, leaseName).whileLeading(loops).onLost(() -> {
                     LOG.error("lost the leader Lease {}/{}; exiting so this instance restarts as a standby", namespace,
                             leaseName);
                     Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
-                }).start()));
-                LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, gate.identity());
+                }).build();
+                leadership.set(shutdown.add(l).start());
+                LOG.info("running for leadership on Lease {}/{} as {}", namespace, leaseName, l.identity());
             }
             LOG.info("controller started: reports from {}, workloads in {}, interval {}, dwell {}, {}", namespace,
                     workloadNamespaces.isEmpty() ? "all namespaces" : workloadNamespaces, interval, dwell,

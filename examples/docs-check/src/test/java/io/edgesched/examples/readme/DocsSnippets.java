@@ -44,14 +44,18 @@ import io.edgesched.ebpf.libbpf.NetworkNamespaces;
 import io.edgesched.ebpf.libbpf.TcAttachment;
 import io.edgesched.ebpf.libbpf.TcDirection;
 import io.edgesched.ebpf.libbpf.UpdateFlag;
-import io.edgesched.k8s.leader.LeaderGate;
-import io.edgesched.k8s.leader.LeaderOnlyRescheduler;
+import io.edgesched.k8s.controller.ReportDrivenController;
+import io.edgesched.k8s.leader.Leadership;
+import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.move.KubernetesRescheduler;
+import io.edgesched.k8s.report.OriginReportWatcher;
+import io.edgesched.k8s.topology.KubernetesTopology;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -238,15 +242,7 @@ final class DocsSnippets {
                 .stuckGrace(Duration.ofSeconds(10))          // default: how long a new pod may stay Unschedulable
                 .build();
 
-        LeaderGate gate = LeaderGate.builder(client)
-                .lease("edgesched", "edgesched-controller")
-                // .identity("ctl-1")                        // default: POD_NAME or HOSTNAME + random suffix
-                .timing(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)) // defaults
-                .build();
-        gate.start();
-        Rescheduler rescheduler = new LeaderOnlyRescheduler(gate, mover);   // give this to the controller loop
-
-        MoveResult r = rescheduler.move(MoveRequest.of(WorkloadId.of("edge", "web"),
+        MoveResult r = mover.move(MoveRequest.of(WorkloadId.of("edge", "web"),
                 Set.of(NodeId.of("edge-a")), Set.of(NodeId.of("edge-b")),
                 "73% of requests now arrive at edge-b", 1850.0, Instant.now())).toCompletableFuture().join();
         switch (r) {
@@ -254,6 +250,25 @@ final class DocsSnippets {
             case MoveResult.Refused x -> log.info("not moved: {}", x.reason());
             case MoveResult.Failed f -> log.warn("move failed (rolled back: {}): {}", f.rolledBack(), f.reason());
         }
+    }
+
+    /** docs/k8s-move.md, "Leader election". */
+    static Leadership k8sLeadership(KubernetesClient client, KubernetesRescheduler mover, KubernetesTopology topology,
+                                    OriginReportWatcher reports, EdgeschedMetrics metrics,
+                                    ReportDrivenController.Settings settings) {
+        Leadership leadership = Leadership.builder(client)
+                .lease("edgesched", "edgesched-controller")
+                // .identity("ctl-1")                        // default: POD_NAME or HOSTNAME + random suffix
+                .timing(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)) // defaults
+                .whileLeading(() -> {                        // on becoming leader: start the loops, return what stops them
+                    mover.resumeUnfinishedMoves();           // finish what an earlier leader left (see above)
+                    return ReportDrivenController.start(topology, reports, mover, metrics, settings, Clock.systemUTC());
+                })
+                .onLost(() -> System.exit(1))                // the loops are already stopped; restart as a clean standby
+                .build()
+                .start();
+        // shutdown: leadership.close() stops the loops, then releases the Lease
+        return leadership;
     }
 
     /** docs/perf.md. */
