@@ -101,6 +101,14 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--pin-dir", description = "Pin the BPF maps under this bpffs directory, e.g. /sys/fs/bpf/edgesched.")
     Path pinDir;
 
+    @Option(names = "--attach", defaultValue = "AUTO", description = "How to attach: AUTO (tcx links on kernels 6.6+, "
+            + "else tc filters), TCX or TC (default: ${DEFAULT-VALUE}).")
+    EbpfRequestOriginSource.AttachMode attachMode;
+
+    @Option(names = "--hand-over", description = "Keep counting across an agent upgrade: pin the tcx links in --pin-dir "
+            + "so they outlive this process, and take over the pinned links and maps a previous agent left there.")
+    boolean handOver;
+
     @Option(names = "--metrics-port", defaultValue = "0", description = "Serve /metrics and /healthz on this port (0 = off).")
     int metricsPort;
 
@@ -130,6 +138,10 @@ public final class AgentMain implements Callable<Integer> {
         }
         if (heartbeat.isNegative()) {
             System.err.println("agent: --heartbeat must not be negative (0 writes every report), got " + heartbeat);
+            return 2;
+        }
+        if (handOver && (pinDir == null || attachMode == EbpfRequestOriginSource.AttachMode.TC)) {
+            System.err.println("agent: --hand-over needs --pin-dir (a bpffs directory) and tcx links (not --attach TC)");
             return 2;
         }
         ReportLimits limits;
@@ -182,6 +194,7 @@ public final class AgentMain implements Callable<Integer> {
             if (pinDir != null) {
                 sb.pinDirectory(pinDir);
             }
+            sb.attachMode(attachMode).handOver(handOver);
             EbpfRequestOriginSource source;
             try {
                 source = shutdown.add(sb.open());

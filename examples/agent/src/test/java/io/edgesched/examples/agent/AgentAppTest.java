@@ -114,6 +114,12 @@ class AgentAppTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("edgesched_reports_published_total").doesNotContain("publish_failures_total 1");
 
+        // tcx where the kernel has it: a tc filter appears only after the logged fallback
+        boolean tcFallback = log(dir).contains("attaching tc filters");
+        assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress").contains("origin"))
+                .as("tc filter present while running = the agent logged the tc fallback (%s)", tcFallback)
+                .isEqualTo(tcFallback);
+
         app.destroy();
         assertThat(app.waitFor(30, TimeUnit.SECONDS)).as("agent stops within 30 s of SIGTERM; log:%n%s", log(dir)).isTrue();
         assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress"))

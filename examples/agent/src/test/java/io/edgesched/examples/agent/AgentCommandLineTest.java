@@ -31,4 +31,20 @@ class AgentCommandLineTest {
         assertThat(err.toString().lines().toList()).singleElement()
                 .satisfies(line -> assertThat(line).startsWith("agent: ").contains("--interval"));
     }
+
+    @Test
+    void handOverWithoutAPinDirectoryOrWithTcFiltersIsRefusedBeforeAnythingStarts() {
+        StringWriter err = new StringWriter();
+        AgentMain parsed = new AgentMain();
+        new CommandLine(parsed).parseArgs("--node=n1", "--attach=TCX", "--hand-over", "--pin-dir=/sys/fs/bpf/edgesched");
+        assertThat(parsed.attachMode).isEqualTo(io.edgesched.ebpf.EbpfRequestOriginSource.AttachMode.TCX);
+        assertThat(parsed.handOver).isTrue();
+        // exit 2 comes before any cluster client or kernel call: no API server and no bpffs are needed here
+        assertThat(Cli.run("agent", new AgentMain(), new PrintWriter(err, true), "--node=n1", "--hand-over")).isEqualTo(2);
+        assertThat(Cli.run("agent", new AgentMain(), new PrintWriter(err, true), "--node=n1", "--hand-over",
+                "--pin-dir=/sys/fs/bpf/edgesched", "--attach=TC")).isEqualTo(2);
+        assertThat(Cli.run("agent", new AgentMain(), new PrintWriter(err, true), "--node=n1", "--attach=SOMETIMES"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("SOMETIMES");
+    }
 }
