@@ -17,23 +17,15 @@ import org.junit.jupiter.api.Test;
 /** Real tc attachments on a veth pair between two network namespaces this test creates and removes. */
 @RequiresBpf
 class TcAttachmentTest {
-    private static final String NS_A = "esbind-a-" + ProcessHandle.current().pid();
-    private static final String NS_B = "esbind-b-" + ProcessHandle.current().pid();
-    private static final String VETH_A = "esb-va";
-    private static final String VETH_B = "esb-vb";
-    private static final String ADDR_B = "10.201.0.2";
+    private static final VethPair PAIR = VethPair.named("esbind", "esb", 201);
+    private static final String NS_A = PAIR.nsA();
+    private static final String VETH_A = PAIR.vethA();
+    private static final String NS_B = PAIR.nsB();
+    private static final String ADDR_B = PAIR.addrB();
 
     @BeforeAll
     static void createNamespaces() {
-        deleteNamespaces();
-        Shell.ok("ip", "netns", "add", NS_A);
-        Shell.ok("ip", "netns", "add", NS_B);
-        Shell.ok("ip", "-n", NS_A, "link", "add", VETH_A, "type", "veth", "peer", "name", VETH_B, "netns", NS_B);
-        Shell.ok("ip", "-n", NS_A, "addr", "add", "10.201.0.1/30", "dev", VETH_A);
-        Shell.ok("ip", "-n", NS_B, "addr", "add", ADDR_B + "/30", "dev", VETH_B);
-        Shell.ok("ip", "-n", NS_A, "link", "set", VETH_A, "up");
-        Shell.ok("ip", "-n", NS_B, "link", "set", VETH_B, "up");
-        Shell.ok("ip", "-n", NS_A, "link", "set", "lo", "up");
+        PAIR.create();
     }
 
     /** Each test starts without a clsact qdisc (the binding never deletes one). */
@@ -75,8 +67,7 @@ class TcAttachmentTest {
 
     @AfterAll
     static void deleteNamespaces() {
-        Shell.run("ip", "netns", "del", NS_A);
-        Shell.run("ip", "netns", "del", NS_B);
+        PAIR.delete();
     }
 
     @Test
