@@ -586,12 +586,14 @@ public final class DemandStore {
             old.clear();
             boolean split = false;
             boolean allReadSince = true;
+            boolean closer = true; // every old entry is much farther than N (HandoffRule#closer)
             for (int s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), -1); s >= 0;
                  s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), s)) {
                 if (table.lastActiveTick[s] >= c.firstTick) {
                     split = true; // the old entry saw the client since (or in the same read as) it arrived here
                 } else if (table.rate[s] > 0) {
                     old.add(s);
+                    closer &= config.handoff().closer(table.rtt[here], table.rtt[s]);
                     NodeHistory m = nodeStates.get(AggregateTable.nodeOf(table.nodeMeta[s]));
                     if (tick(m.takenAt) <= c.firstTick) {
                         allReadSince = false; // not read since: silence there is not yet evidence
@@ -603,7 +605,8 @@ public final class DemandStore {
                 it.remove();
             } else if (old.isEmpty()) {
                 it.remove();
-            } else if (c.reads >= config.handoff().evidenceReads() && allReadSince) {
+            } else if ((c.reads >= config.handoff().evidenceReads()
+                    || closer && !handedOffRecently(k.workload(), clientOf(table, here))) && allReadSince) {
                 for (int s : old) {
                     double moved = decayed(s, nowTick);
                     table.rate[here] = (float) (decayed(here, nowTick) + moved);
@@ -626,6 +629,20 @@ public final class DemandStore {
                 it.remove();
             }
         }
+    }
+
+    /**
+     * Whether this client was handed off within the rule's window (the deque holds exactly those): such a client
+     * needs the full evidence, so one alternating between a near and a far node hands off at most once per window.
+     */
+    private boolean handedOffRecently(int workload, ClientAddress client) {
+        WorkloadId id = workloads.get(workload);
+        for (Handoff h : recentHandoffs) {
+            if (h.client().equals(client) && h.workload().equals(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- helpers ----

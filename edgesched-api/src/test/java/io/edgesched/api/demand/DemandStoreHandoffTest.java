@@ -28,6 +28,8 @@ class DemandStoreHandoffTest {
     static final class Nodes {
         final DemandStore store;
         final Map<String, Map<String, double[]>> tables = new LinkedHashMap<>();
+        /** The handshake RTT each node's kernel measures toward the device, in us; none when absent. */
+        final Map<String, Long> rttMicros = new LinkedHashMap<>();
 
         Nodes(DemandConfig config, String... nodes) {
             store = new DemandStore(CATALOG, config);
@@ -42,7 +44,8 @@ class DemandStoreHandoffTest {
 
         void read(String node, double t) {
             List<OriginRecord> records = new ArrayList<>();
-            tables.get(node).forEach((client, c) -> records.add(record(8080, client, (long) c[0], c[1])));
+            long rtt = rttMicros.getOrDefault(node, -1L);
+            tables.get(node).forEach((client, c) -> records.add(record(8080, client, (long) c[0], c[1], rtt)));
             store.ingest(at(node, t, 1000 * Snapshots.NANOS, 1, records));
         }
 
@@ -91,6 +94,55 @@ class DemandStoreHandoffTest {
         drive(nodes, 44, 70, t -> "edge1");
         assertThat(nodes.store.recentHandoffs(time(70))).isEmpty();
         assertThat(nodes.store.view(time(70)).handoffs(WEB)).isEmpty();
+    }
+
+    @Test
+    void aClientWhosePathGotMuchShorterIsHandedOffAfterOneRequestOnceTheOldEntryWasReadSilent() {
+        Nodes nodes = new Nodes(CONFIG.withHandoff(new HandoffRule(2, Duration.ofSeconds(20), 0.5)), "cloud1", "edge1");
+        nodes.rttMicros.put("cloud1", 60_000L);
+        nodes.rttMicros.put("edge1", 150L);
+        drive(nodes, 1, 40, t -> "cloud1");
+        drive(nodes, 41, 41, t -> "edge1");            // one request; cloud1 was read in the same round, not after it
+        assertThat(nodes.store.handoffCount()).isZero();
+        drive(nodes, 42, 42, t -> "edge1");            // no request; cloud1 read silent after the arrival: handed off
+        assertThat(nodes.store.handoffCount()).isEqualTo(1);
+        assertThat(nodes.rate("cloud1", 42)).isZero();
+    }
+
+    @Test
+    void aPathThatIsNotMuchShorterStillNeedsTheSecondRequest() {
+        HandoffRule rule = new HandoffRule(2, Duration.ofSeconds(20), 0.5);
+        for (long edgeRtt : new long[] {40_000L, 59_000L, 90_000L}) {
+            Nodes nodes = new Nodes(CONFIG.withHandoff(rule), "cloud1", "edge1");
+            nodes.rttMicros.put("cloud1", 60_000L);
+            nodes.rttMicros.put("edge1", edgeRtt);
+            drive(nodes, 1, 40, t -> "cloud1");
+            drive(nodes, 41, 42, t -> "edge1");
+            assertThat(nodes.store.handoffCount()).as("edge1 at %d us", edgeRtt).isZero();
+            drive(nodes, 43, 43, t -> "edge1");
+            assertThat(nodes.store.handoffCount()).as("edge1 at %d us", edgeRtt).isEqualTo(1);
+        }
+        // Sub-millisecond paths differ by jitter: 300 us vs 900 us is a third, but not a gain that counts.
+        assertThat(rule.closer(300, 900)).isFalse();
+        assertThat(rule.closer(150, 60_000)).isTrue();
+        assertThat(rule.closer(Double.NaN, 60_000)).isFalse();
+        assertThat(rule.closer(150, Double.NaN)).isFalse();
+        assertThat(rule.withCloserRatio(0).closer(150, 60_000)).isFalse();
+    }
+
+    @Test
+    void aClientSeenAgainAtTheOldEntryStaysSplitEvenWhenTheNewPathIsShorter() {
+        Nodes nodes = new Nodes(CONFIG.withHandoff(new HandoffRule(2, Duration.ofSeconds(20), 0.5)), "cloud1", "edge1");
+        nodes.rttMicros.put("cloud1", 60_000L);
+        nodes.rttMicros.put("edge1", 150L);
+        drive(nodes, 1, 40, t -> "cloud1");
+        // both paths in the same round (two connections): not silent at cloud1, so not a handoff
+        nodes.request("edge1", DEVICE, 40.5);
+        nodes.request("cloud1", DEVICE, 40.6);
+        nodes.round(41);
+        drive(nodes, 42, 44, t -> "cloud1");
+        assertThat(nodes.store.handoffCount()).isZero();
+        assertThat(nodes.store.handoffsKeptSplit()).isEqualTo(1);
     }
 
     @Test

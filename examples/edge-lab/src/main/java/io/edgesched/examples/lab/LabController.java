@@ -79,7 +79,7 @@ final class LabController {
                 .demand(DemandInput.of(demand), ServiceCatalog.byServiceId(Map.of(LabWiring.SERVICE_ID, WORKLOAD)))
                 .demandConfig(DemandConfig.defaults().withMetric(DemandMetric.CONNECTIONS)
                         .withHalfLife(scenario.real(DEMAND_HALF_LIFE_SECONDS))
-                        .withHandoff(new HandoffRule(2, scenario.real(HANDOFF_WINDOW_SECONDS))))
+                        .withHandoff(HandoffRule.defaults().withWindow(scenario.real(HANDOFF_WINDOW_SECONDS))))
                 .topology(now)
                 .workloads(List.of(WorkloadSpec.of(WORKLOAD, 1)))
                 .policy(new LatencyAwarePolicy(PolicyConfig.defaults().withParallel(false)))
