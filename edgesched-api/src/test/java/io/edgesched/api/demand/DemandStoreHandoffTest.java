@@ -96,12 +96,18 @@ class DemandStoreHandoffTest {
         assertThat(nodes.store.view(time(70)).handoffs(WEB)).isEmpty();
     }
 
-    @Test
-    void aClientWhosePathGotMuchShorterIsHandedOffAfterOneRequestOnceTheOldEntryWasReadSilent() {
+    /** The closer-path rule; the device 60 ms from cloud1 for 40 s, {@code edgeRttMicros} from edge1. */
+    static Nodes deviceAtCloudThenNearEdge1(long edgeRttMicros) {
         Nodes nodes = new Nodes(CONFIG.withHandoff(new HandoffRule(2, Duration.ofSeconds(20), 0.5)), "cloud1", "edge1");
         nodes.rttMicros.put("cloud1", 60_000L);
-        nodes.rttMicros.put("edge1", 150L);
+        nodes.rttMicros.put("edge1", edgeRttMicros);
         drive(nodes, 1, 40, t -> "cloud1");
+        return nodes;
+    }
+
+    @Test
+    void aClientWhosePathGotMuchShorterIsHandedOffAfterOneRequestOnceTheOldEntryWasReadSilent() {
+        Nodes nodes = deviceAtCloudThenNearEdge1(150L);
         drive(nodes, 41, 41, t -> "edge1");            // one request; cloud1 was read in the same round, not after it
         assertThat(nodes.store.handoffCount()).isZero();
         drive(nodes, 42, 42, t -> "edge1");            // no request; cloud1 read silent after the arrival: handed off
@@ -113,10 +119,7 @@ class DemandStoreHandoffTest {
     void aPathThatIsNotMuchShorterStillNeedsTheSecondRequest() {
         HandoffRule rule = new HandoffRule(2, Duration.ofSeconds(20), 0.5);
         for (long edgeRtt : new long[] {40_000L, 59_000L, 90_000L}) {
-            Nodes nodes = new Nodes(CONFIG.withHandoff(rule), "cloud1", "edge1");
-            nodes.rttMicros.put("cloud1", 60_000L);
-            nodes.rttMicros.put("edge1", edgeRtt);
-            drive(nodes, 1, 40, t -> "cloud1");
+            Nodes nodes = deviceAtCloudThenNearEdge1(edgeRtt);
             drive(nodes, 41, 42, t -> "edge1");
             assertThat(nodes.store.handoffCount()).as("edge1 at %d us", edgeRtt).isZero();
             drive(nodes, 43, 43, t -> "edge1");
@@ -132,10 +135,7 @@ class DemandStoreHandoffTest {
 
     @Test
     void aClientSeenAgainAtTheOldEntryStaysSplitEvenWhenTheNewPathIsShorter() {
-        Nodes nodes = new Nodes(CONFIG.withHandoff(new HandoffRule(2, Duration.ofSeconds(20), 0.5)), "cloud1", "edge1");
-        nodes.rttMicros.put("cloud1", 60_000L);
-        nodes.rttMicros.put("edge1", 150L);
-        drive(nodes, 1, 40, t -> "cloud1");
+        Nodes nodes = deviceAtCloudThenNearEdge1(150L);
         // both paths in the same round (two connections): not silent at cloud1, so not a handoff
         nodes.request("edge1", DEVICE, 40.5);
         nodes.request("cloud1", DEVICE, 40.6);
