@@ -84,6 +84,7 @@ public final class EdgeLab implements Callable<Integer> {
         }
         StringBuilder csv = new StringBuilder();
         StringBuilder summary = new StringBuilder();
+        List<LabReport> reports = new java.util.ArrayList<>();
         for (int k = 1; k <= runs; k++) {
             progress(String.format(Locale.ROOT, "run %d of %d", k, runs));
             Path runOut = out.resolve("run-" + k);
@@ -94,12 +95,17 @@ public final class EdgeLab implements Callable<Integer> {
             }
             lines.subList(1, lines.size()).forEach(l -> csv.append(l).append('\n'));
             summary.append(String.format(Locale.ROOT, "run %d of %d%n", k, runs)).append(report.summary()).append('\n');
+            reports.add(report);
         }
+        RunsReport overRuns = new RunsReport(new LabScenario(timeScale), reports);
+        summary.append(overRuns.tableMarkdown());
+        overRuns.writeTable(out.resolve("table.md"));
+        overRuns.writePlot(out.resolve("response-time.png"));
         Files.writeString(out.resolve("requests.csv"), csv);
         Files.writeString(out.resolve("summary.txt"), summary);
         console.println();
         console.println(summary);
-        console.println("Outputs: " + out.toAbsolutePath() + "/{requests.csv, summary.txt} (every run), "
+        console.println("Outputs: " + out.toAbsolutePath() + "/{requests.csv, summary.txt, table.md, response-time.png} (every run), "
                 + out.toAbsolutePath() + "/run-K/{requests.csv, response-time.png, table.md, summary.txt} (run K)");
         return 0;
     }
