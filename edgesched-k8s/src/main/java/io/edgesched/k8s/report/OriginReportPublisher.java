@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -37,6 +39,8 @@ public final class OriginReportPublisher {
     private long published;
     private long skipped;
     private OriginReport lastWritten;
+    /** When this publisher's first report was generated: the demand store's ramp-up counts from there. */
+    private java.time.Instant firstGeneratedAt;
     private String lastReason = "";
 
     /** With the engine's default demand rules ({@link DemandConfig#defaults()}: packets, 60 s half-life). */
@@ -115,7 +119,12 @@ public final class OriginReportPublisher {
             return Optional.empty();
         }
         OriginReport report = build(window.get());
-        Optional<String> reason = rule.reasonToWrite(reportExists ? lastWritten : null, report);
+        Instant generatedAt = Instant.parse(report.getSpec().generatedAt());
+        if (firstGeneratedAt == null) {
+            firstGeneratedAt = generatedAt;
+        }
+        boolean rampingUp = generatedAt.isBefore(firstGeneratedAt.plus(rampUp()));
+        Optional<String> reason = rule.reasonToWrite(reportExists ? lastWritten : null, report, rampingUp);
         if (reason.isEmpty()) {
             skipped++;
             return Optional.empty();
@@ -125,6 +134,11 @@ public final class OriginReportPublisher {
         lastReason = reason.get();
         published++;
         return Optional.of(report);
+    }
+
+    /** Five half-lives of the demand store: a rate that started from zero is then within 97 % of its value. */
+    Duration rampUp() {
+        return demand.config().halfLife().multipliedBy(5);
     }
 
     OriginReport build(AgentDemand.Window window) {

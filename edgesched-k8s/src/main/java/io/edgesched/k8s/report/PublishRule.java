@@ -66,6 +66,17 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
      * (an entry or the unlisted rest moved), "node rtts" (the set of measured nodes changed).
      */
     public Optional<String> reasonToWrite(OriginReport last, OriginReport next) {
+        return reasonToWrite(last, next, false);
+    }
+
+    /**
+     * The same, while the agent's demand store may still be ramping up ({@code rampingUp}: the first few half-lives
+     * after it started, when every rate climbs from zero toward its true value). Then a workload's total moving is
+     * the estimator converging, not demand changing, so "workload rate" is not a reason and entries are compared by
+     * their share of the workload (a uniform climb changes no share); the heartbeat carries the converged totals,
+     * and an entry whose share appears, leaves or moves ("client") still writes at once.
+     */
+    public Optional<String> reasonToWrite(OriginReport last, OriginReport next, boolean rampingUp) {
         if (last == null || heartbeat.isZero()) {
             return Optional.of(last == null ? "first" : "every report");
         }
@@ -91,13 +102,19 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
             double totalB = total(b, metric);
             double scale = Math.max(totalA, totalB);
             double moved = Math.abs(totalB - totalA);
-            if (moved > minRate && moved > workloadChange * scale) {
+            if (!rampingUp && moved > minRate && moved > workloadChange * scale) {
                 return Optional.of("workload rate");
+            }
+            Map<String, Double> entriesA = entries(a, metric);
+            Map<String, Double> entriesB = entries(b, metric);
+            if (rampingUp && totalA > 0 && totalB > 0) {
+                // compare shapes: every rate climbing by the same factor is the ramp, a share that moves is news
+                double toOldScale = totalA / totalB;
+                entriesB.replaceAll((k, v) -> v * toOldScale);
+                scale = totalA;
             }
             double threshold = Math.max(minRate, entryShare * scale);
             double heavy = Math.max(minRate, heavyShare * scale);
-            Map<String, Double> entriesA = entries(a, metric);
-            Map<String, Double> entriesB = entries(b, metric);
             for (Map.Entry<String, Double> entry : entriesB.entrySet()) {
                 if (moved(entriesA.getOrDefault(entry.getKey(), 0.0), entry.getValue(), threshold, heavy)) {
                     return Optional.of("client");

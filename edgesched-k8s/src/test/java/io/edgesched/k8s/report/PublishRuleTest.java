@@ -35,12 +35,16 @@ class PublishRuleTest {
 
     /** One workload: 100 listed clients of {@code each}/s, plus extra entries, plus 1000/s unlisted. */
     static OriginReport report(long secondsAfterT0, double each, List<ClientDemand> extra, String... nodes) {
+        return report(secondsAfterT0, each, 1000, extra, nodes);
+    }
+
+    static OriginReport report(long secondsAfterT0, double each, double other, List<ClientDemand> extra, String... nodes) {
         List<ClientDemand> clients = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             clients.add(new ClientDemand("192.0.2." + i, 1, 0, each, 0, 900));
         }
         clients.addAll(extra);
-        WorkloadOrigins web = new WorkloadOrigins("web", "shop", 30080, clients, new OtherClients(5000, 0, 1000, 0));
+        WorkloadOrigins web = new WorkloadOrigins("web", "shop", 30080, clients, new OtherClients(5000, 0, other, 0));
         OriginReport r = new OriginReport();
         r.setSpec(new OriginReportSpec("edge-1", T0.plusSeconds(secondsAfterT0).toString(), 10, List.of(web),
                 java.util.Arrays.stream(nodes).map(n -> new NodeRtt(n, 300)).toList(), "packets"));
@@ -71,6 +75,20 @@ class PublishRuleTest {
         // the same client halving (its decayed rate after a handoff)
         assertThat(RULE.reasonToWrite(with, report(20, 10, List.of(entry("198.51.100.7", 29))))).contains("client");
         assertThat(RULE.reasonToWrite(with, report(20, 10, List.of(entry("198.51.100.7", 50))))).isEmpty();
+    }
+
+    @Test
+    void whileTheStoreRampsUpATotalClimbingIsNotMaterialButAClientArrivingIs() {
+        OriginReport last = report(0, 10, 1000, List.of());
+        OriginReport climbed = report(10, 16, 1600, List.of()); // every rate x1.6: the estimator converging
+        assertThat(RULE.reasonToWrite(last, climbed, true)).isEmpty();
+        assertThat(RULE.reasonToWrite(last, climbed, false)).contains("workload rate");
+        // a share that moves is news even while ramping: the listed clients x1.6, the rest not
+        assertThat(RULE.reasonToWrite(last, report(10, 16, 1000, List.of()), true)).contains("client");
+        assertThat(RULE.reasonToWrite(last, report(10, 16, 1600, List.of(entry("198.51.100.7", 150))), true))
+                .contains("client");
+        assertThat(RULE.reasonToWrite(last, report(30, 16, List.of()), true)).contains("heartbeat");
+        assertThat(RULE.reasonToWrite(null, last, true)).contains("first");
     }
 
     @Test
