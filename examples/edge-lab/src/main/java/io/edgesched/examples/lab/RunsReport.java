@@ -2,7 +2,6 @@ package io.edgesched.examples.lab;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,8 +13,6 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.function.Function;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.IntervalMarker;
@@ -156,14 +153,7 @@ final class RunsReport {
             plot.addDomainMarker(new IntervalMarker(w.fromSeconds(), w.toSeconds(), new Color(0, 160, 0, 28)),
                     org.jfree.chart.ui.Layer.BACKGROUND);
         }
-        JFreeChart chart = new JFreeChart("Response time over " + runs.size() + " runs (mean per tick, band: fastest..slowest run)",
-                new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        try {
-            ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 560);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the plot " + file, e);
-        }
+        LabReport.savePlot("Response time over " + runs.size() + " runs (mean per tick, band: fastest..slowest run)", plot, file);
     }
 
     void writeTable(Path file) {
