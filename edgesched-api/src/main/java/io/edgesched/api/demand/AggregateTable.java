@@ -1,8 +1,8 @@
 package io.edgesched.api.demand;
 
 /**
- * Open-addressing table of client aggregates in parallel primitive arrays (40 bytes per slot, no object per
- * client). Key: workload index, packed node/family/prefix, and the 128-bit (masked) client address.
+ * Open-addressing table of client aggregates in parallel primitive arrays (40 bytes per slot, 56 with activity,
+ * no object per client). Key: workload index, packed node/family/prefix, and the 128-bit (masked) client address.
  * Linear probing; no deletion: {@link DemandStore#maintain} rebuilds the table without dropped slots.
  */
 final class AggregateTable {
@@ -16,10 +16,19 @@ final class AggregateTable {
     float[] rate;        // decayed rate as of rateTick
     int[] rateTick;      // deciseconds since the store's epoch
     float[] rtt;         // smoothed RTT in us, NaN unknown
-    int[] lastActiveTick;
+    int[] lastActiveTick;  // tick of the last read that saw an increase
+    // Activity at this node, for reports across nodes (see ClientActivity): when the current visit began, the
+    // kernel's last-packet time, reads with an increase since the visit began, the rate of the latest increase.
+    // Null unless the table tracks activity (an agent's store; a controller reading snapshots does not need it).
+    int[] arrivalTick;
+    int[] lastSeenTick;
+    int[] activeReads;
+    float[] recentRate;
     private int size;
+    final boolean activity;
 
-    AggregateTable(int expected) {
+    AggregateTable(int expected, boolean activity) {
+        this.activity = activity;
         allocate(Math.max(16, (int) Math.ceil(expected / MAX_LOAD) + 1));
     }
 
@@ -33,6 +42,12 @@ final class AggregateTable {
         rateTick = new int[capacity];
         rtt = new float[capacity];
         lastActiveTick = new int[capacity];
+        if (activity) {
+            arrivalTick = new int[capacity];
+            lastSeenTick = new int[capacity];
+            activeReads = new int[capacity];
+            recentRate = new float[capacity];
+        }
         size = 0;
     }
 
@@ -61,7 +76,7 @@ final class AggregateTable {
     }
 
     long bytes() {
-        return 40L * workload.length;
+        return (activity ? 56L : 40L) * workload.length;
     }
 
     /**
@@ -135,6 +150,12 @@ final class AggregateTable {
         rateTick[i] = tick;
         rtt[i] = Float.NaN;
         lastActiveTick[i] = tick;
+        if (activity) {
+            arrivalTick[i] = tick;
+            lastSeenTick[i] = tick;
+            activeReads[i] = 0;
+            recentRate[i] = 0;
+        }
         size++;
         return i;
     }
@@ -145,11 +166,17 @@ final class AggregateTable {
         rate[i] = other.rate[from];
         rtt[i] = other.rtt[from];
         lastActiveTick[i] = other.lastActiveTick[from];
+        if (activity && other.activity) {
+            arrivalTick[i] = other.arrivalTick[from];
+            lastSeenTick[i] = other.lastSeenTick[from];
+            activeReads[i] = other.activeReads[from];
+            recentRate[i] = other.recentRate[from];
+        }
         return i;
     }
 
     private void grow() {
-        AggregateTable old = new AggregateTable(0);
+        AggregateTable old = new AggregateTable(0, activity);
         old.workload = workload;
         old.nodeMeta = nodeMeta;
         old.hi = hi;
@@ -158,6 +185,10 @@ final class AggregateTable {
         old.rateTick = rateTick;
         old.rtt = rtt;
         old.lastActiveTick = lastActiveTick;
+        old.arrivalTick = arrivalTick;
+        old.lastSeenTick = lastSeenTick;
+        old.activeReads = activeReads;
+        old.recentRate = recentRate;
         allocate(workload.length + workload.length / 2 + 1);
         for (int i = 0; i < old.workload.length; i++) {
             if (old.workload[i] >= 0) {

@@ -38,7 +38,7 @@ import java.util.Optional;
  * A record without baseline counts in full only if its first packet came after the node's previous read;
  * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
- * <p><b>Memory.</b> Aggregates live in primitive arrays (40 bytes per slot, 75 % max load); baselines cost
+ * <p><b>Memory.</b> Aggregates live in primitive arrays (40 bytes per slot, 56 with {@link ClientActivity}, 75 % max load); baselines cost
  * 20 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
@@ -57,6 +57,7 @@ public final class DemandStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemandStore.class);
     private static final long NANOS_PER_TICK = 100_000_000L; // a tick is 0.1 s
+    private static final long VISIT_GAP_TICKS = ClientActivity.VISIT_GAP.toNanos() / NANOS_PER_TICK;
 
     private final ServiceCatalog catalog;
     private final DemandConfig config;
@@ -67,7 +68,8 @@ public final class DemandStore {
     private final Map<NodeId, Integer> nodeIndex = new HashMap<>();
     private final List<NodeId> nodes = new ArrayList<>();
     private final List<NodeHistory> nodeStates = new ArrayList<>();
-    private AggregateTable table = new AggregateTable(1024);
+    private final boolean trackActivity;
+    private AggregateTable table;
     private Instant epoch;
 
     private long snapshots;
@@ -107,6 +109,17 @@ public final class DemandStore {
     private long handoffsExpired;
 
     public DemandStore(ServiceCatalog catalog, DemandConfig config) {
+        this(catalog, config, false);
+    }
+
+    /**
+     * @param trackActivity keep each aggregate's current visit ({@link ClientDemand#activity()}): what a node
+     *                      agent's report needs so a controller can hand a client off across nodes; 16 bytes more
+     *                      per aggregate
+     */
+    public DemandStore(ServiceCatalog catalog, DemandConfig config, boolean trackActivity) {
+        this.trackActivity = trackActivity;
+        this.table = new AggregateTable(1024, trackActivity);
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.config = Objects.requireNonNull(config, "config");
         double halfLifeTicks = config.halfLife().toNanos() / (double) NANOS_PER_TICK;
@@ -247,6 +260,10 @@ public final class DemandStore {
                     noteArrival(wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick[slot],
                             tick, previousReadTick);
                 }
+                if (trackActivity) {
+                    noteActivity(slot, inserted, r, snapshot, tick, previousReadTick, previousMono, sameBoot,
+                            delta / seconds);
+                }
                 double alpha = seconds == nodeSeconds ? nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
                 table.rate[slot] = (float) (decayed(slot, tick) + alpha * delta / seconds);
                 table.rateTick[slot] = tick;
@@ -355,7 +372,7 @@ public final class DemandStore {
                 survivors++;
             }
         }
-        AggregateTable fresh = new AggregateTable(survivors + Math.min(folded.size(), survivors / 4 + 16));
+        AggregateTable fresh = new AggregateTable(survivors + Math.min(folded.size(), survivors / 4 + 16), trackActivity);
         for (int i = 0; i < cap; i++) {
             if (old.workload[i] >= 0 && !drop[i]) {
                 fresh.copyFrom(old, i);
@@ -474,7 +491,8 @@ public final class DemandStore {
             double r = decayedIn(t, i, nowTick);
             if (r > 0) {
                 out.computeIfAbsent(workloads.get(t.workload[i]), w -> new ArrayList<>()).add(new ClientDemand(
-                        nodes.get(AggregateTable.nodeOf(t.nodeMeta[i])), clientOf(t, i), r, t.rtt[i]));
+                        nodes.get(AggregateTable.nodeOf(t.nodeMeta[i])), clientOf(t, i), r, t.rtt[i],
+                        activityOf(t, i)));
             }
         }
         return out;
@@ -529,6 +547,61 @@ public final class DemandStore {
     /** Bytes of the aggregate arrays alone (what prefix aggregation and top-N shrink). */
     public long aggregateMemoryBytes() {
         return table.bytes();
+    }
+
+    // ---- activity (what a report carries for handoffs across nodes) ----
+
+    /**
+     * Updates the slot's current visit for an increase seen in the read at {@code tick}, before
+     * {@code lastActiveTick} moves to it. A visit begins after {@link ClientActivity#VISIT_GAP} of silence; it
+     * began at the record's kernel first-seen time when the record is new since the previous read, else after
+     * that read.
+     */
+    private void noteActivity(int slot, boolean inserted, OriginRecord r, OriginSnapshot snapshot, int tick,
+                              int previousReadTick, long previousMono, boolean sameBoot, double ratePerSecond) {
+        int last = table.lastActiveTick[slot];
+        int seen = kernelTick(r.lastSeenNanos(), snapshot, tick);
+        if (!inserted && last == tick && table.activeReads[slot] > 0) {
+            table.recentRate[slot] += (float) ratePerSecond; // another record of the same aggregate in this read
+            table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
+            return;
+        }
+        if (inserted || table.activeReads[slot] == 0 || (long) tick - last > VISIT_GAP_TICKS) {
+            boolean newRecord = sameBoot && firstSeenAfter(r, previousMono);
+            int began = newRecord ? kernelTick(r.firstSeenNanos(), snapshot, tick)
+                    : previousReadTick == Integer.MIN_VALUE ? tick : previousReadTick;
+            table.arrivalTick[slot] = Math.min(began, tick);
+            table.activeReads[slot] = 1;
+            table.lastSeenTick[slot] = seen;
+        } else {
+            if (table.activeReads[slot] < Integer.MAX_VALUE) {
+                table.activeReads[slot]++;
+            }
+            table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
+        }
+        table.recentRate[slot] = (float) ratePerSecond;
+    }
+
+    /** A kernel monotonic time as a store tick, through the snapshot's (wall, monotonic) pair; the read's tick without one. */
+    private int kernelTick(long kernelNanos, OriginSnapshot snapshot, int readTick) {
+        long mono = snapshot.monotonicNanos();
+        if (mono <= 0 || kernelNanos <= 0 || kernelNanos > mono) {
+            return readTick;
+        }
+        long back = (mono - kernelNanos + NANOS_PER_TICK / 2) / NANOS_PER_TICK;
+        return (int) Math.max(Integer.MIN_VALUE + 1L, readTick - back);
+    }
+
+    private ClientActivity activityOf(AggregateTable t, int i) {
+        if (!t.activity || t.activeReads[i] <= 0 || isOther(t, i)) {
+            return null;
+        }
+        return new ClientActivity(instantOf(t.arrivalTick[i]), instantOf(t.lastSeenTick[i]), t.activeReads[i],
+                t.recentRate[i]);
+    }
+
+    private Instant instantOf(int tick) {
+        return epoch.plusNanos(tick * NANOS_PER_TICK);
     }
 
     // ---- handoff ----
@@ -711,6 +784,10 @@ public final class DemandStore {
             if (table.workload[i] >= 0) {
                 table.rateTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.rateTick[i] - shift);
                 table.lastActiveTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastActiveTick[i] - shift);
+                if (trackActivity) {
+                    table.arrivalTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.arrivalTick[i] - shift);
+                    table.lastSeenTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastSeenTick[i] - shift);
+                }
             }
         }
         for (NodeHistory s : nodeStates) {

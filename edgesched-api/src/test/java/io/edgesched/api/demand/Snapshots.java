@@ -39,6 +39,14 @@ final class Snapshots {
                 Math.max(0, rttMicros), rttMicros >= 0 ? 1 : 0, first, first, false);
     }
 
+    /** A record whose kernel last-seen time is second {@code lastSeen}. */
+    static OriginRecord record(int port, String client, long packets, double firstSeen, double lastSeen) {
+        long first = 1000 * NANOS + (long) (firstSeen * NANOS);
+        long last = 1000 * NANOS + (long) (lastSeen * NANOS);
+        return new OriginRecord(port, port, ClientAddress.parse(client), packets, packets, packets * 100, 0, 0,
+                first, last, false);
+    }
+
     static Instant time(double t) {
         return T0.plusNanos((long) (t * NANOS));
     }
