@@ -28,6 +28,9 @@ public final class RoundScheduler implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final boolean ownsExecutor;
     private final AtomicBoolean triggerPending = new AtomicBoolean();
+    private final Object triggerLock = new Object();
+    private long pendingDueNanos;
+    private ScheduledFuture<?> pendingRun;
     private volatile long lastRunStartNanos;
     private volatile boolean ran;
     private volatile ScheduledFuture<?> schedule;
@@ -77,16 +80,29 @@ public final class RoundScheduler implements AutoCloseable {
         }
     }
 
-    /** Runs the task once after {@code delay}, merged with a run already pending, spaced by {@code minSpacing}. */
+    /**
+     * Runs the task once after {@code delay}, merged with a run already pending, spaced by {@code minSpacing}.
+     * A trigger due sooner than the pending run brings that run forward (a handoff report must not wait for the
+     * delay an ordinary report asked for); one due later merges into it.
+     */
     public void trigger(Duration delay) {
         if (closed) {
             return;
         }
-        if (triggerPending.compareAndSet(false, true)) {
+        synchronized (triggerLock) {
             long spacing = ran ? lastRunStartNanos + minSpacing.toNanos() - System.nanoTime() : 0;
             long wait = Math.max(Math.max(0, delay.toNanos()), spacing);
+            long due = System.nanoTime() + wait;
+            if (triggerPending.get()) {
+                if (due - pendingDueNanos >= 0 || pendingRun == null || !pendingRun.cancel(false)) {
+                    return; // the pending run comes first (or has started already)
+                }
+                triggerPending.set(false);
+            }
+            triggerPending.set(true);
+            pendingDueNanos = due;
             try {
-                executor.schedule(() -> {
+                pendingRun = executor.schedule(() -> {
                     triggerPending.set(false);
                     runSafely();
                 }, wait, TimeUnit.NANOSECONDS);

@@ -91,6 +91,32 @@ class ControllerSeamsTest {
     }
 
     @Test
+    void aSoonerTriggerBringsAPendingLaterRunForwardAndRunsOnce() throws Exception {
+        java.util.concurrent.ScheduledThreadPoolExecutor thread = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        try {
+            AtomicInteger runs = new AtomicInteger();
+            CountDownLatch ran = new CountDownLatch(1);
+            RoundScheduler scheduler = RoundScheduler.on(thread, "test", () -> {
+                runs.incrementAndGet();
+                ran.countDown();
+            }, Duration.ZERO);
+            scheduler.trigger(Duration.ofMinutes(10)); // an ordinary report's delay
+            scheduler.trigger(Duration.ofMinutes(20)); // later: merges
+            scheduler.trigger(Duration.ZERO);          // a handoff: sooner, replaces the pending run
+            assertThat(ran.await(10, TimeUnit.SECONDS)).as("ran long before the first trigger's 10 min").isTrue();
+            CountDownLatch drained = new CountDownLatch(1);
+            scheduler.execute(drained::countDown);
+            assertThat(drained.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(runs).as("the replaced run does not run as well").hasValue(1);
+            assertThat(thread.getQueue())
+                    .as("nothing left pending").allMatch(r -> ((java.util.concurrent.Future<?>) r).isCancelled());
+            scheduler.close();
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
     void triggersWhileOneIsPendingMergeAndAThrowingRunKeepsTheSchedule() throws Exception {
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor();
         try {

@@ -15,7 +15,9 @@ import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.api.policy.StabilityGate;
 import io.edgesched.k8s.metrics.EdgeschedMetrics;
 import io.edgesched.k8s.report.OriginReportWatcher;
+import io.edgesched.api.demand.HandoffRule;
 import io.edgesched.k8s.report.ReportDemandView;
+import io.edgesched.k8s.report.ReportHandoffs;
 import io.edgesched.k8s.report.ReportedDemand;
 import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.edgesched.k8s.topology.EngineTopology;
@@ -56,16 +58,29 @@ public final class ReportDrivenController implements AutoCloseable {
      * @param reportDelay   a round runs this long after a new report (reports of one period arrive together)
      * @param rate          which reported rate counts as demand
      * @param latencyRefresh the node latency matrix is rebuilt at most this often (at once when nodes change)
+     * @param handoff       when a client listed at one node and arriving at another counts at the new one
+     *                      (docs/k8s-reports.md, "Handoff across nodes"); {@link HandoffRule#off()} never
      */
     public record Settings(Duration interval, Duration reportDelay, ReportedDemand.Rate rate, PolicyConfig policy,
-                           StabilityConfig stability, boolean dryRun, Duration latencyRefresh) {
+                           StabilityConfig stability, boolean dryRun, Duration latencyRefresh, HandoffRule handoff) {
         public Settings {
             Objects.requireNonNull(latencyRefresh, "latencyRefresh");
+            Objects.requireNonNull(handoff, "handoff");
             Objects.requireNonNull(interval, "interval");
             Objects.requireNonNull(reportDelay, "reportDelay");
             Objects.requireNonNull(rate, "rate");
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(stability, "stability");
+        }
+
+        /** With the default handoff rule. */
+        public Settings(Duration interval, Duration reportDelay, ReportedDemand.Rate rate, PolicyConfig policy,
+                        StabilityConfig stability, boolean dryRun, Duration latencyRefresh) {
+            this(interval, reportDelay, rate, policy, stability, dryRun, latencyRefresh, HandoffRule.defaults());
+        }
+
+        public Settings withHandoff(HandoffRule rule) {
+            return new Settings(interval, reportDelay, rate, policy, stability, dryRun, latencyRefresh, rule);
         }
 
         /** With the latency matrix refreshed every 60 s. */
@@ -79,6 +94,12 @@ public final class ReportDrivenController implements AutoCloseable {
                     PolicyConfig.defaults(), StabilityConfig.defaults(), false);
         }
     }
+
+    /**
+     * A report listing a client's arrival or departure may complete a handoff: the round runs this soon after it,
+     * not after {@code reportDelay} (which waits for the rest of a period's reports).
+     */
+    static final Duration MOVEMENT_DELAY = Duration.ofMillis(50);
 
     private final KubernetesTopology topology;
     private final OriginReportWatcher reports;
@@ -111,7 +132,8 @@ public final class ReportDrivenController implements AutoCloseable {
         this.settings = settings;
         this.controller = placementController(topology::snapshot, reports::fresh, moves, metrics, settings, clock);
         this.rounds = RoundScheduler.ownThread("edgesched-controller", this::roundSafely, Duration.ZERO);
-        this.reportArrived = r -> rounds.trigger(settings.reportDelay());
+        this.reportArrived = r -> rounds.trigger(carriesMovement(r) ? min(settings.reportDelay(), MOVEMENT_DELAY)
+                : settings.reportDelay());
         metrics.reportAges(() -> {
             Instant now = clock.instant();
             return reports.all().stream().map(r -> r.age(now)).toList();
@@ -129,13 +151,14 @@ public final class ReportDrivenController implements AutoCloseable {
                                                           Settings settings, Clock clock) {
         LatencyMatrixCache latency = new LatencyMatrixCache(settings.latencyRefresh(), MissingLatency.SYMMETRIC_THEN_TRIANGLE);
         StabilityGate gate = new StabilityGate(settings.stability(), clock);
+        ReportHandoffs handoffs = new ReportHandoffs(settings.handoff()); // only the round thread touches it
         PlacementController.Builder b = PlacementController.builder()
                 .clock(clock)
                 // one cluster snapshot and one read of the reports per round: demand, the latencies the reports
                 // carry, placements and workload specs all describe the same instant
                 .roundInput(now -> {
                     ClusterSnapshot snapshot = cluster.get();
-                    ReportedDemand demand = ReportedDemand.from(freshReports.get(), settings.rate());
+                    ReportedDemand demand = ReportedDemand.from(freshReports.get(), settings.rate(), handoffs, now);
                     rememberEarlierMoves(gate, snapshot, settings.stability().minDwell(), now);
                     Topology topology = EngineTopology.topology(snapshot,
                             latency.get(snapshot.nodes().keySet(), ReportDemandView.latencies(demand), now));
@@ -184,6 +207,15 @@ public final class ReportDrivenController implements AutoCloseable {
                     LOG.info("{} was moved at {} (before this controller led): dwell counts from then", w.id(),
                             w.lastMovedAt().get());
                 });
+    }
+
+    private static boolean carriesMovement(OriginReportWatcher.ReceivedReport r) {
+        return r.report().getSpec().workloads().stream()
+                .anyMatch(w -> !w.arrivals().isEmpty() || !w.departures().isEmpty());
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Builds the controller and starts its schedule; reports arriving trigger a round after {@code reportDelay}. */

@@ -62,7 +62,7 @@ public final class AgentDemand {
         this.workloadOfService = Objects.requireNonNull(workloadOfService, "workloadOfService");
         this.config = Objects.requireNonNull(config, "config");
         this.store = new DemandStore((n, serviceId, port) -> workloadOfService.apply(serviceId).map(WorkloadPort::workload),
-                config);
+                config, true); // each client's visit goes into the report: handoffs across nodes need it
     }
 
     public DemandConfig config() {
@@ -128,7 +128,7 @@ public final class AgentDemand {
         long rtt = Double.isNaN(c.rttMicros()) ? 0 : Math.max(0, Math.round(c.rttMicros()));
         DemandMetric metric = config.metric();
         return new ClientRate(c.client(), metric == DemandMetric.CONNECTIONS ? r : 0,
-                metric == DemandMetric.PACKETS ? r : 0, metric == DemandMetric.BYTES ? r : 0, rtt);
+                metric == DemandMetric.PACKETS ? r : 0, metric == DemandMetric.BYTES ? r : 0, rtt, c.activity());
     }
 
     private static double secondsBetween(OriginSnapshot before, OriginSnapshot now) {

@@ -30,18 +30,25 @@ public final class AgentLoop implements AutoCloseable {
      * @param interval       time between reports
      * @param watchSyncDelay after a cluster change, the watch list is updated this much later
      * @param publishRule    which reports are written: every one, or only material changes plus a heartbeat
+     * @param events         fast reads between reports that write a client's arrival or departure at once
      */
-    public record Settings(Duration interval, Duration watchSyncDelay, PublishRule publishRule) {
+    public record Settings(Duration interval, Duration watchSyncDelay, PublishRule publishRule, Events events) {
         public Settings {
             Objects.requireNonNull(interval, "interval");
             Objects.requireNonNull(watchSyncDelay, "watchSyncDelay");
             Objects.requireNonNull(publishRule, "publishRule");
+            Objects.requireNonNull(events, "events");
             if (interval.isNegative() || interval.isZero()) {
                 throw new IllegalArgumentException("interval must be positive, got " + interval);
             }
             if (watchSyncDelay.isNegative()) {
                 throw new IllegalArgumentException("watchSyncDelay must not be negative, got " + watchSyncDelay);
             }
+        }
+
+        /** Without fast reads. */
+        public Settings(Duration interval, Duration watchSyncDelay, PublishRule publishRule) {
+            this(interval, watchSyncDelay, publishRule, Events.off());
         }
 
         /** Writes every report it builds. */
@@ -51,10 +58,65 @@ public final class AgentLoop implements AutoCloseable {
 
         /**
          * A report built every 10 s, written on material change or every 30 s ({@link PublishRule#defaults()}),
-         * watch list updated 5 s after a change (the agent's defaults).
+         * watch list updated 5 s after a change, fast reads for events ({@link Events#defaults()}).
          */
         public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(10), Duration.ofSeconds(5), PublishRule.defaults());
+            return new Settings(Duration.ofSeconds(10), Duration.ofSeconds(5), PublishRule.defaults(),
+                    Events.defaults());
+        }
+
+        public Settings withEvents(Events e) {
+            return new Settings(interval, watchSyncDelay, publishRule, e);
+        }
+    }
+
+    /**
+     * The event path: the source is read every {@code readInterval} (stretched so that reading costs at most
+     * {@code maxCpuShare} of a core: a read of a large table that took 20 ms waits 2 s at 1 %), and a report is
+     * written at once when a heavy client arrived, left or came back ({@link PublishRule#eventReason}), within
+     * an {@link EventBudget} of {@code bytesPerSecond} with bursts of {@code burstBytes}.
+     *
+     * @param readInterval  shortest time between fast reads; zero turns the event path off
+     * @param evidenceReads reads at a new entry that make an arrival's evidence (the controller's handoff rule's)
+     */
+    public record Events(Duration readInterval, double maxCpuShare, double bytesPerSecond, double burstBytes,
+                         int evidenceReads) {
+        public Events {
+            Objects.requireNonNull(readInterval, "readInterval");
+            if (readInterval.isNegative()) {
+                throw new IllegalArgumentException("readInterval must not be negative, got " + readInterval);
+            }
+            if (!(maxCpuShare > 0 && maxCpuShare <= 1)) {
+                throw new IllegalArgumentException("maxCpuShare must be in (0, 1], got " + maxCpuShare);
+            }
+            new EventBudget(bytesPerSecond, burstBytes); // validates
+            if (evidenceReads < 1) {
+                throw new IllegalArgumentException("evidenceReads must be >= 1, got " + evidenceReads);
+            }
+        }
+
+        /** Reads every 250 ms at most 1 % CPU; events add at most 1 KiB/s on average, 64 KiB at once. */
+        public static Events defaults() {
+            return new Events(Duration.ofMillis(250), 0.01, 1024, 64 * 1024,
+                    io.edgesched.api.demand.HandoffRule.defaults().evidenceReads());
+        }
+
+        public static Events off() {
+            return new Events(Duration.ZERO, 0.01, 0, 0, 1);
+        }
+
+        public boolean enabled() {
+            return !readInterval.isZero();
+        }
+
+        public Events withReadInterval(Duration d) {
+            return new Events(d, maxCpuShare, bytesPerSecond, burstBytes, evidenceReads);
+        }
+
+        /** The wait after a read that took {@code readNanos}: the interval, or longer to keep to the CPU share. */
+        public long nextDelayNanos(long readNanos, Duration ceiling) {
+            long byCpu = (long) (readNanos / maxCpuShare);
+            return Math.min(Math.max(readInterval.toNanos(), byCpu), Math.max(readInterval.toNanos(), ceiling.toNanos()));
         }
     }
 
@@ -66,6 +128,8 @@ public final class AgentLoop implements AutoCloseable {
     private final RoundScheduler watchSync;
     private final Consumer<Throwable> onFatal;
     private volatile Instant lastTurn = Instant.now();
+    private final EventBudget eventBudget;
+    private volatile boolean closed;
 
     private AgentLoop(OriginReportPublisher publisher, EdgeschedMetrics metrics, Settings settings,
                       Consumer<Throwable> onFatal) {
@@ -76,6 +140,7 @@ public final class AgentLoop implements AutoCloseable {
         this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("edgesched-agent").factory());
         this.publish = RoundScheduler.on(thread, "report publishing", this::publishOnce, Duration.ZERO);
         this.watchSync = RoundScheduler.on(thread, "watch sync", this::syncWatches, Duration.ZERO);
+        this.eventBudget = new EventBudget(settings.events().bytesPerSecond(), settings.events().burstBytes());
     }
 
     /**
@@ -99,6 +164,9 @@ public final class AgentLoop implements AutoCloseable {
         AgentLoop loop = new AgentLoop(publisher, metrics, settings, onFatal);
         clusterChanges.accept(() -> loop.watchSync.trigger(settings.watchSyncDelay()));
         loop.publish.start(Duration.ZERO, settings.interval());
+        if (settings.events().enabled()) {
+            loop.scheduleFastRead(settings.events().readInterval().toNanos());
+        }
         return loop;
     }
 
@@ -123,11 +191,54 @@ public final class AgentLoop implements AutoCloseable {
             lastTurn = Instant.now();
             return Optional.empty();
         } catch (Error e) {
+            closed = true;
             publish.close();
             watchSync.close();
             onFatal.accept(e);
             return Optional.empty();
         }
+    }
+
+    private void scheduleFastRead(long delayNanos) {
+        if (closed) {
+            return;
+        }
+        try {
+            thread.schedule(this::fastRead, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            // closing
+        }
+    }
+
+    /** One run of the event path; schedules the next. */
+    void fastRead() {
+        if (closed) {
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            publisher.publishEvents(settings.publishRule(), eventBudget, settings.events().evidenceReads())
+                    .ifPresent(r -> {
+                        metrics.reportPublished(r.getStatus().serializedBytes());
+                        LOG.debug("published OriginReport {} at once ({}), {} bytes", publisher.node(),
+                                publisher.lastReason(), r.getStatus().serializedBytes());
+                    });
+        } catch (RuntimeException e) {
+            metrics.reportPublishFailed();
+            LOG.warn("writing an event report failed; the next read retries: {}", e.getMessage());
+        } catch (Error e) {
+            closed = true;
+            publish.close();
+            watchSync.close();
+            onFatal.accept(e);
+            return;
+        }
+        scheduleFastRead(settings.events().nextDelayNanos(System.nanoTime() - started, settings.interval()));
+    }
+
+    /** The budget event writes are paid from. */
+    public EventBudget eventBudget() {
+        return eventBudget;
     }
 
     /** When the publish loop last finished a turn (published, or failed with an exception it survives). */
@@ -146,6 +257,7 @@ public final class AgentLoop implements AutoCloseable {
     /** Stops publishing (a publish in progress finishes first, for at most 10 s). Idempotent. */
     @Override
     public void close() {
+        closed = true;
         publish.close();
         watchSync.close();
         thread.shutdown();

@@ -1,17 +1,24 @@
 package io.edgesched.k8s.report;
 
 import io.edgesched.api.ClientAddress;
+import io.edgesched.api.demand.ClientActivity;
 import java.util.Objects;
 
 /**
  * One client's activity over a report window.
  *
  * @param rttMicros kernel RTT to the client, 0 when no sample exists
+ * @param activity  the client's current visit at this node (an agent's demand store tracks it); null when unknown
  */
 public record ClientRate(ClientAddress client, double connectionsPerSecond, double packetsPerSecond,
-                         double bytesPerSecond, long rttMicros) {
+                         double bytesPerSecond, long rttMicros, ClientActivity activity) {
     public ClientRate {
         Objects.requireNonNull(client, "client");
+    }
+
+    public ClientRate(ClientAddress client, double connectionsPerSecond, double packetsPerSecond,
+                      double bytesPerSecond, long rttMicros) {
+        this(client, connectionsPerSecond, packetsPerSecond, bytesPerSecond, rttMicros, null);
     }
 
     /**

@@ -11,6 +11,10 @@ import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
+import io.edgesched.api.demand.ClientActivity;
+import io.edgesched.k8s.report.OriginReportSpec.Arrival;
+import io.edgesched.k8s.report.OriginReportSpec.Departure;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -29,6 +33,15 @@ import java.util.Objects;
 public final class OriginReportBuilder {
     private static final Comparator<ClientRate> HEAVIEST_FIRST =
             Comparator.comparingDouble(ClientRate::weight).reversed().thenComparing(ClientRate::client);
+
+    /** A client's recent rate of at least this share of its workload's total makes it a heavy mover. */
+    static final double HEAVY_SHARE = 0.02;
+    /** Arrivals and departures listed per workload, at most. */
+    static final int MAX_MOVEMENTS = 8;
+    /** How long an arrival stays listed: the controller decides a handoff well within it. */
+    static final Duration ARRIVALS_LISTED_FOR = Duration.ofSeconds(60);
+    /** A client silent for less than this has not left, whatever its pace. */
+    static final Duration MIN_QUIET = Duration.ofMillis(500);
 
     private final ReportLimits limits;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -90,7 +103,7 @@ public final class OriginReportBuilder {
         while (true) {
             List<WorkloadOrigins> origins = new ArrayList<>(workloadCap);
             for (int i = 0; i < workloadCap; i++) {
-                origins.add(summarise(ranked.get(i), topN));
+                origins.add(summarise(ranked.get(i), topN, generatedAt));
             }
             OriginReport report = new OriginReport();
             report.setMetadata(new ObjectMetaBuilder().withName(node.name()).withNamespace(namespace)
@@ -136,7 +149,7 @@ public final class OriginReportBuilder {
                 s.clientTableFull(), s.rttTableFull(), s.forwardedPackets());
     }
 
-    private WorkloadOrigins summarise(RankedWorkload workload, int topN) {
+    private WorkloadOrigins summarise(RankedWorkload workload, int topN, Instant now) {
         List<ClientRate> sorted = workload.clients();
         int listed = Math.min(topN, sorted.size());
         List<ClientDemand> clients = new ArrayList<>(listed * 2);
@@ -172,7 +185,71 @@ public final class OriginReportBuilder {
             }
         }
         return new WorkloadOrigins(workload.key().workload().name(), workload.key().workload().namespace(),
-                workload.key().port(), clients, new OtherClients(otherCount, round(otherConn), round(otherPackets), round(otherBytes)));
+                workload.key().port(), clients, new OtherClients(otherCount, round(otherConn), round(otherPackets), round(otherBytes)),
+                arrivals(sorted, workload.total(), now), departures(sorted, listed, workload.total(), now));
+    }
+
+    /**
+     * Heavy clients (by their latest rate: a newcomer's decayed rate is still ramping up) whose visit here began
+     * within {@link #ARRIVALS_LISTED_FOR} and goes on, heaviest first, at most {@link #MAX_MOVEMENTS}.
+     */
+    static List<Arrival> arrivals(List<ClientRate> clients, double total, Instant now) {
+        List<ClientRate> picked = new ArrayList<>();
+        for (ClientRate c : clients) {
+            ClientActivity a = c.activity();
+            if (a != null && isAddress(c) && a.recentRatePerSecond() >= HEAVY_SHARE * total
+                    && !a.arrivedAt().isBefore(now.minus(ARRIVALS_LISTED_FOR))
+                    && !a.lastSeenAt().isBefore(now.minus(ClientActivity.VISIT_GAP))) {
+                picked.add(c);
+            }
+        }
+        picked.sort(Comparator.comparingDouble((ClientRate c) -> c.activity().recentRatePerSecond()).reversed()
+                .thenComparing(ClientRate::client));
+        List<Arrival> out = new ArrayList<>();
+        for (ClientRate c : picked.subList(0, Math.min(MAX_MOVEMENTS, picked.size()))) {
+            out.add(new Arrival(c.client().toString(), millisBetween(c.activity().arrivedAt(), now),
+                    c.activity().reads(), c.rttMicros()));
+        }
+        return out;
+    }
+
+    /**
+     * Listed heavy clients silent here for longer than their own pace suggests: two of their mean gaps between
+     * reads with an increase, at least {@link #MIN_QUIET} and at most the visit gap (after which the visit is over).
+     */
+    static List<Departure> departures(List<ClientRate> sorted, int listed, double total, Instant now) {
+        List<Departure> out = new ArrayList<>();
+        for (int i = 0; i < listed && out.size() < MAX_MOVEMENTS; i++) {
+            ClientRate c = sorted.get(i);
+            ClientActivity a = c.activity();
+            if (a == null || !isAddress(c) || c.weight() < HEAVY_SHARE * total) {
+                continue;
+            }
+            long quietMillis = millisBetween(a.lastSeenAt(), now);
+            if (quietMillis >= quietAfter(a).toMillis()) {
+                out.add(new Departure(c.client().toString(), quietMillis));
+            }
+        }
+        return out;
+    }
+
+    static Duration quietAfter(ClientActivity a) {
+        if (a.reads() < 2) {
+            return MIN_QUIET.multipliedBy(2); // one read of evidence says nothing about its pace
+        }
+        Duration span = Duration.between(a.arrivedAt(), a.lastSeenAt());
+        Duration gap = span.isNegative() ? Duration.ZERO : span.dividedBy(a.reads() - 1);
+        Duration quiet = gap.multipliedBy(2); // it missed two of its own beats
+        return quiet.compareTo(MIN_QUIET) < 0 ? MIN_QUIET
+                : quiet.compareTo(ClientActivity.VISIT_GAP) > 0 ? ClientActivity.VISIT_GAP : quiet;
+    }
+
+    private static boolean isAddress(ClientRate c) {
+        return c.client().prefixLength() == (c.client().isIpv4() ? 32 : 128);
+    }
+
+    private static long millisBetween(Instant from, Instant to) {
+        return Math.max(0, Duration.between(from, to).toMillis());
     }
 
     /** Three decimals are plenty for a rate and keep the JSON short (a double prints up to 17 digits). */

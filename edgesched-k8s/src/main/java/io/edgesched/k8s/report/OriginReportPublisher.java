@@ -42,6 +42,8 @@ public final class OriginReportPublisher {
     /** When this publisher's first report was generated: the demand store's ramp-up counts from there. */
     private java.time.Instant firstGeneratedAt;
     private String lastReason = "";
+    private long eventWrites;
+    private long eventsDeferred;
 
     /** With the engine's default demand rules ({@link DemandConfig#defaults()}: packets, 60 s half-life). */
     public OriginReportPublisher(KubernetesClient client, String namespace, RequestOriginSource source,
@@ -111,14 +113,11 @@ public final class OriginReportPublisher {
      */
     public Optional<OriginReport> publish(PublishRule rule) {
         Objects.requireNonNull(rule, "rule");
-        ClusterSnapshot cluster = topology.get();
-        plan.apply(cluster.bindingsOn(source.node()), source);
-        OriginSnapshot snapshot = source.snapshot();
-        Optional<AgentDemand.Window> window = demand.next(snapshot, cluster.nodeByAddress());
-        if (window.isEmpty()) {
+        Optional<OriginReport> built = readAndBuild();
+        if (built.isEmpty()) {
             return Optional.empty();
         }
-        OriginReport report = build(window.get());
+        OriginReport report = built.get();
         Instant generatedAt = Instant.parse(report.getSpec().generatedAt());
         if (firstGeneratedAt == null) {
             firstGeneratedAt = generatedAt;
@@ -129,11 +128,62 @@ public final class OriginReportPublisher {
             skipped++;
             return Optional.empty();
         }
+        return Optional.of(written(report, reason.get()));
+    }
+
+    /**
+     * A fast read between periodic reports: ingests the source like {@link #publish} and writes the report only
+     * for an event ({@link PublishRule#eventReason}: a heavy client arrived, gathered evidence, left or returned)
+     * that {@code budget} can pay for; otherwise writes nothing (an unpaid event is still news at the next read).
+     * Before the first periodic report is written it only reads.
+     *
+     * @param evidenceReads reads at a new entry that make an arrival's evidence (the controller's handoff rule)
+     */
+    public Optional<OriginReport> publishEvents(PublishRule rule, EventBudget budget, int evidenceReads) {
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(budget, "budget");
+        Optional<OriginReport> built = readAndBuild();
+        if (built.isEmpty() || !reportExists || lastWritten == null) {
+            return Optional.empty();
+        }
+        OriginReport report = built.get();
+        Optional<String> reason = rule.eventReason(lastWritten, report, evidenceReads);
+        if (reason.isEmpty()) {
+            return Optional.empty();
+        }
+        // the size of the last report written stands for this one's (serialising it twice would cost more)
+        if (!budget.tryTake(clock.instant(), Math.max(1, lastWritten.getStatus().serializedBytes()))) {
+            eventsDeferred++;
+            return Optional.empty();
+        }
+        eventWrites++;
+        return Optional.of(written(report, reason.get()));
+    }
+
+    /** Event writes made by {@link #publishEvents}. */
+    public long eventWrites() {
+        return eventWrites;
+    }
+
+    /** Events {@link #publishEvents} found but could not pay for at that read (each is retried at the next). */
+    public long eventsDeferred() {
+        return eventsDeferred;
+    }
+
+    private Optional<OriginReport> readAndBuild() {
+        ClusterSnapshot cluster = topology.get();
+        plan.apply(cluster.bindingsOn(source.node()), source);
+        OriginSnapshot snapshot = source.snapshot();
+        Optional<AgentDemand.Window> window = demand.next(snapshot, cluster.nodeByAddress());
+        return window.map(this::build);
+    }
+
+    private OriginReport written(OriginReport report, String reason) {
         write(report);
         lastWritten = report;
-        lastReason = reason.get();
+        lastReason = reason;
         published++;
-        return Optional.of(report);
+        return report;
     }
 
     /** Five half-lives of the demand store: a rate that started from zero is then within 97 % of its value. */

@@ -38,17 +38,51 @@ public record OriginReportSpec(String node, String generatedAt, double windowSec
      * @param port         the node-local port the clients reached
      * @param clients      the heaviest clients (full addresses) then tail prefixes ("a.b.c.0/24"), heaviest first
      * @param otherClients everything not listed in {@code clients}, summed
+     * @param arrivals     heavy clients whose visit at this node began recently (a controller matches them with
+     *                     other nodes' {@code departures} to hand their demand over at once); empty when none
+     * @param departures   listed heavy clients that stopped arriving here; empty when none
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record WorkloadOrigins(String workload, String namespace, int port, List<ClientDemand> clients,
-                                  OtherClients otherClients) {
+                                  OtherClients otherClients, List<Arrival> arrivals, List<Departure> departures) {
         public WorkloadOrigins {
             clients = clients == null ? List.of() : List.copyOf(clients);
             if (otherClients == null) {
                 otherClients = OtherClients.NONE;
             }
+            arrivals = arrivals == null ? List.of() : List.copyOf(arrivals);
+            departures = departures == null ? List.of() : List.copyOf(departures);
         }
+
+        /** Without movements. */
+        public WorkloadOrigins(String workload, String namespace, int port, List<ClientDemand> clients,
+                               OtherClients otherClients) {
+            this(workload, namespace, port, clients, otherClients, List.of(), List.of());
+        }
+    }
+
+    /**
+     * A client's visit that began recently at this node (see docs/k8s-reports.md, "Handoff across nodes").
+     *
+     * @param client           one address (never a prefix)
+     * @param arrivedMillisAgo how long before {@code generatedAt} the visit began
+     * @param reads            reads of this node that saw the client's counter grow since then (evidence)
+     * @param rttMicros        kernel-measured RTT node to client; 0 = unknown
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Arrival(String client, long arrivedMillisAgo, int reads,
+                          @JsonInclude(JsonInclude.Include.NON_DEFAULT) long rttMicros) {
+    }
+
+    /**
+     * A listed client that stopped arriving at this node.
+     *
+     * @param client            one address
+     * @param lastSeenMillisAgo how long before {@code generatedAt} the kernel saw its last packet here
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Departure(String client, long lastSeenMillisAgo) {
     }
 
     /**

@@ -41,6 +41,10 @@ public final class OriginReportWatcher implements AutoCloseable {
     public static final long MAX_RTT_MICROS = 60_000_000L;
     /** Client counts above this are not believed. */
     public static final long MAX_CLIENTS = 1L << 32;
+    /** Arrivals or departures per workload believed, at most (an agent lists at most 8 of each). */
+    public static final int MAX_MOVEMENTS = 32;
+    /** An arrival or departure older than a day is not believed. */
+    public static final long MAX_MOVEMENT_AGE_MILLIS = 86_400_000L;
     /** How far behind a node's clock may be before its own timestamps make its report stale. */
     public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
@@ -226,7 +230,36 @@ public final class OriginReportWatcher implements AutoCloseable {
                 reasons.add(w.namespace() + "/" + w.workload() + " otherClients: " + why);
                 other = OriginReportSpec.OtherClients.NONE;
             }
-            workloads.add(new OriginReportSpec.WorkloadOrigins(w.workload(), w.namespace(), w.port(), clients, other));
+            List<OriginReportSpec.Arrival> arrivals = new ArrayList<>();
+            for (OriginReportSpec.Arrival a : w.arrivals()) {
+                String bad = arrivals.size() >= MAX_MOVEMENTS ? "more than " + MAX_MOVEMENTS + " arrivals"
+                        : !isAddress(a.client()) ? "not one client address"
+                        : a.arrivedMillisAgo() < 0 || a.arrivedMillisAgo() > MAX_MOVEMENT_AGE_MILLIS
+                                ? "arrivedMillisAgo " + a.arrivedMillisAgo() + " outside [0, " + MAX_MOVEMENT_AGE_MILLIS + "]"
+                        : a.reads() < 1 ? "reads " + a.reads() + " < 1"
+                        : a.rttMicros() < 0 || a.rttMicros() > MAX_RTT_MICROS ? "rttMicros " + a.rttMicros() + " outside [0, " + MAX_RTT_MICROS + "]"
+                        : null;
+                if (bad != null) {
+                    reasons.add(w.namespace() + "/" + w.workload() + " arrival " + a.client() + ": " + bad);
+                } else {
+                    arrivals.add(a);
+                }
+            }
+            List<OriginReportSpec.Departure> departures = new ArrayList<>();
+            for (OriginReportSpec.Departure d : w.departures()) {
+                String bad = departures.size() >= MAX_MOVEMENTS ? "more than " + MAX_MOVEMENTS + " departures"
+                        : !isAddress(d.client()) ? "not one client address"
+                        : d.lastSeenMillisAgo() < 0 || d.lastSeenMillisAgo() > MAX_MOVEMENT_AGE_MILLIS
+                                ? "lastSeenMillisAgo " + d.lastSeenMillisAgo() + " outside [0, " + MAX_MOVEMENT_AGE_MILLIS + "]"
+                        : null;
+                if (bad != null) {
+                    reasons.add(w.namespace() + "/" + w.workload() + " departure " + d.client() + ": " + bad);
+                } else {
+                    departures.add(d);
+                }
+            }
+            workloads.add(new OriginReportSpec.WorkloadOrigins(w.workload(), w.namespace(), w.port(), clients, other,
+                    arrivals, departures));
         }
         List<OriginReportSpec.NodeRtt> rtts = new ArrayList<>();
         for (OriginReportSpec.NodeRtt n : spec.nodeRtts()) {
@@ -245,8 +278,22 @@ public final class OriginReportWatcher implements AutoCloseable {
         OriginReport copy = new OriginReport();
         copy.setMetadata(r.getMetadata());
         copy.setStatus(r.getStatus());
-        copy.setSpec(new OriginReportSpec(spec.node(), spec.generatedAt(), spec.windowSeconds(), workloads, rtts));
+        copy.setSpec(new OriginReportSpec(spec.node(), spec.generatedAt(), spec.windowSeconds(), workloads, rtts,
+                spec.metric()));
         return copy;
+    }
+
+    /** A single address (an arrival or departure names one client, never a prefix). */
+    private static boolean isAddress(String text) {
+        if (text == null || text.length() > 64) {
+            return false;
+        }
+        try {
+            io.edgesched.api.ClientAddress a = io.edgesched.api.ClientAddress.parse(text);
+            return a.prefixLength() == (a.isIpv4() ? 32 : 128);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static String whyUnbelievable(double connections, double packets, double bytes, long clients) {

@@ -132,6 +132,59 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
         return Optional.empty();
     }
 
+    /**
+     * Why {@code next} should be written at once, between periodic reports, or empty: "arrival" (a heavy client's
+     * visit began here), "arrival evidence" (an arrival reached {@code evidenceReads} reads), "departure" (a listed
+     * heavy client stopped arriving), "return" (a departed client arrives again). Each may complete or end a
+     * handoff at the controller, which waits for exactly these (docs/k8s-reports.md, "Handoff across nodes").
+     */
+    public Optional<String> eventReason(OriginReport last, OriginReport next, int evidenceReads) {
+        if (last == null) {
+            return Optional.empty(); // the first report is written by the periodic turn
+        }
+        Map<String, WorkloadOrigins> old = byKey(last.getSpec());
+        for (Map.Entry<String, WorkloadOrigins> e : byKey(next.getSpec()).entrySet()) {
+            WorkloadOrigins before = old.get(e.getKey());
+            Map<String, Integer> arrivedBefore = new HashMap<>();
+            Set<String> departedBefore = new HashSet<>();
+            if (before != null) {
+                before.arrivals().forEach(a -> arrivedBefore.put(a.client(), a.reads()));
+                before.departures().forEach(d -> departedBefore.add(d.client()));
+            }
+            for (OriginReportSpec.Arrival a : e.getValue().arrivals()) {
+                Integer reads = arrivedBefore.get(a.client());
+                if (reads == null) {
+                    return Optional.of("arrival");
+                }
+                if (reads < evidenceReads && a.reads() >= evidenceReads) {
+                    return Optional.of("arrival evidence");
+                }
+            }
+            Set<String> departedNow = new HashSet<>();
+            for (OriginReportSpec.Departure d : e.getValue().departures()) {
+                departedNow.add(d.client());
+                if (!departedBefore.contains(d.client())) {
+                    return Optional.of("departure");
+                }
+            }
+            for (String client : departedBefore) {
+                if (!departedNow.contains(client) && listed(e.getValue(), client)) {
+                    return Optional.of("return");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean listed(WorkloadOrigins w, String client) {
+        for (ClientDemand c : w.clients()) {
+            if (c.prefix().equals(client)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Moved by more than {@code threshold}, or a heavy entry (either side) that doubled or halved. */
     private static boolean moved(double before, double after, double threshold, double heavy) {
         double larger = Math.max(before, after);

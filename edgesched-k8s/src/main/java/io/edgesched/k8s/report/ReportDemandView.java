@@ -6,6 +6,7 @@ import io.edgesched.api.demand.DemandView;
 import io.edgesched.api.demand.EntryDemand;
 import io.edgesched.api.demand.WorkloadDemand;
 import io.edgesched.k8s.topology.EngineTopology.NodeLatency;
+import io.edgesched.api.demand.Handoff;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,11 @@ public final class ReportDemandView {
                     e.meanRttMicros(), (int) Math.min(Integer.MAX_VALUE, e.clients()))));
             workloads.add(new WorkloadDemand(w.getKey(), entries));
         }
-        return DemandView.of(at, workloads);
+        Map<WorkloadId, List<Handoff>> handoffs = new java.util.HashMap<>();
+        for (Handoff h : demand.handoffs()) {
+            handoffs.computeIfAbsent(h.workload(), w -> new ArrayList<>()).add(h);
+        }
+        return DemandView.of(at, workloads, handoffs);
     }
 
     public static List<NodeLatency> latencies(ReportedDemand demand) {

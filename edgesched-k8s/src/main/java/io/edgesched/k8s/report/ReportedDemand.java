@@ -6,6 +6,8 @@ import io.edgesched.k8s.report.OriginReportSpec.ClientDemand;
 import io.edgesched.k8s.report.OriginReportSpec.NodeRtt;
 import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
 import java.util.ArrayList;
+import io.edgesched.api.demand.Handoff;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -23,15 +25,21 @@ import org.slf4j.LoggerFactory;
  *                    out (adding packets to bytes means nothing), their node RTTs still count
  */
 public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> workloads, List<Link> links,
-                             List<NodeId> wrongMetric) {
+                             List<NodeId> wrongMetric, List<Handoff> handoffs) {
     private static final Logger LOG = LoggerFactory.getLogger(ReportedDemand.class);
 
     public ReportedDemand {
         wrongMetric = List.copyOf(wrongMetric);
+        handoffs = List.copyOf(handoffs);
+    }
+
+    public ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> workloads, List<Link> links,
+                          List<NodeId> wrongMetric) {
+        this(workloads, links, wrongMetric, List.of());
     }
 
     public ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> workloads, List<Link> links) {
-        this(workloads, links, List.of());
+        this(workloads, links, List.of(), List.of());
     }
 
     /** Which reported rate counts as demand. */
@@ -48,7 +56,17 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
     public record Link(NodeId from, NodeId to, long rttMicros) {
     }
 
+    /** Without handoffs across nodes: each node's listed rates count where they were measured. */
     public static ReportedDemand from(Collection<OriginReportWatcher.ReceivedReport> reports, Rate rate) {
+        return from(reports, rate, null, null);
+    }
+
+    /**
+     * The same, with the clients {@code handoffs} finds handed off from one node to another counted at their new
+     * entry node (their rate listed at the old one moves, with the new node's RTT to them).
+     */
+    public static ReportedDemand from(Collection<OriginReportWatcher.ReceivedReport> reports, Rate rate,
+                                      ReportHandoffs handoffs, Instant now) {
         SortedMap<WorkloadId, SortedMap<NodeId, double[]>> acc = new TreeMap<>();
         List<Link> links = new ArrayList<>();
         List<NodeId> wrongMetric = new ArrayList<>();
@@ -90,13 +108,39 @@ public record ReportedDemand(SortedMap<WorkloadId, SortedMap<NodeId, Entry>> wor
                     wrongMetric.size(), rate.name().toLowerCase(Locale.ROOT),
                     wrongMetric.subList(0, Math.min(3, wrongMetric.size())));
         }
+        List<Handoff> recentHandoffs = List.of();
+        if (handoffs != null) {
+            for (ReportHandoffs.Transfer t : handoffs.resolve(reports, rate, now)) {
+                SortedMap<NodeId, double[]> perNode = acc.get(t.workload());
+                double[] from = perNode == null ? null : perNode.get(t.from());
+                if (from == null || !believable(t.ratePerSecond())) {
+                    continue;
+                }
+                double r = Math.min(t.ratePerSecond(), from[0]);
+                double[] to = perNode.computeIfAbsent(t.to(), k -> new double[4]);
+                from[0] -= r;
+                to[0] += r;
+                if (t.fromRttMicros() > 0) {
+                    from[1] = Math.max(0, from[1] - t.fromRttMicros() * r);
+                    from[2] = Math.max(0, from[2] - r);
+                }
+                if (t.toRttMicros() > 0) {
+                    to[1] += t.toRttMicros() * r;
+                    to[2] += r;
+                }
+                from[3] = Math.max(0, from[3] - 1);
+                to[3] += 1;
+            }
+            recentHandoffs = handoffs.recent(now);
+        }
         SortedMap<WorkloadId, SortedMap<NodeId, Entry>> out = new TreeMap<>();
         acc.forEach((w, perNode) -> {
             SortedMap<NodeId, Entry> entries = new TreeMap<>();
             perNode.forEach((n, a) -> entries.put(n, new Entry(a[0], a[2] > 0 ? a[1] / a[2] : Double.NaN, (long) a[3])));
             out.put(w, java.util.Collections.unmodifiableSortedMap(entries));
         });
-        return new ReportedDemand(java.util.Collections.unmodifiableSortedMap(out), List.copyOf(links), wrongMetric);
+        return new ReportedDemand(java.util.Collections.unmodifiableSortedMap(out), List.copyOf(links), wrongMetric,
+                recentHandoffs);
     }
 
     private static boolean believable(double rate) {

@@ -67,6 +67,12 @@ public final class AgentMain implements Callable<Integer> {
                     + " the controller's --report-ttl; 0 writes every report (default: ${DEFAULT-VALUE}).")
     Duration heartbeat;
 
+    @Option(names = "--event-interval", converter = DurationConverter.class, defaultValue = "250ms",
+            description = "Read the counters this often between reports (stretched to stay under 1 % CPU) and write"
+                    + " at once when a heavy client arrives or leaves, so the controller can follow a moving client;"
+                    + " 0 = off (default: ${DEFAULT-VALUE}).")
+    Duration eventInterval;
+
     @Option(names = "--namespace", defaultValue = "edgesched", description = "Namespace of the OriginReports (default: ${DEFAULT-VALUE}).")
     String namespace;
 
@@ -229,7 +235,8 @@ public final class AgentMain implements Callable<Integer> {
                     limits, DemandConfig.defaults().withMetric(metric), Clock.systemUTC());
             AgentLoop loop = AgentLoop.start(publisher, topology::addListener, metrics,
                     new AgentLoop.Settings(interval, watchSyncDelay, heartbeat.isZero() ? PublishRule.everyReport()
-                            : PublishRule.defaults().withHeartbeat(heartbeat)), fatal -> {
+                            : PublishRule.defaults().withHeartbeat(heartbeat),
+                            AgentLoop.Events.defaults().withReadInterval(eventInterval)), fatal -> {
                         // an Error (e.g. OutOfMemoryError) must not leave a live pod that no longer reports
                         LOG.error("the publish loop stopped by {}; exiting", fatal.toString(), fatal);
                         Thread.ofPlatform().name("edgesched-exit").start(() -> System.exit(1));
