@@ -194,10 +194,20 @@ public final class OriginReportBuilder {
      * within {@link #ARRIVALS_LISTED_FOR} and goes on, heaviest first, at most {@link #MAX_MOVEMENTS}.
      */
     static List<Arrival> arrivals(List<ClientRate> clients, double total, Instant now) {
+        // a newcomer's latest rate is compared with the others' latest rates too: against the decayed total alone,
+        // a burst of the whole workload would make everyone in it look heavy
+        double recentTotal = 0;
+        for (ClientRate c : clients) {
+            ClientActivity a = c.activity();
+            if (a != null && !a.lastSeenAt().isBefore(now.minus(ClientActivity.VISIT_GAP))) {
+                recentTotal += a.recentRatePerSecond();
+            }
+        }
+        double heavy = HEAVY_SHARE * Math.max(total, recentTotal);
         List<ClientRate> picked = new ArrayList<>();
         for (ClientRate c : clients) {
             ClientActivity a = c.activity();
-            if (a != null && isAddress(c) && a.recentRatePerSecond() >= HEAVY_SHARE * total
+            if (a != null && isAddress(c) && a.recentRatePerSecond() >= heavy
                     && !a.arrivedAt().isBefore(now.minus(ARRIVALS_LISTED_FOR))
                     && !a.lastSeenAt().isBefore(now.minus(ClientActivity.VISIT_GAP))) {
                 picked.add(c);

@@ -87,6 +87,39 @@ class ReportTrustTest {
     }
 
     @Test
+    void forgedArrivalsAndDeparturesAreDroppedPerEntryAndCapped() throws Exception {
+        OriginReportWatcher watcher = OriginReportWatcher.start(client, "edgesched", Duration.ofMinutes(5), Clock.systemUTC());
+        watcher.awaitSynced(Duration.ofSeconds(10));
+        Instant now = Instant.now();
+        List<OriginReportSpec.Arrival> arrivals = new java.util.ArrayList<>();
+        arrivals.add(new OriginReportSpec.Arrival("198.51.100.0/24", 10, 5, 100));  // a prefix hides who moved
+        arrivals.add(new OriginReportSpec.Arrival("198.51.100.1", -5, 5, 100));     // arrived in the future
+        arrivals.add(new OriginReportSpec.Arrival("198.51.100.2", 10, 0, 100));     // no evidence at all
+        arrivals.add(new OriginReportSpec.Arrival("198.51.100.3", 10, 5, -1));      // negative RTT
+        for (int i = 0; i < 40; i++) {                                              // a flood: 32 kept
+            arrivals.add(new OriginReportSpec.Arrival("192.0.2." + i, 10, 2, 100));
+        }
+        List<OriginReportSpec.Departure> departures = List.of(
+                new OriginReportSpec.Departure("not-an-address", 10),
+                new OriginReportSpec.Departure("192.0.2.1", Long.MAX_VALUE),
+                new OriginReportSpec.Departure("192.0.2.2", 700));
+        OriginReport forged = new OriginReport();
+        forged.setMetadata(new ObjectMetaBuilder().withName("edge-3").withNamespace("edgesched").build());
+        forged.setSpec(new OriginReportSpec("edge-3", now.toString(), 10, List.of(new WorkloadOrigins("web", "shop",
+                30080, List.of(new ClientDemand("192.0.2.2", 1, 1, 3, 300, 2000)), OtherClients.NONE, arrivals,
+                departures)), List.of()));
+        client.resources(OriginReport.class).inNamespace("edgesched").resource(forged).create();
+        ReportDrivenControllerTest.await(() -> watcher.fresh().size() == 1);
+        WorkloadOrigins kept = watcher.fresh().getFirst().report().getSpec().workloads().getFirst();
+        assertThat(kept.arrivals()).hasSize(OriginReportWatcher.MAX_MOVEMENTS)
+                .allSatisfy(a -> assertThat(a.client()).startsWith("192.0.2."));
+        assertThat(kept.departures()).extracting(OriginReportSpec.Departure::client).containsExactly("192.0.2.2");
+        assertThat(watcher.droppedEntries()).as("4 bad arrivals, 8 over the cap, 2 bad departures").isEqualTo(14);
+        assertThat(kept.clients()).as("the demand itself is untouched").hasSize(1);
+        watcher.close();
+    }
+
+    @Test
     void aNodeWhoseClockIsBehindIsNotStale() throws Exception {
         OriginReportWatcher watcher = OriginReportWatcher.start(client, "edgesched", Duration.ofSeconds(30), Clock.systemUTC());
         watcher.awaitSynced(Duration.ofSeconds(10));

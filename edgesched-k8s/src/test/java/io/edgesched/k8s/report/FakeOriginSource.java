@@ -25,6 +25,11 @@ class FakeOriginSource implements RequestOriginSource {
         this.node = NodeId.of(node);
     }
 
+    void advanceMillis(long ms) {
+        now = now.plusMillis(ms);
+        monotonic += ms * 1_000_000L;
+    }
+
     void advanceSeconds(long s) {
         now = now.plusSeconds(s);
         monotonic += s * 1_000_000_000L;
