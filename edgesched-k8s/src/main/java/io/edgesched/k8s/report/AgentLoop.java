@@ -113,10 +113,38 @@ public final class AgentLoop implements AutoCloseable {
             return new Events(d, maxCpuShare, bytesPerSecond, burstBytes, evidenceReads);
         }
 
-        /** The wait after a read that took {@code readNanos}: the interval, or longer to keep to the CPU share. */
-        public long nextDelayNanos(long readNanos, Duration ceiling) {
-            long byCpu = (long) (readNanos / maxCpuShare);
-            return Math.min(Math.max(readInterval.toNanos(), byCpu), Math.max(readInterval.toNanos(), ceiling.toNanos()));
+    }
+
+    /**
+     * Paces the fast reads: a credit of CPU time that grows at {@code maxCpuShare} of the elapsed time, up to that
+     * share of {@link #WINDOW}, pays for each read; while it is positive the next read comes after the read
+     * interval, once spent the reads wait until it is paid back (at most the report interval). One slow read (a cold
+     * JIT, a burst of new clients) does not stretch the next wait a hundredfold; a large table read every time does.
+     */
+    static final class ReadPacer {
+        static final Duration WINDOW = Duration.ofSeconds(10);
+        private final Events events;
+        private final long ceilingNanos;
+        private double creditNanos;
+        private long creditAt;
+
+        ReadPacer(Events events, Duration ceiling, long nowNanos) {
+            this.events = events;
+            this.ceilingNanos = Math.max(events.readInterval().toNanos(), ceiling.toNanos());
+            this.creditNanos = events.maxCpuShare() * WINDOW.toNanos();
+            this.creditAt = nowNanos;
+        }
+
+        /** The wait before the next read, after one that took {@code readNanos} and ended at {@code nowNanos}. */
+        long nextDelayNanos(long readNanos, long nowNanos) {
+            double share = events.maxCpuShare();
+            creditNanos = Math.min(share * WINDOW.toNanos(), creditNanos + share * (nowNanos - creditAt)) - readNanos;
+            creditAt = nowNanos;
+            long interval = events.readInterval().toNanos();
+            if (creditNanos >= 0) {
+                return interval;
+            }
+            return Math.min(ceilingNanos, Math.max(interval, (long) (-creditNanos / share)));
         }
     }
 
@@ -129,6 +157,7 @@ public final class AgentLoop implements AutoCloseable {
     private final Consumer<Throwable> onFatal;
     private volatile Instant lastTurn = Instant.now();
     private final EventBudget eventBudget;
+    private final ReadPacer pacer;
     private volatile boolean closed;
 
     private AgentLoop(OriginReportPublisher publisher, EdgeschedMetrics metrics, Settings settings,
@@ -141,6 +170,7 @@ public final class AgentLoop implements AutoCloseable {
         this.publish = RoundScheduler.on(thread, "report publishing", this::publishOnce, Duration.ZERO);
         this.watchSync = RoundScheduler.on(thread, "watch sync", this::syncWatches, Duration.ZERO);
         this.eventBudget = new EventBudget(settings.events().bytesPerSecond(), settings.events().burstBytes());
+        this.pacer = new ReadPacer(settings.events(), settings.interval(), System.nanoTime());
     }
 
     /**
@@ -233,7 +263,12 @@ public final class AgentLoop implements AutoCloseable {
             onFatal.accept(e);
             return;
         }
-        scheduleFastRead(settings.events().nextDelayNanos(System.nanoTime() - started, settings.interval()));
+        long ended = System.nanoTime();
+        long delay = pacer.nextDelayNanos(ended - started, ended);
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("fast read took {} us; next in {} ms", (ended - started) / 1000, delay / 1_000_000);
+        }
+        scheduleFastRead(delay);
     }
 
     /** The budget event writes are paid from. */

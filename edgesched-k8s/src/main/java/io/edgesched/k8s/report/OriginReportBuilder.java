@@ -74,6 +74,16 @@ public final class OriginReportBuilder {
     public OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
                               Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
                               long unmappedRecords, OriginStats stats, DemandMetric metric) {
+        return build(node, namespace, generatedAt, windowSeconds, demand, nodeRtts, unmappedRecords, stats, metric, true);
+    }
+
+    /**
+     * The same; unless {@code sized}, the report is not serialised to measure it (its status says 0 bytes and the
+     * byte budget is not applied): the agent's fast reads only look at it to find events, which costs a fraction.
+     */
+    OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
+                       Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
+                       long unmappedRecords, OriginStats stats, DemandMetric metric, boolean sized) {
         String metricName = metric == null ? null : metric.name().toLowerCase(Locale.ROOT);
         List<RankedWorkload> ranked = new ArrayList<>(demand.size());
         demand.forEach((key, clients) -> {
@@ -111,6 +121,9 @@ public final class OriginReportBuilder {
             report.setSpec(new OriginReportSpec(node.name(), DateTimeFormatter.ISO_INSTANT.format(generatedAt),
                     windowSeconds, origins, rtts, metricName));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, 0, stats));
+            if (!sized) {
+                return report;
+            }
             long size = sizedIncludingItself(sizeOf(report));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, size, stats));
             if (size <= limits.maxBytes() || (topN == 0 && workloadCap == 0)) {

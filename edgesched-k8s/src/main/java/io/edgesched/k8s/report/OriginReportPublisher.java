@@ -43,6 +43,7 @@ public final class OriginReportPublisher {
     private java.time.Instant firstGeneratedAt;
     private String lastReason = "";
     private long eventWrites;
+    private AgentDemand.Window lastWindow;
     private long eventsDeferred;
 
     /** With the engine's default demand rules ({@link DemandConfig#defaults()}: packets, 60 s half-life). */
@@ -113,7 +114,7 @@ public final class OriginReportPublisher {
      */
     public Optional<OriginReport> publish(PublishRule rule) {
         Objects.requireNonNull(rule, "rule");
-        Optional<OriginReport> built = readAndBuild();
+        Optional<OriginReport> built = readAndBuild(true);
         if (built.isEmpty()) {
             return Optional.empty();
         }
@@ -142,15 +143,15 @@ public final class OriginReportPublisher {
     public Optional<OriginReport> publishEvents(PublishRule rule, EventBudget budget, int evidenceReads) {
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(budget, "budget");
-        Optional<OriginReport> built = readAndBuild();
+        Optional<OriginReport> built = readAndBuild(false);
         if (built.isEmpty() || !reportExists || lastWritten == null) {
             return Optional.empty();
         }
-        OriginReport report = built.get();
-        Optional<String> reason = rule.eventReason(lastWritten, report, evidenceReads);
+        Optional<String> reason = rule.eventReason(lastWritten, built.get(), evidenceReads);
         if (reason.isEmpty()) {
             return Optional.empty();
         }
+        OriginReport report = build(lastWindow, true); // measured and cut to the byte budget, as every written one
         // the size of the last report written stands for this one's (serialising it twice would cost more)
         if (!budget.tryTake(clock.instant(), Math.max(1, lastWritten.getStatus().serializedBytes()))) {
             eventsDeferred++;
@@ -170,12 +171,23 @@ public final class OriginReportPublisher {
         return eventsDeferred;
     }
 
-    private Optional<OriginReport> readAndBuild() {
+    /** Reads the source into the demand store and builds the report ({@code sized}: measured and within budget). */
+    private Optional<OriginReport> readAndBuild(boolean sized) {
+        long t0 = System.nanoTime();
         ClusterSnapshot cluster = topology.get();
         plan.apply(cluster.bindingsOn(source.node()), source);
+        long t1 = System.nanoTime();
         OriginSnapshot snapshot = source.snapshot();
+        long t2 = System.nanoTime();
         Optional<AgentDemand.Window> window = demand.next(snapshot, cluster.nodeByAddress());
-        return window.map(this::build);
+        long t3 = System.nanoTime();
+        Optional<OriginReport> r = window.map(w -> build(w, sized));
+        long t4 = System.nanoTime();
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("read: plan {} us, snapshot {} us, ingest {} us, build {} us", (t1 - t0) / 1000, (t2 - t1) / 1000,
+                    (t3 - t2) / 1000, (t4 - t3) / 1000);
+        }
+        return r;
     }
 
     private OriginReport written(OriginReport report, String reason) {
@@ -192,9 +204,15 @@ public final class OriginReportPublisher {
     }
 
     OriginReport build(AgentDemand.Window window) {
-        return builder.build(source.node(), namespace, window.snapshot().takenAt(), window.seconds(), window.demand(),
-                window.nodeRtts(), window.unmappedRecords(), window.stats(), demand.config().metric());
+        return build(window, true);
     }
+
+    private OriginReport build(AgentDemand.Window window, boolean sized) {
+        lastWindow = window;
+        return builder.build(source.node(), namespace, window.snapshot().takenAt(), window.seconds(), window.demand(),
+                window.nodeRtts(), window.unmappedRecords(), window.stats(), demand.config().metric(), sized);
+    }
+
 
     private void write(OriginReport report) {
         var resources = client.resources(OriginReport.class).inNamespace(namespace);

@@ -143,19 +143,23 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
             return Optional.empty(); // the first report is written by the periodic turn
         }
         Map<String, WorkloadOrigins> old = byKey(last.getSpec());
+        Instant lastAt = Instant.parse(last.getSpec().generatedAt());
+        Instant nextAt = Instant.parse(next.getSpec().generatedAt());
         for (Map.Entry<String, WorkloadOrigins> e : byKey(next.getSpec()).entrySet()) {
             WorkloadOrigins before = old.get(e.getKey());
-            Map<String, Integer> arrivedBefore = new HashMap<>();
+            Map<String, OriginReportSpec.Arrival> arrivedBefore = new HashMap<>();
             Set<String> departedBefore = new HashSet<>();
             if (before != null) {
-                before.arrivals().forEach(a -> arrivedBefore.put(a.client(), a.reads()));
+                before.arrivals().forEach(a -> arrivedBefore.put(a.client(), a));
                 before.departures().forEach(d -> departedBefore.add(d.client()));
             }
             for (OriginReportSpec.Arrival a : e.getValue().arrivals()) {
-                Integer reads = arrivedBefore.get(a.client());
-                if (reads == null) {
+                OriginReportSpec.Arrival earlier = arrivedBefore.get(a.client());
+                if (earlier == null || !sameVisit(lastAt.minusMillis(earlier.arrivedMillisAgo()),
+                        nextAt.minusMillis(a.arrivedMillisAgo()))) {
                     return Optional.of("arrival");
                 }
+                int reads = earlier.reads();
                 if (reads < evidenceReads && a.reads() >= evidenceReads) {
                     return Optional.of("arrival evidence");
                 }
@@ -175,6 +179,17 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
         }
         return Optional.empty();
     }
+
+    /**
+     * Two reports' arrival times of one client name the same visit: a visit's start, counted back from each report's
+     * time in whole milliseconds from the store's 0.1 s ticks, wobbles by a tick or two.
+     */
+    public static boolean sameVisit(Instant a, Instant b) {
+        return Duration.between(a, b).abs().compareTo(SAME_VISIT) <= 0;
+    }
+
+    /** See {@link #sameVisit}: far below the 5 s gap that separates two visits. */
+    static final Duration SAME_VISIT = Duration.ofSeconds(1);
 
     private static boolean listed(WorkloadOrigins w, String client) {
         for (ClientDemand c : w.clients()) {

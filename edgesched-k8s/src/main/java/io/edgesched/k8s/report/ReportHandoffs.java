@@ -39,6 +39,13 @@ public final class ReportHandoffs {
     private static final Logger LOG = LoggerFactory.getLogger(ReportHandoffs.class);
     /** A handoff's demand has decayed at its old entry long before this (ten half-lives of the default store). */
     static final Duration MAX_AGE = Duration.ofMinutes(10);
+    /**
+     * How far the old entry's last packet may trail the new entry's first one: the last request's closing
+     * handshake and retransmits still reach the old entry after the client's first packet at the new one, and
+     * the two agents' clocks differ. A client arriving through both keeps being seen at the old entry and never
+     * makes its departure list there, so this does not turn two paths into a handoff.
+     */
+    static final Duration OVERLAP = Duration.ofSeconds(1);
     private static final int MAX_RECENT = 4096;
 
     private final HandoffRule rule;
@@ -156,19 +163,31 @@ public final class ReportHandoffs {
             Active h = e.getValue();
             Map<NodeId, Seen> at = byClient.getOrDefault(e.getKey(), Map.of());
             List<NodeId> still = new ArrayList<>();
+            String why = null;
             for (NodeId m : h.from()) {
                 Seen s = at.get(m);
                 // still listed at M, and M still says it has been silent since before the visit at N began
-                if (s != null && s.rate > 0 && s.departure != null
-                        && lastSeen(generatedAt.get(m), s.departure).isBefore(h.arrivedAt())) {
+                if (s == null || !(s.rate > 0)) {
+                    why = m + " no longer lists it";
+                } else if (s.departure == null) {
+                    why = m + " sees it again";
+                } else if (!lastSeen(generatedAt.get(m), s.departure).isBefore(h.arrivedAt().plus(OVERLAP))) {
+                    why = m + " saw it at " + lastSeen(generatedAt.get(m), s.departure) + ", after its arrival at "
+                            + h.to() + " (" + h.arrivedAt() + ")";
+                } else {
                     still.add(m);
                 }
+            }
+            if (!generatedAt.containsKey(h.to())) {
+                why = h.to() + "'s report is gone";
+            } else if (Duration.between(h.at(), now).compareTo(MAX_AGE) > 0) {
+                why = "older than " + MAX_AGE;
             }
             boolean over = still.isEmpty() || !generatedAt.containsKey(h.to())
                     || Duration.between(h.at(), now).compareTo(MAX_AGE) > 0;
             if (over) {
                 ended++;
-                LOG.debug("handoff of {} to {} ended", e.getKey(), h.to());
+                LOG.debug("handoff of {} to {} ended: {}", e.getKey(), h.to(), why);
                 it.remove();
             } else if (still.size() < h.from().size()) {
                 e.setValue(new Active(h.to(), h.arrivedAt(), h.toRttMicros(), List.copyOf(still), h.at()));
@@ -196,7 +215,7 @@ public final class ReportHandoffs {
                 continue;
             }
             Active current = active.get(e.getKey());
-            if (current != null && current.to().equals(to) && current.arrivedAt().equals(arrivedAt)) {
+            if (current != null && current.to().equals(to) && PublishRule.sameVisit(current.arrivedAt(), arrivedAt)) {
                 continue; // this visit was handed off already
             }
             List<NodeId> from = new ArrayList<>();
@@ -209,7 +228,7 @@ public final class ReportHandoffs {
                 }
                 Instant reportedAt = generatedAt.get(m.getKey());
                 boolean silentSince = s.departure != null && !reportedAt.isBefore(arrivedAt)
-                        && lastSeen(reportedAt, s.departure).isBefore(arrivedAt);
+                        && lastSeen(reportedAt, s.departure).isBefore(arrivedAt.plus(OVERLAP));
                 silentEverywhere &= silentSince;
                 closer &= s.rtt > 0 && arrival.rttMicros() > 0 && rule.closer(arrival.rttMicros(), s.rtt);
                 from.add(m.getKey());

@@ -108,9 +108,17 @@ class ReportHandoffsTest {
     }
 
     @Test
+    void packetsStillInFlightAtTheOldEntryDoNotBlockTheHandoff() {
+        // the last request's closing packets reached the cloud 300 ms after the first packet at the edge
+        ReportedDemand d = round(2_000, cloud(1_900, 10, lastSeen(1_900, 800)), edge(1_000, 500, 2, EDGE_RTT));
+        assertThat(d.handoffs()).hasSize(1);
+        assertThat(rate(d, EDGE)).isEqualTo(12);
+    }
+
+    @Test
     void aClientStillArrivingThroughTheCloudStaysSplit() {
-        // the cloud saw it at 800 ms, after the edge's visit began at 500 ms: two paths, not a handoff
-        ReportedDemand d = round(1_300, cloud(1_200, 10, lastSeen(1_200, 800)), edge(1_000, 500, 4, EDGE_RTT));
+        // the cloud saw it at 1.8 s, well after the edge's visit began at 500 ms: two paths, not a handoff
+        ReportedDemand d = round(2_600, cloud(2_500, 10, lastSeen(2_500, 1_800)), edge(2_000, 500, 4, EDGE_RTT));
         assertThat(rate(d, CLOUD)).isEqualTo(11);
         assertThat(rate(d, EDGE)).isEqualTo(2);
         // and without any departure listed at all
