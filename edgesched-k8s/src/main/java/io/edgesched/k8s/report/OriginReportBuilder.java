@@ -245,7 +245,9 @@ public final class OriginReportBuilder {
         for (int i = 0; i < listed && out.size() < MAX_MOVEMENTS; i++) {
             ClientRate c = sorted.get(i);
             ClientActivity a = c.activity();
-            if (a == null || !isAddress(c) || c.weight() < HEAVY_SHARE * total) {
+            // heavy while it came (its latest rate stays as it was when it went quiet): a departed client's
+            // decaying rate must not drop it from the list, which would read as "it is back"
+            if (a == null || !isAddress(c) || Math.max(c.weight(), a.recentRatePerSecond()) < HEAVY_SHARE * total) {
                 continue;
             }
             long quietMillis = millisBetween(a.lastSeenAt(), now);

@@ -72,6 +72,34 @@ class AgentLoopTest {
         assertThat(registry.get("edgesched.reports.published").counter().count()).isGreaterThanOrEqualTo(2);
     }
 
+    @Test
+    void fastReadsKeepToTheirCpuShareWithoutPunishingOneSlowRead() {
+        AgentLoop.Events events = AgentLoop.Events.defaults(); // 250 ms, 1 %: 100 ms of credit over 10 s
+        long ms = 1_000_000L;
+        AgentLoop.ReadPacer pacer = new AgentLoop.ReadPacer(events, Duration.ofSeconds(10), 0);
+        long now = 0;
+        assertThat(pacer.nextDelayNanos(40 * ms, now += 40 * ms)).as("one cold 40 ms read").isEqualTo(250 * ms);
+        // reads of 5 ms every 250 ms cost 2 %: the credit runs out, then reads wait until it is paid back
+        long cpu = 40 * ms;
+        long waited = 0;
+        for (int i = 0; i < 400; i++) {
+            long delay = pacer.nextDelayNanos(5 * ms, now += 5 * ms);
+            assertThat(delay).isBetween(250 * ms, 10_000 * ms);
+            now += delay;
+            waited += delay;
+            cpu += 5 * ms;
+        }
+        assertThat((double) cpu / now).as("long-run share").isLessThan(0.0105);
+        assertThat(waited).isGreaterThan(400 * 250 * ms);
+        // cheap reads again: back to the interval once the credit is positive
+        long delay = 0;
+        for (int i = 0; i < 100 && delay != 250 * ms; i++) {
+            delay = pacer.nextDelayNanos(100_000, now += 100_000);
+            now += delay;
+        }
+        assertThat(delay).isEqualTo(250 * ms);
+    }
+
     static void await(BooleanSupplier c) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (!c.getAsBoolean()) {
