@@ -1,7 +1,7 @@
 package io.edgesched.api.demand;
 
 /**
- * Open-addressing table of client aggregates in parallel primitive arrays (40 bytes per slot, 56 with activity,
+ * Open-addressing table of client aggregates in parallel primitive arrays (44 bytes per slot, 56 with activity,
  * no object per client). Key: workload index, packed node/family/prefix, and the 128-bit (masked) client address.
  * Linear probing; no deletion: {@link DemandStore#maintain} rebuilds the table without dropped slots.
  */
@@ -17,11 +17,11 @@ final class AggregateTable {
     int[] rateTick;      // deciseconds since the store's epoch
     float[] rtt;         // smoothed RTT in us, NaN unknown
     int[] lastActiveTick;  // tick of the last read that saw an increase
-    // Activity at this node, for reports across nodes (see ClientActivity): when the current visit began, the
-    // kernel's last-packet time, reads with an increase since the visit began, the rate of the latest increase.
+    int[] lastSeenTick;    // the kernel's time of the aggregate's latest packet, as a tick (rates span last packets)
+    // Activity at this node, for reports across nodes (see ClientActivity): when the current visit began, reads
+    // with an increase since the visit began, the rate of the latest increase.
     // Null unless the table tracks activity (an agent's store; a controller reading snapshots does not need it).
     int[] arrivalTick;
-    int[] lastSeenTick;
     int[] activeReads;
     float[] recentRate;
     private int size;
@@ -42,9 +42,9 @@ final class AggregateTable {
         rateTick = new int[capacity];
         rtt = new float[capacity];
         lastActiveTick = new int[capacity];
+        lastSeenTick = new int[capacity];
         if (activity) {
             arrivalTick = new int[capacity];
-            lastSeenTick = new int[capacity];
             activeReads = new int[capacity];
             recentRate = new float[capacity];
         }
@@ -150,9 +150,9 @@ final class AggregateTable {
         rateTick[i] = tick;
         rtt[i] = Float.NaN;
         lastActiveTick[i] = tick;
+        lastSeenTick[i] = tick;
         if (activity) {
             arrivalTick[i] = tick;
-            lastSeenTick[i] = tick;
             activeReads[i] = 0;
             recentRate[i] = 0;
         }
@@ -166,9 +166,9 @@ final class AggregateTable {
         rate[i] = other.rate[from];
         rtt[i] = other.rtt[from];
         lastActiveTick[i] = other.lastActiveTick[from];
+        lastSeenTick[i] = other.lastSeenTick[from];
         if (activity && other.activity) {
             arrivalTick[i] = other.arrivalTick[from];
-            lastSeenTick[i] = other.lastSeenTick[from];
             activeReads[i] = other.activeReads[from];
             recentRate[i] = other.recentRate[from];
         }

@@ -38,7 +38,7 @@ import java.util.Optional;
  * A record without baseline counts in full only if its first packet came after the node's previous read;
  * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
- * <p><b>Memory.</b> Aggregates live in primitive arrays (40 bytes per slot, 56 with {@link ClientActivity}, 75 % max load); baselines cost
+ * <p><b>Memory.</b> Aggregates live in primitive arrays (44 bytes per slot, 56 with {@link ClientActivity}, 75 % max load); baselines cost
  * 20 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
@@ -255,6 +255,10 @@ public final class DemandStore {
                     inserted = true;
                 }
             }
+            int seen = kernelTick(r.lastSeenNanos(), snapshot, tick);
+            if (delta > 0 && seconds > 0 && !inserted) {
+                seconds = betweenLastPackets(slot, seen, tick, previousReadTick, seconds);
+            }
             if (delta > 0 && seconds > 0) {
                 if (handoffOn && prefix > 0 && table.nodeMeta[slot] == meta) {
                     noteArrival(wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick[slot],
@@ -268,6 +272,9 @@ public final class DemandStore {
                 table.rate[slot] = (float) (decayed(slot, tick) + alpha * delta / seconds);
                 table.rateTick[slot] = tick;
                 table.lastActiveTick[slot] = tick;
+                if (seen <= tick) {
+                    table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
+                }
             }
             if (r.rttSamples() > 0 && r.rttMicros() >= 0) {
                 float old = table.rtt[slot];
@@ -582,6 +589,29 @@ public final class DemandStore {
         table.recentRate[slot] = (float) ratePerSecond;
     }
 
+    /**
+     * The seconds an aggregate's increase in this read accrued over: from its previous last packet to its latest,
+     * by the kernel's clock (0.1 s ticks), when that is clearly longer than the read's own window; otherwise the
+     * window. The counts since the last read arrived after the previous last packet, so for a client
+     * sending one request every 2 s while the reads come every 2.02 s, the read that sees two requests has them
+     * over 4 s, not 2.02: without this the estimate jumped by a read's alpha at every such beat, enough to swing a
+     * choice between two edges with equal clients (HandoffStabilityTest). Capped at the half-life (or the window, if
+     * longer), so a client back after a long absence ramps up as a new one does. Only the first of an aggregate's
+     * records in a read uses it (a prefix's further records, usually busy ones, keep the window).
+     */
+    private double betweenLastPackets(int slot, int seen, int tick, int previousReadTick, double seconds) {
+        int before = table.lastSeenTick[slot];
+        if (table.lastActiveTick[slot] == tick || previousReadTick == Integer.MIN_VALUE || seen > tick
+                || before >= seen || before > previousReadTick) {
+            return seconds; // another record of it counted in this read already, or no usable kernel times
+        }
+        double span = (double) ((long) seen - before) * NANOS_PER_TICK / 1e9;
+        if (span <= seconds + 2.0 * NANOS_PER_TICK / 1e9) {
+            return seconds; // within the ticks' resolution of the window: the window is exact
+        }
+        return Math.min(span, Math.max(config.halfLife().toNanos() / 1e9, seconds));
+    }
+
     /** A kernel monotonic time as a store tick, through the snapshot's (wall, monotonic) pair; the read's tick without one. */
     private int kernelTick(long kernelNanos, OriginSnapshot snapshot, int readTick) {
         long mono = snapshot.monotonicNanos();
@@ -784,6 +814,7 @@ public final class DemandStore {
             if (table.workload[i] >= 0) {
                 table.rateTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.rateTick[i] - shift);
                 table.lastActiveTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastActiveTick[i] - shift);
+                table.lastSeenTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastSeenTick[i] - shift);
                 if (trackActivity) {
                     table.arrivalTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.arrivalTick[i] - shift);
                     table.lastSeenTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastSeenTick[i] - shift);

@@ -1,28 +1,20 @@
 package io.edgesched.examples.bench;
 
-import com.sun.net.httpserver.HttpServer;
 import io.edgesched.examples.k8s.SyntheticCluster;
 import io.edgesched.k8s.report.OriginReport;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -41,7 +33,6 @@ import picocli.CommandLine.Option;
         description = "RSS and CPU of the node agent under HTTP load (root, netns, real eBPF).")
 public final class AgentFootprintBench implements Callable<Integer> {
     static final int NODE_PORT = 30080;
-    static final byte[] RESPONSE_BODY = "ok".getBytes(StandardCharsets.US_ASCII);
     /** Held so the level sticks: the mock logs every request at INFO through java.util.logging. */
     static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
@@ -148,64 +139,38 @@ public final class AgentFootprintBench implements Callable<Integer> {
         String subnet = "10.231." + (pid % 250) + ".";
         String hostAddr = subnet + "1";
         String clientAddr = subnet + "2";
-        String statsBefore = run("sysctl", "-n", "kernel.bpf_stats_enabled").trim();
+        String statsBefore = AgentBenchSupport.run("sysctl", "-n", "kernel.bpf_stats_enabled").trim();
         List<AutoCloseable> cleanup = new ArrayList<>();
         try {
-            run("ip", "netns", "add", ns);
-            cleanup.add(() -> run("ip", "netns", "del", ns));
-            run("ip", "link", "add", hostIf, "type", "veth", "peer", "name", nsIf);
-            cleanup.add(() -> run("ip", "link", "del", hostIf));
-            run("ip", "link", "set", nsIf, "netns", ns);
-            run("ip", "addr", "add", hostAddr + "/24", "dev", hostIf);
-            run("ip", "link", "set", hostIf, "up");
-            run("ip", "netns", "exec", ns, "ip", "addr", "add", clientAddr + "/24", "dev", nsIf);
-            run("ip", "netns", "exec", ns, "ip", "link", "set", nsIf, "up");
-            run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+            AgentBenchSupport.run("ip", "netns", "add", ns);
+            cleanup.add(() -> AgentBenchSupport.run("ip", "netns", "del", ns));
+            AgentBenchSupport.run("ip", "link", "add", hostIf, "type", "veth", "peer", "name", nsIf);
+            cleanup.add(() -> AgentBenchSupport.run("ip", "link", "del", hostIf));
+            AgentBenchSupport.run("ip", "link", "set", nsIf, "netns", ns);
+            AgentBenchSupport.run("ip", "addr", "add", hostAddr + "/24", "dev", hostIf);
+            AgentBenchSupport.run("ip", "link", "set", hostIf, "up");
+            AgentBenchSupport.run("ip", "netns", "exec", ns, "ip", "addr", "add", clientAddr + "/24", "dev", nsIf);
+            AgentBenchSupport.run("ip", "netns", "exec", ns, "ip", "link", "set", nsIf, "up");
+            AgentBenchSupport.run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
 
-            HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hostAddr), NODE_PORT), 128);
-            http.createContext("/", exchange -> {
-                exchange.sendResponseHeaders(200, RESPONSE_BODY.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(RESPONSE_BODY);
-                }
-            });
-            http.setExecutor(Executors.newFixedThreadPool(2));
-            http.start();
-            cleanup.add(() -> http.stop(0));
+            AgentBenchSupport.serve(hostAddr, NODE_PORT, () -> { }, cleanup);
 
-            KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                    new KubernetesCrudDispatcher(), false);
-            server.init();
-            cleanup.add(server::destroy);
+            KubernetesMockServer server = AgentBenchSupport.mockServer(cleanup);
             KubernetesClient client = server.createClient();
             client.nodes().resource(SyntheticCluster.node("bench-node", hostAddr)).create();
             client.apps().deployments().inNamespace("shop").resource(SyntheticCluster.deployment("shop", "web", 1)).create();
             client.pods().inNamespace("shop").resource(SyntheticCluster.pod("shop", "web", "a", "bench-node", "10.244.0.9")).create();
             client.services().inNamespace("shop").resource(SyntheticCluster.nodePortService("shop", "web", NODE_PORT)).create();
-            Path kubeconfig = Files.createTempFile("edgesched-footprint", ".kubeconfig");
-            cleanup.add(() -> Files.deleteIfExists(kubeconfig));
-            Files.writeString(kubeconfig, """
-                    apiVersion: v1
-                    kind: Config
-                    clusters: [{name: mock, cluster: {server: "%s"}}]
-                    users: [{name: mock, user: {token: bench}}]
-                    contexts: [{name: mock, context: {cluster: mock, user: mock}}]
-                    current-context: mock
-                    """.formatted(client.getConfiguration().getMasterUrl()));
+            Path kubeconfig = AgentBenchSupport.kubeconfig(client, "edgesched-footprint", cleanup);
 
-            run("sysctl", "-q", "-w", "kernel.bpf_stats_enabled=1");
-            cleanup.add(() -> run("sysctl", "-q", "-w", "kernel.bpf_stats_enabled=" + statsBefore));
+            AgentBenchSupport.run("sysctl", "-q", "-w", "kernel.bpf_stats_enabled=1");
+            cleanup.add(() -> AgentBenchSupport.run("sysctl", "-q", "-w", "kernel.bpf_stats_enabled=" + statsBefore));
             ProcessBuilder agentCommand = new ProcessBuilder(agent.toString(), "--node", "bench-node", "--interface",
                     hostIf, "--interval", "10s").redirectErrorStream(true)
                     .redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), "edgesched-footprint-agent-" + pid + ".log").toFile());
             agentCommand.environment().put("KUBECONFIG", kubeconfig.toString());
             Process agentProcess = agentCommand.start();
-            cleanup.add(() -> {
-                agentProcess.destroy();
-                if (!agentProcess.waitFor(10, TimeUnit.SECONDS)) {
-                    agentProcess.destroyForcibly();
-                }
-            });
+            cleanup.add(() -> AgentBenchSupport.stop(agentProcess));
             long agentPid = agentProcess.pid();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (client.resources(OriginReport.class).inNamespace("edgesched").withName("bench-node").get() == null) {
@@ -261,13 +226,7 @@ public final class AgentFootprintBench implements Callable<Integer> {
             }
             return 0;
         } finally {
-            for (int i = cleanup.size() - 1; i >= 0; i--) {
-                try {
-                    cleanup.get(i).close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e.getMessage());
-                }
-            }
+            AgentBenchSupport.closeAll(cleanup);
         }
     }
 
@@ -315,14 +274,5 @@ public final class AgentFootprintBench implements Callable<Integer> {
             }
         }
         return new long[] {nanos, runs};
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + out.trim());
-        }
-        return out;
     }
 }

@@ -1,6 +1,5 @@
 package io.edgesched.examples.bench;
 
-import com.sun.net.httpserver.HttpServer;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
@@ -15,19 +14,13 @@ import io.edgesched.k8s.report.ReportedDemand;
 import io.edgesched.k8s.topology.KubernetesTopology;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,13 +29,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -74,7 +65,6 @@ public final class HandoffLatencyBench implements Callable<Integer> {
     static final String NS = "shop";
     static final String REPORTS = "edgesched";
     static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-    static final byte[] BODY = "ok".getBytes(StandardCharsets.US_ASCII);
 
     @Option(names = "--handoffs", defaultValue = "20", description = "Entry switches measured (default: ${DEFAULT-VALUE}).")
     int handoffs;
@@ -202,39 +192,27 @@ public final class HandoffLatencyBench implements Callable<Integer> {
         try {
             // entry a: an ordinary /24 between host and namespace
             addLink(a, cleanup);
-            run("ip", "addr", "add", a.address + "/24", "dev", a.hostIf);
-            run("ip", "netns", "exec", a.netns, "ip", "addr", "add", clientAddr + "/24", "dev", "c0");
+            AgentBenchSupport.run("ip", "addr", "add", a.address + "/24", "dev", a.hostIf);
+            AgentBenchSupport.run("ip", "netns", "exec", a.netns, "ip", "addr", "add", clientAddr + "/24", "dev", "c0");
             // entry b: the same client address; the host answers it through b's uplink only for b's own address
             addLink(b, cleanup);
-            run("ip", "addr", "add", b.address + "/32", "dev", b.hostIf);
-            run("ip", "netns", "exec", b.netns, "ip", "addr", "add", clientAddr + "/32", "dev", "c0");
-            run("ip", "netns", "exec", b.netns, "ip", "route", "add", b.address + "/32", "dev", "c0", "src", clientAddr);
-            run("ip", "route", "add", clientAddr + "/32", "dev", b.hostIf, "table", Integer.toString(table));
-            run("ip", "rule", "add", "from", b.address, "lookup", Integer.toString(table));
-            cleanup.add(() -> run("ip", "rule", "del", "from", b.address, "lookup", Integer.toString(table)));
-            cleanup.add(() -> run("ip", "route", "flush", "table", Integer.toString(table)));
+            AgentBenchSupport.run("ip", "addr", "add", b.address + "/32", "dev", b.hostIf);
+            AgentBenchSupport.run("ip", "netns", "exec", b.netns, "ip", "addr", "add", clientAddr + "/32", "dev", "c0");
+            AgentBenchSupport.run("ip", "netns", "exec", b.netns, "ip", "route", "add", b.address + "/32", "dev", "c0", "src", clientAddr);
+            AgentBenchSupport.run("ip", "route", "add", clientAddr + "/32", "dev", b.hostIf, "table", Integer.toString(table));
+            AgentBenchSupport.run("ip", "rule", "add", "from", b.address, "lookup", Integer.toString(table));
+            cleanup.add(() -> AgentBenchSupport.run("ip", "rule", "del", "from", b.address, "lookup", Integer.toString(table)));
+            cleanup.add(() -> AgentBenchSupport.run("ip", "route", "flush", "table", Integer.toString(table)));
             for (Entry e : List.of(a, b)) {
-                run("sysctl", "-q", "-w", "net.ipv4.conf." + e.hostIf + ".rp_filter=0");
+                AgentBenchSupport.run("sysctl", "-q", "-w", "net.ipv4.conf." + e.hostIf + ".rp_filter=0");
             }
 
             for (Entry e : List.of(a, b)) {
-                HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(e.address), NODE_PORT), 64);
-                http.createContext("/", exchange -> {
-                    e.armedFirstRequest.compareAndSet(0, System.nanoTime());
-                    exchange.sendResponseHeaders(200, BODY.length);
-                    try (OutputStream out = exchange.getResponseBody()) {
-                        out.write(BODY);
-                    }
-                });
-                http.setExecutor(Executors.newFixedThreadPool(2));
-                http.start();
-                cleanup.add(() -> http.stop(0));
+                AgentBenchSupport.serve(e.address, NODE_PORT, () -> e.armedFirstRequest.compareAndSet(0, System.nanoTime()),
+                        cleanup);
             }
 
-            KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                    new KubernetesCrudDispatcher(), false);
-            server.init();
-            cleanup.add(server::destroy);
+            KubernetesMockServer server = AgentBenchSupport.mockServer(cleanup);
             KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
                     new io.fabric8.kubernetes.client.ConfigBuilder(server.createClient().getConfiguration())
                             .withRequestTimeout(120_000).build()).build();
@@ -246,16 +224,7 @@ public final class HandoffLatencyBench implements Callable<Integer> {
             client.pods().inNamespace(NS).resource(SyntheticCluster.pod(NS, "web", "p0", a.node, "10.244.0.10")).create();
             client.services().inNamespace(NS).resource(SyntheticCluster.nodePortService(NS, "web", NODE_PORT)).create();
             writeHubReport(client);
-            Path kubeconfig = Files.createTempFile("edgesched-handoff", ".kubeconfig");
-            cleanup.add(() -> Files.deleteIfExists(kubeconfig));
-            Files.writeString(kubeconfig, """
-                    apiVersion: v1
-                    kind: Config
-                    clusters: [{name: mock, cluster: {server: "%s"}}]
-                    users: [{name: mock, user: {token: bench}}]
-                    contexts: [{name: mock, context: {cluster: mock, user: mock}}]
-                    current-context: mock
-                    """.formatted(client.getConfiguration().getMasterUrl()));
+            Path kubeconfig = AgentBenchSupport.kubeconfig(client, "edgesched-handoff", cleanup);
 
             for (Entry e : List.of(a, b)) {
                 Path log = Path.of(System.getProperty("java.io.tmpdir"), "edgesched-handoff-" + e.node + "-" + pid + ".log");
@@ -264,7 +233,7 @@ public final class HandoffLatencyBench implements Callable<Integer> {
                         .redirectOutput(log.toFile());
                 pb.environment().put("KUBECONFIG", kubeconfig.toString());
                 Process p = pb.start();
-                cleanup.add(() -> stop(p));
+                cleanup.add(() -> AgentBenchSupport.stop(p));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
                 while (client.resources(OriginReport.class).inNamespace(REPORTS).withName(e.node).get() == null) {
                     if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -284,7 +253,7 @@ public final class HandoffLatencyBench implements Callable<Integer> {
                 e.clientControl = new PrintStream(p.getOutputStream(), true, StandardCharsets.US_ASCII);
                 cleanup.add(() -> {
                     e.clientControl.close();
-                    stop(p);
+                    AgentBenchSupport.stop(p);
                 });
             }
 
@@ -425,13 +394,7 @@ public final class HandoffLatencyBench implements Callable<Integer> {
             }
             return missed == 0 ? 0 : 1;
         } finally {
-            for (int i = cleanup.size() - 1; i >= 0; i--) {
-                try {
-                    cleanup.get(i).close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e.getMessage());
-                }
-            }
+            AgentBenchSupport.closeAll(cleanup);
         }
     }
 
@@ -452,13 +415,13 @@ public final class HandoffLatencyBench implements Callable<Integer> {
 
     /** A namespace for the entry's client, joined to the host by a veth pair (host end {@code hostIf}, "c0" inside). */
     private static void addLink(Entry e, List<AutoCloseable> cleanup) throws IOException, InterruptedException {
-        run("ip", "netns", "add", e.netns);
-        cleanup.add(() -> run("ip", "netns", "del", e.netns));
-        run("ip", "link", "add", e.hostIf, "type", "veth", "peer", "name", "c0", "netns", e.netns);
-        cleanup.add(() -> run("ip", "link", "del", e.hostIf));
-        run("ip", "link", "set", e.hostIf, "up");
-        run("ip", "netns", "exec", e.netns, "ip", "link", "set", "c0", "up");
-        run("ip", "netns", "exec", e.netns, "ip", "link", "set", "lo", "up");
+        AgentBenchSupport.run("ip", "netns", "add", e.netns);
+        cleanup.add(() -> AgentBenchSupport.run("ip", "netns", "del", e.netns));
+        AgentBenchSupport.run("ip", "link", "add", e.hostIf, "type", "veth", "peer", "name", "c0", "netns", e.netns);
+        cleanup.add(() -> AgentBenchSupport.run("ip", "link", "del", e.hostIf));
+        AgentBenchSupport.run("ip", "link", "set", e.hostIf, "up");
+        AgentBenchSupport.run("ip", "netns", "exec", e.netns, "ip", "link", "set", "c0", "up");
+        AgentBenchSupport.run("ip", "netns", "exec", e.netns, "ip", "link", "set", "lo", "up");
     }
 
     /** The hub's report: 5 ms to each entry node, so the entries are 10 ms apart through it. */
@@ -489,19 +452,4 @@ public final class HandoffLatencyBench implements Callable<Integer> {
         System.err.println("the move to " + node + " did not settle within 60 s");
     }
 
-    private static void stop(Process p) throws InterruptedException {
-        p.destroy();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + out.trim());
-        }
-        return out;
-    }
 }
