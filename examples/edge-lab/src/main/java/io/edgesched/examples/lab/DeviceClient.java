@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
  * every node and sends its requests to the one with the lowest latency (the entry node); the entry node
  * forwards to wherever the service runs. Each interval it sends one HTTP request, on a new connection, to
  * each target service (the two methods' services run side by side on their own NodePorts; the order
- * alternates so neither always goes first), after one unrecorded request to each that wakes the path.
+ * alternates so neither always goes first).
  *
  * <p>Probe: a TCP connect to a port where nothing listens; the node's kernel answers the SYN with a
  * reset after one round trip, so no process on the node is involved.
@@ -115,14 +115,8 @@ public final class DeviceClient {
                 }
                 next += intervalMs;
                 String node = entry;
-                // An unrecorded round first: after the idle interval, the first request of a tick used to pay
-                // for waking the machine (cores, caches, both services' threads), hundreds of us that went to
-                // whichever method went first; after one request to each, the measured pair runs on a warm path.
                 for (String label : labels) {
-                    request(label, targets.get(label), node, false);
-                }
-                for (String label : labels) {
-                    request(label, targets.get(label), node, true);
+                    request(label, targets.get(label), node);
                 }
                 java.util.Collections.rotate(labels, 1);
             }
@@ -196,7 +190,7 @@ public final class DeviceClient {
         }
     }
 
-    private void request(String label, int port, String node, boolean record) {
+    private void request(String label, int port, String node) {
         long epochMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         String serving = "-";
@@ -228,9 +222,6 @@ public final class DeviceClient {
             status = "error:" + e.getClass().getSimpleName();
         }
         long us = (System.nanoTime() - t0) / 1000;
-        if (!record) {
-            return;
-        }
         System.out.println("REQ " + epochMs + " " + label + " " + node + " " + serving + " " + us + " " + status);
         System.out.flush();
     }
