@@ -1,5 +1,7 @@
 package io.edgesched.examples.controller;
 
+import io.edgesched.api.demand.HandoffRule;
+
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
@@ -55,6 +57,12 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--report-delay", converter = DurationConverter.class, defaultValue = "1s",
             description = "A round runs this long after a new report arrives (default: ${DEFAULT-VALUE}).")
     Duration reportDelay;
+
+    @Option(names = "--handoff", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Count a client that arrives at a new node and has left its old one (the agents' arrivals and"
+                    + " departures) at the new node at once, and run a round 50 ms after such a report; --no-handoff"
+                    + " lets its old entry's demand decay instead (default: ${DEFAULT-VALUE}).")
+    boolean handoff;
 
     @Option(names = "--report-ttl", converter = PositiveDurationConverter.class, defaultValue = "60s",
             description = "Reports older than this are ignored (default: ${DEFAULT-VALUE}).")
@@ -147,7 +155,7 @@ public final class ControllerMain implements Callable<Integer> {
             }
 
             ReportDrivenController.Settings settings = new ReportDrivenController.Settings(interval, reportDelay, demand,
-                    PolicyConfig.defaults(), stability, dryRun);
+                    PolicyConfig.defaults(), stability, dryRun).withHandoff(handoff ? HandoffRule.defaults() : HandoffRule.off());
             KubernetesRescheduler k8s = null;
             if (!dryRun) {
                 KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);

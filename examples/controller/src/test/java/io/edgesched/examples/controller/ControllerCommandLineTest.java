@@ -20,8 +20,13 @@ class ControllerCommandLineTest {
         assertThat(r.hasMatchedOption("--dry-run")).isTrue();
         assertThat(r.matchedOptionValue("--demand", ReportedDemand.Rate.PACKETS)).isEqualTo(ReportedDemand.Rate.CONNECTIONS);
         assertThat(r.matchedOptionValue("--report-ttl", Duration.ZERO)).isEqualTo(Duration.ofMinutes(2));
+        assertThat(controller.handoff).as("handoff across nodes is on by default").isTrue();
+        ControllerMain without = new ControllerMain();
+        new CommandLine(without).parseArgs("--no-handoff");
+        assertThat(without.handoff).isFalse();
         String usage = new CommandLine(new ControllerMain()).getUsageMessage();
-        assertThat(usage).contains("--dwell", "--min-gain-percent", "--metrics-port", "--namespaces", "--dry-run");
+        assertThat(usage).contains("--dwell", "--min-gain-percent", "--metrics-port", "--namespaces", "--dry-run",
+                "--[no-]handoff");
     }
 
     @Test
