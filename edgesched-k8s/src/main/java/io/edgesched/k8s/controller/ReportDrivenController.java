@@ -134,6 +134,7 @@ public final class ReportDrivenController implements AutoCloseable {
         this.rounds = RoundScheduler.ownThread("edgesched-controller", this::roundSafely, Duration.ZERO);
         this.reportArrived = r -> rounds.trigger(carriesMovement(r) ? min(settings.reportDelay(), MOVEMENT_DELAY)
                 : settings.reportDelay());
+        metrics.droppedReportEntries(reports::droppedEntries);
         metrics.reportAges(() -> {
             Instant now = clock.instant();
             return reports.all().stream().map(r -> r.age(now)).toList();
@@ -151,7 +152,8 @@ public final class ReportDrivenController implements AutoCloseable {
                                                           Settings settings, Clock clock) {
         LatencyMatrixCache latency = new LatencyMatrixCache(settings.latencyRefresh(), MissingLatency.SYMMETRIC_THEN_TRIANGLE);
         StabilityGate gate = new StabilityGate(settings.stability(), clock);
-        ReportHandoffs handoffs = new ReportHandoffs(settings.handoff()); // only the round thread touches it
+        ReportHandoffs handoffs = new ReportHandoffs(settings.handoff()); // only the round thread writes it
+        metrics.handoffs(handoffs::handoffCount, handoffs::endedCount);
         PlacementController.Builder b = PlacementController.builder()
                 .clock(clock)
                 // one cluster snapshot and one read of the reports per round: demand, the latencies the reports

@@ -3,6 +3,7 @@ package io.edgesched.k8s.metrics;
 import io.edgesched.api.MoveResult;
 import io.edgesched.api.policy.DecisionReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +14,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +38,11 @@ public final class EdgeschedMetrics {
     private final Counter reportsSkipped;
     private final Map<DecisionReason, Counter> decisions = new EnumMap<>(DecisionReason.class);
     private final Map<DecisionReason, Counter> policyReasons = new EnumMap<>(DecisionReason.class);
+    private final AtomicReference<LongSupplier> handoffsDecided = new AtomicReference<>(() -> 0);
+    private final AtomicReference<LongSupplier> handoffsEnded = new AtomicReference<>(() -> 0);
+    private final AtomicReference<LongSupplier> droppedEntries = new AtomicReference<>(() -> 0);
+    private final AtomicReference<LongSupplier> eventsWritten = new AtomicReference<>(() -> 0);
+    private final AtomicReference<LongSupplier> eventsDeferred = new AtomicReference<>(() -> 0);
 
     public EdgeschedMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -72,6 +80,15 @@ public final class EdgeschedMetrics {
         }
         reportBytes = DistributionSummary.builder("edgesched.report.size").baseUnit("bytes")
                 .description("Serialized size of published OriginReports").register(registry);
+        countFrom("edgesched.handoffs", "Clients handed off from one entry node to another", "decided", handoffsDecided);
+        countFrom("edgesched.handoffs", "Handoffs ended (the client seen at its old entry again, or gone)", "ended",
+                handoffsEnded);
+        countFrom("edgesched.report.entries.dropped", "OriginReport entries refused as unbelievable", null,
+                droppedEntries);
+        countFrom("edgesched.reports.events", "Reports written at once for a client's arrival or departure", "written",
+                eventsWritten);
+        countFrom("edgesched.reports.events", "Events that waited for the event write budget", "deferred",
+                eventsDeferred);
     }
 
     /**
@@ -157,6 +174,38 @@ public final class EdgeschedMetrics {
                 .tag("state", "fresh").description("OriginReports held, by freshness").register(registry);
         Gauge.builder("edgesched.reports", () -> ages.get().stream().filter(a -> a.compareTo(ttl) > 0).count())
                 .tag("state", "stale").description("OriginReports held, by freshness").register(registry);
+    }
+
+    /**
+     * Handoffs across nodes the controller decided and ended ({@code edgesched.handoffs}, tag {@code state}), read at
+     * scrape time from the counts given; a new leadership term's controller replaces the last one's (a counter reset).
+     */
+    public void handoffs(LongSupplier decided, LongSupplier ended) {
+        handoffsDecided.set(Objects.requireNonNull(decided, "decided"));
+        handoffsEnded.set(Objects.requireNonNull(ended, "ended"));
+    }
+
+    /**
+     * Report entries the controller's watcher refused as unbelievable ({@code edgesched.report.entries.dropped}:
+     * negative or huge rates, bad RTTs, forged arrivals or departures), read at scrape time.
+     */
+    public void droppedReportEntries(LongSupplier dropped) {
+        droppedEntries.set(Objects.requireNonNull(dropped, "dropped"));
+    }
+
+    /**
+     * The agent's event path: reports written at once for a client's arrival or departure, and events that waited
+     * for the event budget ({@code edgesched.reports.events}, tag {@code state}).
+     */
+    public void reportEvents(LongSupplier written, LongSupplier deferred) {
+        eventsWritten.set(Objects.requireNonNull(written, "written"));
+        eventsDeferred.set(Objects.requireNonNull(deferred, "deferred"));
+    }
+
+    private void countFrom(String name, String description, String state, AtomicReference<LongSupplier> source) {
+        FunctionCounter.Builder<AtomicReference<LongSupplier>> b = FunctionCounter.builder(name, source,
+                s -> s.get().getAsLong()).description(description);
+        (state == null ? b : b.tag("state", state)).register(registry);
     }
 
     private static double seconds(Duration d) {

@@ -192,6 +192,7 @@ public final class AgentLoop implements AutoCloseable {
     public static AgentLoop start(OriginReportPublisher publisher, Consumer<Runnable> clusterChanges,
                                   EdgeschedMetrics metrics, Settings settings, Consumer<Throwable> onFatal) {
         AgentLoop loop = new AgentLoop(publisher, metrics, settings, onFatal);
+        metrics.reportEvents(publisher::eventWrites, publisher::eventsDeferred);
         clusterChanges.accept(() -> loop.watchSync.trigger(settings.watchSyncDelay()));
         loop.publish.start(Duration.ZERO, settings.interval());
         if (settings.events().enabled()) {

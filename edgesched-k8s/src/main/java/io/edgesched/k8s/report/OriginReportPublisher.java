@@ -42,9 +42,9 @@ public final class OriginReportPublisher {
     /** When this publisher's first report was generated: the demand store's ramp-up counts from there. */
     private java.time.Instant firstGeneratedAt;
     private String lastReason = "";
-    private long eventWrites;
+    private volatile long eventWrites;
     private AgentDemand.Window lastWindow;
-    private long eventsDeferred;
+    private volatile long eventsDeferred;
 
     /** With the engine's default demand rules ({@link DemandConfig#defaults()}: packets, 60 s half-life). */
     public OriginReportPublisher(KubernetesClient client, String namespace, RequestOriginSource source,

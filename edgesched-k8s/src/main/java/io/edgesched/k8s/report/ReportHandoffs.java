@@ -51,8 +51,8 @@ public final class ReportHandoffs {
     private final HandoffRule rule;
     private final Map<Key, Active> active = new HashMap<>();
     private final ArrayDeque<Handoff> recent = new ArrayDeque<>();
-    private long handoffs;
-    private long ended;
+    private volatile long handoffs;
+    private volatile long ended;
 
     public ReportHandoffs(HandoffRule rule) {
         this.rule = Objects.requireNonNull(rule, "rule");

@@ -51,6 +51,7 @@ class HandoffAcrossNodesTest {
     private static final String CLIENT = "198.51.100.7";
 
     KubernetesClient client;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     static OriginReport report(String node, Instant at, double packetsPerSecond, long rtt, List<Arrival> arrivals,
                                List<Departure> departures, String otherNode) {
@@ -85,7 +86,7 @@ class HandoffAcrossNodesTest {
                 StabilityConfig.defaults().withMinDwell(Duration.ZERO).withThresholds(0.05, 100), false)
                 .withHandoff(rule);
         ReportDrivenController controller = ReportDrivenController.start(topology, watcher, rescheduler,
-                new EdgeschedMetrics(new SimpleMeterRegistry()), settings, Clock.systemUTC());
+                new EdgeschedMetrics(registry), settings, Clock.systemUTC());
         await(() -> controller.lastRound().isPresent()); // the first round: nothing to do
         assertThat(targets(client)).isEmpty();
         return controller;
@@ -111,6 +112,8 @@ class HandoffAcrossNodesTest {
             assertThat(d.reason()).isEqualTo(DecisionReason.MOVE_STARTED);
             assertThat(d.toString()).contains("client 198.51.100.7 handed off edge-1 -> edge-2");
         });
+        assertThat(registry.get("edgesched.handoffs").tag("state", "decided").functionCounter().count()).isEqualTo(1);
+        assertThat(registry.get("edgesched.handoffs").tag("state", "ended").functionCounter().count()).isZero();
         controller.close();
     }
 
@@ -122,6 +125,7 @@ class HandoffAcrossNodesTest {
         assertThat(controller.runOnce().decisions()).allSatisfy(d ->
                 assertThat(d.reason().isMove()).as("edge-1's 10/s still outweighs edge-2's 1/s").isFalse());
         assertThat(targets(client)).isEmpty();
+        assertThat(registry.get("edgesched.handoffs").tag("state", "decided").functionCounter().count()).isZero();
         controller.close();
     }
 }
