@@ -55,6 +55,31 @@ class PublishRuleTest {
         return new ClientDemand(prefix, 1, 0, packets, 0, 800);
     }
 
+    static OriginReport withArrival(long millisAfterT0, long arrivedMillisAgo, int reads) {
+        OriginReport r = new OriginReport();
+        WorkloadOrigins web = new WorkloadOrigins("web", "shop", 30080, List.of(entry("198.51.100.7", 10)),
+                OtherClients.NONE, List.of(new OriginReportSpec.Arrival("198.51.100.7", arrivedMillisAgo, reads, 900)),
+                List.of());
+        r.setSpec(new OriginReportSpec("edge-1", T0.plusMillis(millisAfterT0).toString(), 10, List.of(web), List.of(),
+                "packets"));
+        return r;
+    }
+
+    @Test
+    void aNewVisitIsAnArrivalEvenWhileTheLastVisitIsStillListed() {
+        // the last report written still lists the visit that began at 1 s (arrivals stay listed for 60 s)
+        OriginReport last = withArrival(8_000, 7_000, 26);
+        assertThat(RULE.eventReason(last, withArrival(8_250, 7_250, 27), 2)).as("same visit, one more read").isEmpty();
+        assertThat(RULE.eventReason(last, withArrival(8_250, 7_350, 27), 2))
+                .as("the start counted back wobbles by a tick").isEmpty();
+        assertThat(RULE.eventReason(last, withArrival(15_000, 200, 1), 2)).as("a visit that began at 14.8 s")
+                .contains("arrival");
+        assertThat(RULE.eventReason(withArrival(15_000, 200, 1), withArrival(15_250, 450, 2), 2))
+                .contains("arrival evidence");
+        assertThat(RULE.eventReason(null, withArrival(15_000, 200, 1), 2)).as("the first report is the periodic one's")
+                .isEmpty();
+    }
+
     @Test
     void steadyOrSlightlyMovedDemandIsSkippedUntilTheHeartbeat() {
         OriginReport last = report(0, 10, List.of());
