@@ -14,6 +14,10 @@ class AgentCommandLineTest {
         AgentMain agent = new AgentMain();
         new CommandLine(agent).parseArgs("--interval=5s", "--top-n=8", "--prefix-v4=16", "--namespace=x",
                 "--pin-dir=/sys/fs/bpf/edgesched", "--namespaces=a,b");
+        assertThat(agent.eventInterval).as("fast reads for events by default").isEqualTo(java.time.Duration.ofMillis(250));
+        AgentMain quiet = new AgentMain();
+        new CommandLine(quiet).parseArgs("--event-interval=0");
+        assertThat(quiet.eventInterval).isZero();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new AgentMain()).setErr(new PrintWriter(err));
         // no --node and (in tests) no NODE_NAME: exit code 2 before anything touches a cluster or the kernel
@@ -22,6 +26,15 @@ class AgentCommandLineTest {
         }
         assertThat(new CommandLine(new AgentMain()).setErr(new PrintWriter(err)).execute("--interval=later")).isEqualTo(2);
         assertThat(err.toString()).contains("not a duration");
+    }
+
+    @Test
+    void aNegativeEventIntervalIsRefusedInOneLineWithExitCodeTwo() {
+        StringWriter err = new StringWriter();
+        assertThat(Cli.run("agent", new AgentMain(), new PrintWriter(err, true), "--node=n1", "--event-interval=-1s"))
+                .isEqualTo(2);
+        assertThat(err.toString().lines().toList()).singleElement()
+                .satisfies(line -> assertThat(line).startsWith("agent: ").contains("--event-interval"));
     }
 
     @Test
