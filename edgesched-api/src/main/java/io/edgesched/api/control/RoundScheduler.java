@@ -97,7 +97,6 @@ public final class RoundScheduler implements AutoCloseable {
                 if (due - pendingDueNanos >= 0 || pendingRun == null || !pendingRun.cancel(false)) {
                     return; // the pending run comes first (or has started already)
                 }
-                triggerPending.set(false);
             }
             triggerPending.set(true);
             pendingDueNanos = due;

@@ -255,7 +255,7 @@ public final class DemandStore {
                     inserted = true;
                 }
             }
-            int seen = kernelTick(r.lastSeenNanos(), snapshot, tick);
+            int seen = delta > 0 ? kernelTick(r.lastSeenNanos(), snapshot, tick) : tick;
             if (delta > 0 && seconds > 0 && !inserted) {
                 seconds = betweenLastPackets(slot, seen, tick, previousReadTick, seconds);
             }
@@ -265,16 +265,14 @@ public final class DemandStore {
                             tick, previousReadTick);
                 }
                 if (trackActivity) {
-                    noteActivity(slot, inserted, r, snapshot, tick, previousReadTick, previousMono, sameBoot,
+                    noteActivity(slot, inserted, r, snapshot, tick, seen, previousReadTick, previousMono, sameBoot,
                             delta / seconds);
                 }
                 double alpha = seconds == nodeSeconds ? nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
                 table.rate[slot] = (float) (decayed(slot, tick) + alpha * delta / seconds);
                 table.rateTick[slot] = tick;
                 table.lastActiveTick[slot] = tick;
-                if (seen <= tick) {
-                    table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
-                }
+                table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
             }
             if (r.rttSamples() > 0 && r.rttMicros() >= 0) {
                 float old = table.rtt[slot];
@@ -564,10 +562,9 @@ public final class DemandStore {
      * began at the record's kernel first-seen time when the record is new since the previous read, else after
      * that read.
      */
-    private void noteActivity(int slot, boolean inserted, OriginRecord r, OriginSnapshot snapshot, int tick,
+    private void noteActivity(int slot, boolean inserted, OriginRecord r, OriginSnapshot snapshot, int tick, int seen,
                               int previousReadTick, long previousMono, boolean sameBoot, double ratePerSecond) {
         int last = table.lastActiveTick[slot];
-        int seen = kernelTick(r.lastSeenNanos(), snapshot, tick);
         if (!inserted && last == tick && table.activeReads[slot] > 0) {
             table.recentRate[slot] += (float) ratePerSecond; // another record of the same aggregate in this read
             table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
@@ -601,8 +598,8 @@ public final class DemandStore {
      */
     private double betweenLastPackets(int slot, int seen, int tick, int previousReadTick, double seconds) {
         int before = table.lastSeenTick[slot];
-        if (table.lastActiveTick[slot] == tick || previousReadTick == Integer.MIN_VALUE || seen > tick
-                || before >= seen || before > previousReadTick) {
+        if (table.lastActiveTick[slot] == tick || previousReadTick == Integer.MIN_VALUE || before >= seen
+                || before > previousReadTick) {
             return seconds; // another record of it counted in this read already, or no usable kernel times
         }
         double span = (double) ((long) seen - before) * NANOS_PER_TICK / 1e9;
@@ -817,7 +814,6 @@ public final class DemandStore {
                 table.lastSeenTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastSeenTick[i] - shift);
                 if (trackActivity) {
                     table.arrivalTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.arrivalTick[i] - shift);
-                    table.lastSeenTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastSeenTick[i] - shift);
                 }
             }
         }

@@ -222,12 +222,17 @@ public final class AgentLoop implements AutoCloseable {
             lastTurn = Instant.now();
             return Optional.empty();
         } catch (Error e) {
-            closed = true;
-            publish.close();
-            watchSync.close();
-            onFatal.accept(e);
+            stop(e);
             return Optional.empty();
         }
+    }
+
+    /** An Error would silently cancel a scheduled task: stop every schedule and hand it to {@code onFatal}. */
+    private void stop(Error e) {
+        closed = true;
+        publish.close();
+        watchSync.close();
+        onFatal.accept(e);
     }
 
     private void scheduleFastRead(long delayNanos) {
@@ -258,10 +263,7 @@ public final class AgentLoop implements AutoCloseable {
             metrics.reportPublishFailed();
             LOG.warn("writing an event report failed; the next read retries: {}", e.getMessage());
         } catch (Error e) {
-            closed = true;
-            publish.close();
-            watchSync.close();
-            onFatal.accept(e);
+            stop(e);
             return;
         }
         long ended = System.nanoTime();

@@ -3,17 +3,17 @@ package io.edgesched.k8s.report;
 import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginStats;
+import io.edgesched.api.demand.ClientActivity;
 import io.edgesched.api.demand.DemandMetric;
+import io.edgesched.k8s.report.OriginReportSpec.Arrival;
 import io.edgesched.k8s.report.OriginReportSpec.ClientDemand;
+import io.edgesched.k8s.report.OriginReportSpec.Departure;
 import io.edgesched.k8s.report.OriginReportSpec.NodeRtt;
 import io.edgesched.k8s.report.OriginReportSpec.OtherClients;
 import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
-import io.edgesched.api.demand.ClientActivity;
-import io.edgesched.k8s.report.OriginReportSpec.Arrival;
-import io.edgesched.k8s.report.OriginReportSpec.Departure;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -220,7 +220,7 @@ public final class OriginReportBuilder {
         List<ClientRate> picked = new ArrayList<>();
         for (ClientRate c : clients) {
             ClientActivity a = c.activity();
-            if (a != null && isAddress(c) && a.recentRatePerSecond() >= heavy
+            if (a != null && !c.client().isPrefix() && a.recentRatePerSecond() >= heavy
                     && !a.arrivedAt().isBefore(now.minus(ARRIVALS_LISTED_FOR))
                     && !a.lastSeenAt().isBefore(now.minus(ClientActivity.VISIT_GAP))) {
                 picked.add(c);
@@ -247,7 +247,7 @@ public final class OriginReportBuilder {
             ClientActivity a = c.activity();
             // heavy while it came (its latest rate stays as it was when it went quiet): a departed client's
             // decaying rate must not drop it from the list, which would read as "it is back"
-            if (a == null || !isAddress(c) || Math.max(c.weight(), a.recentRatePerSecond()) < HEAVY_SHARE * total) {
+            if (a == null || c.client().isPrefix() || Math.max(c.weight(), a.recentRatePerSecond()) < HEAVY_SHARE * total) {
                 continue;
             }
             long quietMillis = millisBetween(a.lastSeenAt(), now);
@@ -267,10 +267,6 @@ public final class OriginReportBuilder {
         Duration quiet = gap.multipliedBy(2); // it missed two of its own beats
         return quiet.compareTo(MIN_QUIET) < 0 ? MIN_QUIET
                 : quiet.compareTo(ClientActivity.VISIT_GAP) > 0 ? ClientActivity.VISIT_GAP : quiet;
-    }
-
-    private static boolean isAddress(ClientRate c) {
-        return c.client().prefixLength() == (c.client().isIpv4() ? 32 : 128);
     }
 
     private static long millisBetween(Instant from, Instant to) {

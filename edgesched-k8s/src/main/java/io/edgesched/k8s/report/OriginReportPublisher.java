@@ -43,7 +43,6 @@ public final class OriginReportPublisher {
     private java.time.Instant firstGeneratedAt;
     private String lastReason = "";
     private volatile long eventWrites;
-    private AgentDemand.Window lastWindow;
     private volatile long eventsDeferred;
 
     /** With the engine's default demand rules ({@link DemandConfig#defaults()}: packets, 60 s half-life). */
@@ -114,11 +113,11 @@ public final class OriginReportPublisher {
      */
     public Optional<OriginReport> publish(PublishRule rule) {
         Objects.requireNonNull(rule, "rule");
-        Optional<OriginReport> built = readAndBuild(true);
-        if (built.isEmpty()) {
+        Optional<AgentDemand.Window> window = read();
+        if (window.isEmpty()) {
             return Optional.empty();
         }
-        OriginReport report = built.get();
+        OriginReport report = build(window.get());
         Instant generatedAt = Instant.parse(report.getSpec().generatedAt());
         if (firstGeneratedAt == null) {
             firstGeneratedAt = generatedAt;
@@ -143,22 +142,22 @@ public final class OriginReportPublisher {
     public Optional<OriginReport> publishEvents(PublishRule rule, EventBudget budget, int evidenceReads) {
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(budget, "budget");
-        Optional<OriginReport> built = readAndBuild(false);
-        if (built.isEmpty() || !reportExists || lastWritten == null) {
+        Optional<AgentDemand.Window> window = read();
+        if (window.isEmpty() || !reportExists || lastWritten == null) {
             return Optional.empty();
         }
-        Optional<String> reason = rule.eventReason(lastWritten, built.get(), evidenceReads);
+        Optional<String> reason = rule.eventReason(lastWritten, build(window.get(), false), evidenceReads);
         if (reason.isEmpty()) {
             return Optional.empty();
         }
-        OriginReport report = build(lastWindow, true); // measured and cut to the byte budget, as every written one
-        // the size of the last report written stands for this one's (serialising it twice would cost more)
+        // the size of the last report written stands for this one's: no serialising before the budget says yes
         if (!budget.tryTake(clock.instant(), Math.max(1, lastWritten.getStatus().serializedBytes()))) {
             eventsDeferred++;
             return Optional.empty();
         }
         eventWrites++;
-        return Optional.of(written(report, reason.get()));
+        // measured and cut to the byte budget, as every written one
+        return Optional.of(written(build(window.get()), reason.get()));
     }
 
     /** Event writes made by {@link #publishEvents}. */
@@ -171,23 +170,12 @@ public final class OriginReportPublisher {
         return eventsDeferred;
     }
 
-    /** Reads the source into the demand store and builds the report ({@code sized}: measured and within budget). */
-    private Optional<OriginReport> readAndBuild(boolean sized) {
-        long t0 = System.nanoTime();
+    /** Syncs the watch list and feeds the source's snapshot to the demand store; empty on the first read. */
+    private Optional<AgentDemand.Window> read() {
         ClusterSnapshot cluster = topology.get();
         plan.apply(cluster.bindingsOn(source.node()), source);
-        long t1 = System.nanoTime();
         OriginSnapshot snapshot = source.snapshot();
-        long t2 = System.nanoTime();
-        Optional<AgentDemand.Window> window = demand.next(snapshot, cluster.nodeByAddress());
-        long t3 = System.nanoTime();
-        Optional<OriginReport> r = window.map(w -> build(w, sized));
-        long t4 = System.nanoTime();
-        if (LOG.isTraceEnabled()) {
-            LOG.trace("read: plan {} us, snapshot {} us, ingest {} us, build {} us", (t1 - t0) / 1000, (t2 - t1) / 1000,
-                    (t3 - t2) / 1000, (t4 - t3) / 1000);
-        }
-        return r;
+        return demand.next(snapshot, cluster.nodeByAddress());
     }
 
     private OriginReport written(OriginReport report, String reason) {
@@ -207,12 +195,11 @@ public final class OriginReportPublisher {
         return build(window, true);
     }
 
+    /** Unless {@code sized}, not serialised to measure it: only looked at for events. */
     private OriginReport build(AgentDemand.Window window, boolean sized) {
-        lastWindow = window;
         return builder.build(source.node(), namespace, window.snapshot().takenAt(), window.seconds(), window.demand(),
                 window.nodeRtts(), window.unmappedRecords(), window.stats(), demand.config().metric(), sized);
     }
-
 
     private void write(OriginReport report) {
         var resources = client.resources(OriginReport.class).inNamespace(namespace);

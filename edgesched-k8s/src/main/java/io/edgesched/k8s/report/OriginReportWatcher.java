@@ -289,8 +289,7 @@ public final class OriginReportWatcher implements AutoCloseable {
             return false;
         }
         try {
-            io.edgesched.api.ClientAddress a = io.edgesched.api.ClientAddress.parse(text);
-            return a.prefixLength() == (a.isIpv4() ? 32 : 128);
+            return !io.edgesched.api.ClientAddress.parse(text).isPrefix();
         } catch (RuntimeException e) {
             return false;
         }

@@ -4,11 +4,12 @@ import io.edgesched.api.NodeId;
 import io.edgesched.api.WorkloadId;
 import io.edgesched.api.demand.DemandView;
 import io.edgesched.api.demand.EntryDemand;
+import io.edgesched.api.demand.Handoff;
 import io.edgesched.api.demand.WorkloadDemand;
 import io.edgesched.k8s.topology.EngineTopology.NodeLatency;
-import io.edgesched.api.demand.Handoff;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -26,7 +27,7 @@ public final class ReportDemandView {
                     e.meanRttMicros(), (int) Math.min(Integer.MAX_VALUE, e.clients()))));
             workloads.add(new WorkloadDemand(w.getKey(), entries));
         }
-        Map<WorkloadId, List<Handoff>> handoffs = new java.util.HashMap<>();
+        Map<WorkloadId, List<Handoff>> handoffs = new HashMap<>();
         for (Handoff h : demand.handoffs()) {
             handoffs.computeIfAbsent(h.workload(), w -> new ArrayList<>()).add(h);
         }

@@ -167,27 +167,23 @@ public final class ReportHandoffs {
             for (NodeId m : h.from()) {
                 Seen s = at.get(m);
                 // still listed at M, and M still says it has been silent since before the visit at N began
+                Instant seenAt = s == null || s.departure == null ? null : lastSeen(generatedAt.get(m), s.departure);
                 if (s == null || !(s.rate > 0)) {
                     why = m + " no longer lists it";
-                } else if (s.departure == null) {
+                } else if (seenAt == null) {
                     why = m + " sees it again";
-                } else if (!lastSeen(generatedAt.get(m), s.departure).isBefore(h.arrivedAt().plus(OVERLAP))) {
-                    why = m + " saw it at " + lastSeen(generatedAt.get(m), s.departure) + ", after its arrival at "
-                            + h.to() + " (" + h.arrivedAt() + ")";
+                } else if (!seenAt.isBefore(h.arrivedAt().plus(OVERLAP))) {
+                    why = m + " saw it at " + seenAt + ", after its arrival at " + h.to() + " (" + h.arrivedAt() + ")";
                 } else {
                     still.add(m);
                 }
             }
-            if (!generatedAt.containsKey(h.to())) {
-                why = h.to() + "'s report is gone";
-            } else if (Duration.between(h.at(), now).compareTo(MAX_AGE) > 0) {
-                why = "older than " + MAX_AGE;
-            }
-            boolean over = still.isEmpty() || !generatedAt.containsKey(h.to())
-                    || Duration.between(h.at(), now).compareTo(MAX_AGE) > 0;
-            if (over) {
+            String end = !generatedAt.containsKey(h.to()) ? h.to() + "'s report is gone"
+                    : Duration.between(h.at(), now).compareTo(MAX_AGE) > 0 ? "older than " + MAX_AGE
+                    : still.isEmpty() ? why : null;
+            if (end != null) {
                 ended++;
-                LOG.debug("handoff of {} to {} ended: {}", e.getKey(), h.to(), why);
+                LOG.debug("handoff of {} to {} ended: {}", e.getKey(), h.to(), end);
                 it.remove();
             } else if (still.size() < h.from().size()) {
                 e.setValue(new Active(h.to(), h.arrivedAt(), h.toRttMicros(), List.copyOf(still), h.at()));
@@ -271,7 +267,7 @@ public final class ReportHandoffs {
     private static String canonical(String text) {
         try {
             ClientAddress a = ClientAddress.parse(text);
-            return a.prefixLength() == (a.isIpv4() ? 32 : 128) ? a.toString() : null;
+            return a.isPrefix() ? null : a.toString();
         } catch (RuntimeException e) {
             return null;
         }

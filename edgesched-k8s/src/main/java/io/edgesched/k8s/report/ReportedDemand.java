@@ -2,12 +2,12 @@ package io.edgesched.k8s.report;
 
 import io.edgesched.api.NodeId;
 import io.edgesched.api.WorkloadId;
+import io.edgesched.api.demand.Handoff;
 import io.edgesched.k8s.report.OriginReportSpec.ClientDemand;
 import io.edgesched.k8s.report.OriginReportSpec.NodeRtt;
 import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
-import java.util.ArrayList;
-import io.edgesched.api.demand.Handoff;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,5 @@
 package io.edgesched.examples.bench;
 
-import io.edgesched.api.NodeId;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.examples.k8s.SyntheticCluster;
@@ -306,8 +305,7 @@ public final class HandoffLatencyBench implements Callable<Integer> {
                         }
 
                         private void seen(Deployment d) {
-                            Map<String, String> ann = d.getSpec().getTemplate().getMetadata().getAnnotations();
-                            String targets = ann == null ? null : ann.get(KubernetesRescheduler.ANNOTATION_TARGETS);
+                            String targets = targetsOf(d);
                             if (targets != null && !targets.equals(lastTargets.getAndSet(targets))) {
                                 patchSeen.add(new Patch(System.nanoTime(), targets));
                             }
@@ -362,7 +360,11 @@ public final class HandoffLatencyBench implements Callable<Integer> {
                 if (targets != null) { // whatever moved, the kubelet carries it out so the next move can start
                     String target = targets.contains(a.node) ? a.node : b.node;
                     ReportToPatchBench.playKubelet(client, target, podSeq++);
-                    awaitOn(controller, target);
+                    try {
+                        ReportToPatchBench.awaitSettled(controller, target);
+                    } catch (IllegalStateException notSettled) {
+                        System.err.println(notSettled.getMessage());
+                    }
                 }
                 long rest = stayMillis - (System.nanoTime() - switched) / 1_000_000;
                 if (rest > 0) {
@@ -434,22 +436,12 @@ public final class HandoffLatencyBench implements Callable<Integer> {
 
     /** The Deployment's move target annotation as the API server has it now (a patch the runner did not see). */
     private static String currentTargets(KubernetesClient client) {
-        Deployment d = client.apps().deployments().inNamespace(NS).withName("web").get();
+        return targetsOf(client.apps().deployments().inNamespace(NS).withName("web").get());
+    }
+
+    /** The move target annotation the rescheduler writes on the pod template; null before any move. */
+    private static String targetsOf(Deployment d) {
         Map<String, String> ann = d == null ? null : d.getSpec().getTemplate().getMetadata().getAnnotations();
         return ann == null ? null : ann.get(KubernetesRescheduler.ANNOTATION_TARGETS);
     }
-
-    private static void awaitOn(ReportDrivenController controller, String node) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            var w = controller.cluster().workloads().values().stream().findFirst();
-            if (w.isPresent() && w.get().runningPerNode().containsKey(NodeId.of(node))
-                    && !controller.placementController().moveInFlight(w.get().id())) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        System.err.println("the move to " + node + " did not settle within 60 s");
-    }
-
 }
