@@ -227,7 +227,8 @@ public final class LabReport {
         PairedDifference paired = pairedDifference();
         if (paired.medianMicros().isPresent()) {
             sb.append(String.format(Locale.ROOT, "%nRequest by request (each tick's two requests go back to back, the order"
-                            + " alternating, after an unrecorded request to each that wakes the path): the sidecar's request"
+                            + " alternating; near a node, with ticks >= 1 s apart, after an unrecorded request to each that"
+                            + " wakes the path): the sidecar's request"
                             + " took %+.0f us longer than the eBPF one (%d pairs; median of sidecar - eBPF %+.0f us when the"
                             + " sidecar's went first and %+.0f us when the eBPF one did; the two are averaged).%n",
                     paired.medianMicros().getAsDouble(), paired.pairs(), paired.sidecarFirstMicros().getAsDouble(),
