@@ -74,7 +74,7 @@ class AgentLoopTest {
 
     @Test
     void fastReadsKeepToTheirCpuShareWithoutPunishingOneSlowRead() {
-        AgentLoop.Events events = AgentLoop.Events.defaults(); // 250 ms, 1 %: 100 ms of credit over 10 s
+        AgentLoop.Events events = new AgentLoop.Events(Duration.ofMillis(250), 0.01, 1024, 64 * 1024, 2); // 100 ms of credit over 10 s
         long ms = 1_000_000L;
         AgentLoop.ReadPacer pacer = new AgentLoop.ReadPacer(events, Duration.ofSeconds(10), 0);
         long now = 0;
