@@ -68,7 +68,7 @@ public final class AgentMain implements Callable<Integer> {
     Duration heartbeat;
 
     @Option(names = "--event-interval", converter = DurationConverter.class, defaultValue = "250ms",
-            description = "Read the counters this often between reports (stretched to stay under 1 % CPU) and write"
+            description = "Read the counters this often between reports (stretched to stay under 0.5 % of a core) and write"
                     + " at once when a heavy client arrives or leaves, so the controller can follow a moving client;"
                     + " 0 = off (default: ${DEFAULT-VALUE}).")
     Duration eventInterval;
