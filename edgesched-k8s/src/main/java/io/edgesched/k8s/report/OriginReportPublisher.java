@@ -35,6 +35,8 @@ public final class OriginReportPublisher {
     private final Clock clock;
     private final WatchPlan plan = new WatchPlan();
     private final AgentDemand demand;
+    /** The cluster snapshot the watch list was last brought to in full; reads skip the sync while it is current. */
+    private ClusterSnapshot planSynced;
     private boolean reportExists;
     private long published;
     private long skipped;
@@ -94,7 +96,12 @@ public final class OriginReportPublisher {
 
     /** Updates the watch list from the topology (ports this node must watch). */
     public void syncWatches() {
-        plan.apply(topology.get().bindingsOn(source.node()), source);
+        bringWatchesTo(topology.get());
+    }
+
+    private void bringWatchesTo(ClusterSnapshot cluster) {
+        int failed = plan.apply(cluster.bindingsOn(source.node()), source);
+        planSynced = failed == 0 ? cluster : null; // a failed watch is tried again at the next read
     }
 
     /**
@@ -140,6 +147,15 @@ public final class OriginReportPublisher {
      * @param evidenceReads reads at a new entry that make an arrival's evidence (the controller's handoff rule)
      */
     public Optional<OriginReport> publishEvents(PublishRule rule, EventBudget budget, int evidenceReads) {
+        return readEvents(rule, budget, evidenceReads).map(EventWrite::write);
+    }
+
+    /**
+     * The read half of {@link #publishEvents}: ingests the source and decides whether an event is to be written and
+     * paid for; the write itself (sizing, serialising, the API call) is left to the returned {@link EventWrite}, so
+     * that a caller can pace the reads by their own cost alone.
+     */
+    public Optional<EventWrite> readEvents(PublishRule rule, EventBudget budget, int evidenceReads) {
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(budget, "budget");
         Optional<AgentDemand.Window> window = read();
@@ -156,8 +172,28 @@ public final class OriginReportPublisher {
             return Optional.empty();
         }
         eventWrites++;
-        // measured and cut to the byte budget, as every written one
-        return Optional.of(written(build(window.get()), reason.get()));
+        return Optional.of(new EventWrite(window.get(), reason.get()));
+    }
+
+    /** An event report that {@link #readEvents} found and paid for; {@link #write()} it before the next read. */
+    public final class EventWrite {
+        private final AgentDemand.Window window;
+        private final String reason;
+
+        private EventWrite(AgentDemand.Window window, String reason) {
+            this.window = window;
+            this.reason = reason;
+        }
+
+        /** Why it is written: arrival, arrival evidence, departure or return. */
+        public String reason() {
+            return reason;
+        }
+
+        /** Builds the report (measured and cut to the byte budget, as every written one) and writes it. */
+        public OriginReport write() {
+            return written(build(window), reason);
+        }
     }
 
     /** Event writes made by {@link #publishEvents}. */
@@ -173,7 +209,9 @@ public final class OriginReportPublisher {
     /** Syncs the watch list and feeds the source's snapshot to the demand store; empty on the first read. */
     private Optional<AgentDemand.Window> read() {
         ClusterSnapshot cluster = topology.get();
-        plan.apply(cluster.bindingsOn(source.node()), source);
+        if (cluster != planSynced) { // the topology hands out one snapshot until the cluster changes
+            bringWatchesTo(cluster);
+        }
         OriginSnapshot snapshot = source.snapshot();
         return demand.next(snapshot, cluster.nodeByAddress());
     }

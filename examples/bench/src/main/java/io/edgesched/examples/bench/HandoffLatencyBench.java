@@ -52,8 +52,8 @@ import picocli.CommandLine.Option;
  * patch that moves the workload there.
  *
  * <p>The node-to-node RTT comes from a third node's static report (there is no path between the two uplinks here
- * for the agents to time). The stability gate's dwell is 0, as in bench-report-to-patch: this measures the path,
- * not the anti-flapping wait a cluster would add. Between handoffs the runner plays the kubelet (the CRUD mock runs
+ * for the agents to time). The stability gate's dwell is 0 and its rate limit open, as in bench-report-to-patch:
+ * this measures the path, not the anti-flapping wait a cluster would add; its gain thresholds are the defaults. Between handoffs the runner plays the kubelet (the CRUD mock runs
  * no controllers), and waits until the client has been away from its next entry node for longer than a visit gap,
  * so that every switch is a new visit. Needs root; every name is PID-scoped and removed at the end.
  */
@@ -271,7 +271,9 @@ public final class HandoffLatencyBench implements Callable<Integer> {
             KubernetesRescheduler rescheduler = KubernetesRescheduler.builder(client).allowAllNamespaces()
                     .rolloutTimeout(Duration.ofMinutes(2)).build();
             cleanup.add(rescheduler::close);
-            StabilityConfig stability = StabilityConfig.defaults().withMinDwell(Duration.ZERO).withThresholds(0.05, 100)
+            // the default hysteresis (10 % and 500 us better): looser thresholds let the blend of the client's two
+            // decaying entries tip the workload back and forth between handoffs
+            StabilityConfig stability = StabilityConfig.defaults().withMinDwell(Duration.ZERO)
                     .withRateLimit(10_000, 1000);
             // the moment the controller hands the move to the rescheduler, which patches a few ms later
             BlockingQueue<Patch> movesIssued = new LinkedBlockingQueue<>();
