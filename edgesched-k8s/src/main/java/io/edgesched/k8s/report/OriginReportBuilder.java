@@ -74,33 +74,8 @@ public final class OriginReportBuilder {
     public OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
                               Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
                               long unmappedRecords, OriginStats stats, DemandMetric metric) {
-        return build(node, namespace, generatedAt, windowSeconds, demand, nodeRtts, unmappedRecords, stats, metric, true);
-    }
-
-    /**
-     * The same; unless {@code sized}, the report is not serialised to measure it (its status says 0 bytes and the
-     * byte budget is not applied): the agent's fast reads only look at it to find events, which costs a fraction.
-     */
-    OriginReport build(NodeId node, String namespace, Instant generatedAt, double windowSeconds,
-                       Map<WorkloadPort, List<ClientRate>> demand, Map<NodeId, Long> nodeRtts,
-                       long unmappedRecords, OriginStats stats, DemandMetric metric, boolean sized) {
         String metricName = metric == null ? null : metric.name().toLowerCase(Locale.ROOT);
-        List<RankedWorkload> ranked = new ArrayList<>(demand.size());
-        demand.forEach((key, clients) -> {
-            List<ClientRate> active = new ArrayList<>(clients.size());
-            double total = 0;
-            for (ClientRate c : clients) {
-                if (c.isActive()) {
-                    active.add(c);
-                    total += c.weight();
-                }
-            }
-            if (!active.isEmpty()) {
-                active.sort(HEAVIEST_FIRST);
-                ranked.add(new RankedWorkload(key, active, total));
-            }
-        });
-        ranked.sort(Comparator.comparingDouble(RankedWorkload::total).reversed().thenComparing(RankedWorkload::key));
+        List<RankedWorkload> ranked = rank(demand);
 
         List<NodeRtt> rtts = nodeRtts.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
@@ -121,9 +96,6 @@ public final class OriginReportBuilder {
             report.setSpec(new OriginReportSpec(node.name(), DateTimeFormatter.ISO_INSTANT.format(generatedAt),
                     windowSeconds, origins, rtts, metricName));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, 0, stats));
-            if (!sized) {
-                return report;
-            }
             long size = sizedIncludingItself(sizeOf(report));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, size, stats));
             if (size <= limits.maxBytes() || (topN == 0 && workloadCap == 0)) {
@@ -135,6 +107,54 @@ public final class OriginReportBuilder {
                 workloadCap /= 2;
             }
         }
+    }
+
+    /**
+     * Only what {@link PublishRule#eventReason(PublishRule.Movements, PublishRule.Movements, int)} compares, as
+     * {@link #build} would list it with {@code clientsPerWorkload} clients per workload (the last written report's):
+     * the agent's fast reads run it four times a second, and building the whole report for it cost twice as much.
+     */
+    public PublishRule.Movements movements(Instant generatedAt, Map<WorkloadPort, List<ClientRate>> demand,
+                                           int clientsPerWorkload) {
+        List<RankedWorkload> ranked = rank(demand);
+        Map<String, PublishRule.Movements.Workload> workloads = new HashMap<>();
+        for (RankedWorkload w : ranked.subList(0, Math.min(limits.maxWorkloads(), ranked.size()))) {
+            List<ClientRate> sorted = w.clients();
+            int listed = Math.min(clientsPerWorkload, sorted.size());
+            workloads.put(PublishRule.Movements.key(w.key().workload().namespace(), w.key().workload().name(),
+                            w.key().port()),
+                    new PublishRule.Movements.Workload(arrivals(sorted, w.total(), generatedAt),
+                            departures(sorted, listed, w.total(), generatedAt), client -> {
+                                for (int i = 0; i < listed; i++) {
+                                    if (sorted.get(i).client().toString().equals(client)) {
+                                        return true;
+                                    }
+                                }
+                                return false;
+                            }));
+        }
+        return new PublishRule.Movements(generatedAt, workloads);
+    }
+
+    /** Active clients per workload, heaviest first; workloads by total, heaviest first. */
+    private static List<RankedWorkload> rank(Map<WorkloadPort, List<ClientRate>> demand) {
+        List<RankedWorkload> ranked = new ArrayList<>(demand.size());
+        demand.forEach((key, clients) -> {
+            List<ClientRate> active = new ArrayList<>(clients.size());
+            double total = 0;
+            for (ClientRate c : clients) {
+                if (c.isActive()) {
+                    active.add(c);
+                    total += c.weight();
+                }
+            }
+            if (!active.isEmpty()) {
+                active.sort(HEAVIEST_FIRST);
+                ranked.add(new RankedWorkload(key, active, total));
+            }
+        });
+        ranked.sort(Comparator.comparingDouble(RankedWorkload::total).reversed().thenComparing(RankedWorkload::key));
+        return ranked;
     }
 
     /**

@@ -41,6 +41,7 @@ public final class OriginReportPublisher {
     private long published;
     private long skipped;
     private OriginReport lastWritten;
+    private PublishRule.Movements lastMovements;
     /** When this publisher's first report was generated: the demand store's ramp-up counts from there. */
     private java.time.Instant firstGeneratedAt;
     private String lastReason = "";
@@ -162,7 +163,10 @@ public final class OriginReportPublisher {
         if (window.isEmpty() || !reportExists || lastWritten == null) {
             return Optional.empty();
         }
-        Optional<String> reason = rule.eventReason(lastWritten, build(window.get(), false), evidenceReads);
+        // movements only, listed as the last written report listed its clients: no report is built for a read
+        PublishRule.Movements next = builder.movements(window.get().snapshot().takenAt(), window.get().demand(),
+                lastWritten.getStatus().clientsPerWorkload());
+        Optional<String> reason = rule.eventReason(lastMovements, next, evidenceReads);
         if (reason.isEmpty()) {
             return Optional.empty();
         }
@@ -219,6 +223,7 @@ public final class OriginReportPublisher {
     private OriginReport written(OriginReport report, String reason) {
         write(report);
         lastWritten = report;
+        lastMovements = PublishRule.Movements.of(report);
         lastReason = reason;
         published++;
         return report;
@@ -230,13 +235,8 @@ public final class OriginReportPublisher {
     }
 
     OriginReport build(AgentDemand.Window window) {
-        return build(window, true);
-    }
-
-    /** Unless {@code sized}, not serialised to measure it: only looked at for events. */
-    private OriginReport build(AgentDemand.Window window, boolean sized) {
         return builder.build(source.node(), namespace, window.snapshot().takenAt(), window.seconds(), window.demand(),
-                window.nodeRtts(), window.unmappedRecords(), window.stats(), demand.config().metric(), sized);
+                window.nodeRtts(), window.unmappedRecords(), window.stats(), demand.config().metric());
     }
 
     private void write(OriginReport report) {

@@ -7,10 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * When the agent writes its report: a report whose demand moved less than the tolerances since the last one
@@ -142,11 +144,16 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
         if (last == null) {
             return Optional.empty(); // the first report is written by the periodic turn
         }
-        Map<String, WorkloadOrigins> old = byKey(last.getSpec());
-        Instant lastAt = Instant.parse(last.getSpec().generatedAt());
-        Instant nextAt = Instant.parse(next.getSpec().generatedAt());
-        for (Map.Entry<String, WorkloadOrigins> e : byKey(next.getSpec()).entrySet()) {
-            WorkloadOrigins before = old.get(e.getKey());
+        return eventReason(Movements.of(last), Movements.of(next), evidenceReads);
+    }
+
+    /**
+     * The same on the reports' movements alone: the agent's fast reads take {@code next} from
+     * {@link OriginReportBuilder#movements} without building a report, and keep {@code last} from the one written.
+     */
+    public Optional<String> eventReason(Movements last, Movements next, int evidenceReads) {
+        for (Map.Entry<String, Movements.Workload> e : next.workloads().entrySet()) {
+            Movements.Workload before = last.workloads().get(e.getKey());
             Map<String, OriginReportSpec.Arrival> arrivedBefore = new HashMap<>();
             Set<String> departedBefore = new HashSet<>();
             if (before != null) {
@@ -155,12 +162,11 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
             }
             for (OriginReportSpec.Arrival a : e.getValue().arrivals()) {
                 OriginReportSpec.Arrival earlier = arrivedBefore.get(a.client());
-                if (earlier == null || !sameVisit(lastAt.minusMillis(earlier.arrivedMillisAgo()),
-                        nextAt.minusMillis(a.arrivedMillisAgo()))) {
+                if (earlier == null || !sameVisit(last.at().minusMillis(earlier.arrivedMillisAgo()),
+                        next.at().minusMillis(a.arrivedMillisAgo()))) {
                     return Optional.of("arrival");
                 }
-                int reads = earlier.reads();
-                if (reads < evidenceReads && a.reads() >= evidenceReads) {
+                if (earlier.reads() < evidenceReads && a.reads() >= evidenceReads) {
                     return Optional.of("arrival evidence");
                 }
             }
@@ -172,12 +178,46 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
                 }
             }
             for (String client : departedBefore) {
-                if (!departedNow.contains(client) && listed(e.getValue(), client)) {
+                if (!departedNow.contains(client) && e.getValue().listed().test(client)) {
                     return Optional.of("return");
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * What {@link #eventReason} looks at in a report: when it was generated and, per workload port
+     * ({@code namespace/name:port}), its arrivals, departures and which clients it lists.
+     */
+    public record Movements(Instant at, Map<String, Workload> workloads) {
+        public Movements {
+            Objects.requireNonNull(at, "at");
+            workloads = Map.copyOf(workloads);
+        }
+
+        /** @param listed whether a client (by address) is among the workload's listed clients */
+        public record Workload(List<OriginReportSpec.Arrival> arrivals, List<OriginReportSpec.Departure> departures,
+                               Predicate<String> listed) {
+            public Workload {
+                arrivals = List.copyOf(arrivals);
+                departures = List.copyOf(departures);
+                Objects.requireNonNull(listed, "listed");
+            }
+        }
+
+        public static Movements of(OriginReport report) {
+            Map<String, Workload> m = new HashMap<>();
+            for (WorkloadOrigins w : report.getSpec().workloads()) {
+                m.put(key(w.namespace(), w.workload(), w.port()),
+                        new Workload(w.arrivals(), w.departures(), client -> listed(w, client)));
+            }
+            return new Movements(Instant.parse(report.getSpec().generatedAt()), m);
+        }
+
+        static String key(String namespace, String workload, int port) {
+            return namespace + "/" + workload + ":" + port;
+        }
     }
 
     /**
@@ -209,7 +249,7 @@ public record PublishRule(Duration heartbeat, double workloadChange, double entr
     private static Map<String, WorkloadOrigins> byKey(OriginReportSpec spec) {
         Map<String, WorkloadOrigins> m = new HashMap<>();
         for (WorkloadOrigins w : spec.workloads()) {
-            m.put(w.namespace() + "/" + w.workload() + ":" + w.port(), w);
+            m.put(Movements.key(w.namespace(), w.workload(), w.port()), w);
         }
         return m;
     }

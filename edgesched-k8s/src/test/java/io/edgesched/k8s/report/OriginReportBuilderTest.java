@@ -7,6 +7,7 @@ import io.edgesched.api.ClientAddress;
 import io.edgesched.api.NodeId;
 import io.edgesched.api.OriginStats;
 import io.edgesched.api.WorkloadId;
+import io.edgesched.api.demand.ClientActivity;
 import io.edgesched.k8s.report.OriginReportSpec.ClientDemand;
 import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
 import java.time.Instant;
@@ -128,6 +129,45 @@ class OriginReportBuilderTest {
         assertThat(report.getSpec().workloads()).hasSize(400);
         for (WorkloadOrigins w : report.getSpec().workloads()) {
             assertThat(w.otherClients().count() + w.clients().stream().mapToLong(ClientDemand::clients).sum()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void theFastReadsMovementsAreTheOnesTheWrittenReportCarries() {
+        Random random = new Random(11);
+        OriginReportBuilder builder = new OriginReportBuilder(new ReportLimits(8, 24, 56, 2, 32, 512 * 1024));
+        for (int n = 0; n < 200; n++) {
+            int sample = n;
+            Map<WorkloadPort, List<ClientRate>> demand = new HashMap<>();
+            for (int wl = 0; wl < 1 + random.nextInt(3); wl++) {
+                List<ClientRate> clients = new ArrayList<>();
+                for (int i = 0; i < 1 + random.nextInt(40); i++) {
+                    double rate = random.nextInt(4) == 0 ? 50 + random.nextInt(50) : random.nextDouble();
+                    // arrivals of up to 90 s ago, last packets of up to 8 s ago, 1 to 30 reads
+                    Instant arrived = AT.minusMillis(random.nextInt(90_000));
+                    Instant last = AT.minusMillis(random.nextInt(8_000));
+                    ClientActivity activity = new ClientActivity(arrived, last.isBefore(arrived) ? arrived : last,
+                            1 + random.nextInt(30), rate * random.nextDouble() * 2);
+                    clients.add(new ClientRate(v4(wl * 1000 + i), 1, rate, rate * 100, 100, activity));
+                }
+                demand.put(new WorkloadPort(WorkloadId.of("shop", "web-" + wl), 30080 + wl), clients);
+            }
+            OriginReport report = builder.build(NODE, "edgesched", AT, 10, demand, Map.of(), 0,
+                    new OriginStats(0, 0, 0, 0, 0));
+            PublishRule.Movements fromReport = PublishRule.Movements.of(report);
+            PublishRule.Movements fast = builder.movements(AT, demand, report.getStatus().clientsPerWorkload());
+            assertThat(fast.at()).isEqualTo(fromReport.at());
+            assertThat(fast.workloads().keySet()).isEqualTo(fromReport.workloads().keySet());
+            fromReport.workloads().forEach((key, w) -> {
+                PublishRule.Movements.Workload f = fast.workloads().get(key);
+                assertThat(f.arrivals()).as("sample %d %s", sample, key).isEqualTo(w.arrivals());
+                assertThat(f.departures()).isEqualTo(w.departures());
+                for (int i = 0; i < 45; i++) {
+                    String client = v4(Integer.parseInt(key.replaceAll(".*web-(\\d+):.*", "$1")) * 1000 + i)
+                            .toString();
+                    assertThat(f.listed().test(client)).as("%s listed", client).isEqualTo(w.listed().test(client));
+                }
+            });
         }
     }
 }
