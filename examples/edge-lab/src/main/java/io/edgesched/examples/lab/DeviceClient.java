@@ -19,8 +19,9 @@ import java.util.concurrent.Executors;
  * The end device, run by the lab inside the device's namespace. Like the thesis's device it probes
  * every node and sends its requests to the one with the lowest latency (the entry node); the entry node
  * forwards to wherever the service runs. Each interval it sends one HTTP request, on a new connection, to
- * each target service (the two methods' services run side by side on their own NodePorts; the order
- * alternates so neither always goes first); near a node, after one unrecorded request to each that wakes the path.
+ * each target service (the methods' services run side by side on their own NodePorts; the order goes
+ * through every permutation so that each one goes first, and follows each other one, equally often); near a
+ * node, each measured request comes right after an unrecorded one to the same target, which wakes its path.
  *
  * <p>Probe: a TCP connect to a port where nothing listens; the node's kernel answers the SYN with a
  * reset after one round trip, so no process on the node is involved.
@@ -109,7 +110,11 @@ public final class DeviceClient {
                 }
             });
             long next = start;
-            java.util.List<String> labels = new java.util.ArrayList<>(targets.keySet());
+            // Every order of the targets in turn: a request pays for whatever ran just before it (the sidecar's
+            // log writes, a woken core), so each target must follow each other one equally often; rotating
+            // three targets would put the direct request after the sidecar's in two ticks of three.
+            java.util.List<java.util.List<String>> orders = orders(new java.util.ArrayList<>(targets.keySet()));
+            int tick = 0;
             while (System.currentTimeMillis() - start < durationMs) {
                 long now = System.currentTimeMillis();
                 if (now < next) {
@@ -118,25 +123,44 @@ public final class DeviceClient {
                     next = now; // slow requests (60 ms links) made it late: no burst to catch up, just go on
                 }
                 next += intervalMs;
+                java.util.List<String> labels = orders.get(tick++ % orders.size());
                 String node = entry;
-                if (intervalMs >= WARM_UP_FROM_INTERVAL_MS && nearby(node)) {
-                    // After the idle interval the first request of a tick paid for waking the machine (cores,
-                    // caches, the services' threads): hundreds of us that went to whichever method went first.
-                    // An unrecorded request to each first puts the measured pair on a warm path. Only near a node:
-                    // across the WAN a round costs two 60 ms requests and the tick would overrun. Only after an idle
-                    // interval: with ticks 200 ms apart (time scale 0.1) nothing idles, and the warm-up's own work
-                    // lands on the second measured request instead (+-200 us the other way, EdgeLabScenarioTest).
-                    for (String label : labels) {
+                boolean warmUp = intervalMs >= WARM_UP_FROM_INTERVAL_MS && nearby(node);
+                for (String label : labels) {
+                    if (warmUp) {
+                        // A request pays for what ran just before it: after the idle interval, waking the machine
+                        // (cores, caches, the services' threads); after another target's request, its aftermath
+                        // (the sidecar's access-log write and the lab reading it). An unrecorded request to the
+                        // same target first puts every measured one behind the same thing: its own path, warm.
+                        // Only near a node: across the WAN it costs a 60 ms round trip per target. Only after an
+                        // idle interval: with ticks 200 ms apart (time scale 0.1) nothing idles, and the warm-up's
+                        // own work lands on the measured requests instead (EdgeLabScenarioTest).
                         request(label, targets.get(label), node, false);
                     }
-                }
-                for (String label : labels) {
                     request(label, targets.get(label), node, true);
                 }
-                java.util.Collections.rotate(labels, 1);
             }
             prober.interrupt();
         }
+    }
+
+    /** Every order of {@code items} (n! of them; two for two targets: the alternation). */
+    static java.util.List<java.util.List<String>> orders(java.util.List<String> items) {
+        if (items.size() <= 1) {
+            return java.util.List.of(java.util.List.copyOf(items));
+        }
+        java.util.List<java.util.List<String>> out = new java.util.ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            java.util.List<String> rest = new java.util.ArrayList<>(items);
+            String head = rest.remove(i);
+            for (java.util.List<String> tail : orders(rest)) {
+                java.util.List<String> order = new java.util.ArrayList<>();
+                order.add(head);
+                order.addAll(tail);
+                out.add(java.util.List.copyOf(order));
+            }
+        }
+        return out;
     }
 
     private void probeAll(ExecutorService pool, boolean choose) throws InterruptedException {

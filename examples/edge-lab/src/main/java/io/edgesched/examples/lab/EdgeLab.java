@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
                 "writes requests.csv, response-time.png, table.md and summary.txt, and removes everything on exit.",
                 "Needs root, iproute2, iptables and nginx (apt-get install -y nginx-light)."})
 public final class EdgeLab implements Callable<Integer> {
-    @Option(names = "--method", defaultValue = "both", description = "ebpf, sidecar or both (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = "both", description = "ebpf, sidecar or both (both also sends the requests a third time, directly: the baseline;"
+            + " default: ${DEFAULT-VALUE})")
     String method;
 
     @Option(names = "--time-scale", defaultValue = "1.0",
@@ -68,9 +69,15 @@ public final class EdgeLab implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Method> methods;
         try {
-            methods = "both".equalsIgnoreCase(method) ? List.of(Method.EBPF, Method.SIDECAR) : List.of(Method.parse(method));
+            // both: the two methods side by side, and the direct baseline that follows the eBPF one's service
+            methods = "both".equalsIgnoreCase(method) ? List.of(Method.EBPF, Method.SIDECAR, Method.DIRECT)
+                    : List.of(Method.parse(method));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--method " + method + ": use ebpf, sidecar or both");
+        }
+        if (!methods.getFirst().placesItself()) {
+            throw new IllegalArgumentException("--method " + method + ": the direct baseline follows the eBPF method's"
+                    + " service; it runs with --method both");
         }
         if (runs < 1) {
             throw new IllegalArgumentException("--runs must be at least 1, got " + runs);

@@ -97,7 +97,7 @@ public final class LabReport {
      * Means as in the thesis's Table 2; medians too, because on a busy machine one stalled request can move a
      * mean of twenty by milliseconds.
      */
-    public record EdgeRow(String edge, Stats ebpf, Stats sidecar) {
+    public record EdgeRow(String edge, Stats ebpf, Stats sidecar, Stats direct) {
         /** How much less time eBPF takes than the sidecar, as a fraction of the sidecar's mean. */
         public OptionalDouble reduction() {
             return ratio(ebpf.mean(), sidecar.mean());
@@ -106,6 +106,15 @@ public final class LabReport {
         /** The same for the medians. */
         public OptionalDouble medianReduction() {
             return ratio(ebpf.median(), sidecar.median());
+        }
+
+        /** The stats of one method's column. */
+        public Stats of(Method method) {
+            return switch (method) {
+                case EBPF -> ebpf;
+                case SIDECAR -> sidecar;
+                case DIRECT -> direct;
+            };
         }
 
         private static OptionalDouble ratio(OptionalDouble ours, OptionalDouble theirs) {
@@ -156,21 +165,23 @@ public final class LabReport {
     /** One row per edge node, then one over both edges together (more requests, steadier numbers). */
     public List<EdgeRow> table() {
         List<EdgeRow> rows = new ArrayList<>();
-        List<RequestRecord> allEbpf = new ArrayList<>();
-        List<RequestRecord> allSidecar = new ArrayList<>();
+        Map<Method, List<RequestRecord>> all = new EnumMap<>(Method.class);
         for (LabScenario.NearWindow w : scenario.nearWindows()) {
-            rows.add(new EdgeRow(w.edge(), Stats.of(atEdge(Method.EBPF, w)), Stats.of(atEdge(Method.SIDECAR, w))));
-            allEbpf.addAll(atEdge(Method.EBPF, w));
-            allSidecar.addAll(atEdge(Method.SIDECAR, w));
+            rows.add(new EdgeRow(w.edge(), Stats.of(atEdge(Method.EBPF, w)), Stats.of(atEdge(Method.SIDECAR, w)),
+                    Stats.of(atEdge(Method.DIRECT, w))));
+            for (Method m : Method.values()) {
+                all.computeIfAbsent(m, k -> new ArrayList<>()).addAll(atEdge(m, w));
+            }
         }
-        rows.add(new EdgeRow(BOTH_EDGES, Stats.of(allEbpf), Stats.of(allSidecar)));
+        rows.add(new EdgeRow(BOTH_EDGES, Stats.of(all.get(Method.EBPF)), Stats.of(all.get(Method.SIDECAR)),
+                Stats.of(all.get(Method.DIRECT))));
         return rows;
     }
 
     /**
-     * The sidecar's cost seen request by request. The device sends each tick's two requests back to back, so
+     * The sidecar's cost seen request by request. The device sends each tick's requests back to back, so
      * pairing them cancels whatever slowed both; but the first request of a tick also pays for waking an idle
-     * machine, and the order alternates. So the pairs are split by which went first, and the cost is the mean
+     * machine, and the order goes through every permutation. So the pairs are split by which went first, and the cost is the mean
      * of the two groups' medians of (sidecar - eBPF): the wake-up cost enters one with a plus, the other with a
      * minus, and cancels.
      *
@@ -184,11 +195,19 @@ public final class LabReport {
     }
 
     public PairedDifference pairedDifference() {
+        return pairedDifference(Method.SIDECAR, Method.EBPF);
+    }
+
+    /**
+     * The same for any two lanes: the median of ({@code slower} - {@code faster}) per order, averaged (for
+     * {@link #pairedDifference()}'s fields read {@code slower} for "sidecar", {@code faster} for "eBPF").
+     */
+    public PairedDifference pairedDifference(Method slower, Method faster) {
         List<Long> sidecarFirst = new ArrayList<>();
         List<Long> ebpfFirst = new ArrayList<>();
         for (LabScenario.NearWindow w : scenario.nearWindows()) {
-            List<RequestRecord> sidecar = atEdge(Method.SIDECAR, w);
-            for (RequestRecord e : atEdge(Method.EBPF, w)) {
+            List<RequestRecord> sidecar = atEdge(slower, w);
+            for (RequestRecord e : atEdge(faster, w)) {
                 sidecar.stream()
                         .filter(r -> Math.abs(r.tSeconds() - e.tSeconds()) < LabScenario.REQUEST_INTERVAL_SECONDS / 2)
                         .min(java.util.Comparator.comparingDouble(r -> Math.abs(r.tSeconds() - e.tSeconds())))
@@ -214,25 +233,46 @@ public final class LabReport {
 
     public String tableMarkdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append("| edge node | sidecar (prior work) | eBPF (edgesched) | reduction | median: sidecar / eBPF | reduction | thesis: sidecar / eBPF |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        boolean direct = !requests(Method.DIRECT).isEmpty();
+        sb.append("| edge node | sidecar (prior work) | eBPF (edgesched) | reduction | median: sidecar / eBPF | reduction |")
+                .append(direct ? " direct (no observer) | median over direct: sidecar / eBPF |" : "")
+                .append(" thesis: sidecar / eBPF |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|").append(direct ? "---:|---:|" : "").append("---:|\n");
         for (EdgeRow row : table()) {
             long[] thesis = THESIS_TABLE.get(row.edge());
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s / %s | %s | %s |%n", row.edge(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s / %s | %s |", row.edge(),
                     cell(row.sidecar().mean(), row.sidecar().count()), cell(row.ebpf().mean(), row.ebpf().count()),
                     percent(row.reduction()), micros(row.sidecar().median()), micros(row.ebpf().median()),
-                    percent(row.medianReduction()), thesis == null ? "" : String.format(Locale.ROOT, "%d us / %d us (%.0f%% less)",
-                            thesis[0], thesis[1], 100.0 * (thesis[0] - thesis[1]) / thesis[0])));
+                    percent(row.medianReduction())));
+            if (direct) {
+                sb.append(String.format(Locale.ROOT, " %s | %s / %s |", cell(row.direct().mean(), row.direct().count()),
+                        overDirect(row.sidecar(), row.direct()), overDirect(row.ebpf(), row.direct())));
+            }
+            sb.append(String.format(Locale.ROOT, " %s |%n", thesis == null ? "" : String.format(Locale.ROOT,
+                    "%d us / %d us (%.0f%% less)", thesis[0], thesis[1], 100.0 * (thesis[0] - thesis[1]) / thesis[0])));
         }
         PairedDifference paired = pairedDifference();
         if (paired.medianMicros().isPresent()) {
-            sb.append(String.format(Locale.ROOT, "%nRequest by request (each tick's two requests go back to back, the order"
-                            + " alternating; near a node, with ticks >= 1 s apart, after an unrecorded request to each that"
-                            + " wakes the path): the sidecar's request"
+            sb.append(String.format(Locale.ROOT, "%nRequest by request (each tick's requests go back to back, in every"
+                            + " order in turn; near a node, with ticks >= 1 s apart, each right after an unrecorded request to the"
+                            + " same service): the sidecar's request"
                             + " took %+.0f us longer than the eBPF one (%d pairs; median of sidecar - eBPF %+.0f us when the"
                             + " sidecar's went first and %+.0f us when the eBPF one did; the two are averaged).%n",
                     paired.medianMicros().getAsDouble(), paired.pairs(), paired.sidecarFirstMicros().getAsDouble(),
                     paired.ebpfFirstMicros().getAsDouble()));
+        }
+        if (direct) {
+            PairedDifference ebpfCost = pairedDifference(Method.EBPF, Method.DIRECT);
+            PairedDifference sidecarCost = pairedDifference(Method.SIDECAR, Method.DIRECT);
+            if (ebpfCost.medianMicros().isPresent() && sidecarCost.medianMicros().isPresent()) {
+                sb.append(String.format(Locale.ROOT, "Against the direct request of the same tick (same service, a NodePort"
+                                + " nothing counts), the same way: eBPF %+.0f us (%d pairs; %+.0f / %+.0f us by order),"
+                                + " sidecar %+.0f us (%d pairs; %+.0f / %+.0f us by order).%n",
+                        ebpfCost.medianMicros().getAsDouble(), ebpfCost.pairs(),
+                        ebpfCost.sidecarFirstMicros().getAsDouble(), ebpfCost.ebpfFirstMicros().getAsDouble(),
+                        sidecarCost.medianMicros().getAsDouble(), sidecarCost.pairs(),
+                        sidecarCost.sidecarFirstMicros().getAsDouble(), sidecarCost.ebpfFirstMicros().getAsDouble()));
+            }
         }
         sb.append("\nMean response time of the device's requests while it is near the edge node and the service runs there")
                 .append(" (entry node = serving node = the edge), counted from when both methods' services serve there;")
@@ -246,6 +286,13 @@ public final class LabReport {
 
     private static String micros(OptionalDouble us) {
         return us.isPresent() ? String.format(Locale.ROOT, "%.0f us", us.getAsDouble()) : "-";
+    }
+
+    /** How much longer a method's median took than the direct median, in us. */
+    private static String overDirect(Stats method, Stats direct) {
+        return method.median().isPresent() && direct.median().isPresent()
+                ? String.format(Locale.ROOT, "%+.0f us", method.median().getAsDouble() - direct.median().getAsDouble())
+                : "-";
     }
 
     private static String cell(OptionalDouble meanUs, int n) {
@@ -270,6 +317,11 @@ public final class LabReport {
         for (Method method : requests.keySet()) {
             List<RequestRecord> list = requests(method);
             long ok = list.stream().filter(RequestRecord::ok).count();
+            if (!method.placesItself()) {
+                sb.append(String.format(Locale.ROOT, "%n[%s] %d requests, %d ok, %d failed; no moves of its own (it follows"
+                        + " the eBPF method's service)%n", method.label(), list.size(), ok, list.size() - ok));
+                continue;
+            }
             sb.append(String.format(Locale.ROOT, "%n[%s] %d requests, %d ok, %d failed; %d moves%n", method.label(),
                     list.size(), ok, list.size() - ok, moves(method).size()));
             for (MoveRecord m : moves(method)) {
@@ -315,10 +367,9 @@ public final class LabReport {
     /** Response time over scenario time, both methods, log scale; moves as vertical lines, near windows shaded. */
     public void writePlot(Path file) {
         XYSeriesCollection data = new XYSeriesCollection();
-        Map<Method, Color> colors = Map.of(Method.EBPF, new Color(0x1f77b4), Method.SIDECAR, new Color(0xd62728));
         List<Method> methods = new ArrayList<>(requests.keySet());
         for (Method method : methods) {
-            XYSeries series = new XYSeries(method == Method.EBPF ? "eBPF (edgesched)" : "sidecar (prior work)");
+            XYSeries series = new XYSeries(method.title());
             for (RequestRecord r : requests(method)) {
                 if (r.ok()) {
                     series.add(r.tSeconds(), Math.max(0.01, r.responseUs() / 1000.0));
@@ -334,7 +385,7 @@ public final class LabReport {
         response.setExpTickLabelsFlag(false);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < methods.size(); i++) {
-            renderer.setSeriesPaint(i, colors.get(methods.get(i)));
+            renderer.setSeriesPaint(i, methods.get(i).color());
             renderer.setSeriesStroke(i, new BasicStroke(1.2f));
             renderer.setSeriesShape(i, new java.awt.geom.Ellipse2D.Double(-2, -2, 4, 4));
         }
@@ -352,11 +403,11 @@ public final class LabReport {
         }
         for (Method method : methods) {
             for (MoveRecord m : moves(method)) {
-                ValueMarker marker = new ValueMarker(m.switchedSeconds(), colors.get(method),
+                ValueMarker marker = new ValueMarker(m.switchedSeconds(), method.color(),
                         new BasicStroke(1.0f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{4f, 3f}, 0f));
                 marker.setLabel(method.label() + " -> " + m.to());
                 marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-                marker.setLabelPaint(colors.get(method));
+                marker.setLabelPaint(method.color());
                 marker.setLabelAnchor(method == Method.EBPF ? RectangleAnchor.BOTTOM_RIGHT : RectangleAnchor.BOTTOM_LEFT);
                 marker.setLabelTextAnchor(method == Method.EBPF ? TextAnchor.BOTTOM_LEFT : TextAnchor.BOTTOM_RIGHT);
                 plot.addDomainMarker(marker);

@@ -42,6 +42,8 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
 
     private final LabTopology topology;
     private final NodePortForwarding forwarding;
+    /** Another NodePort that points wherever this service runs (the direct baseline), or null. */
+    private final NodePortForwarding follower;
     private final Method method;
     private final Path workDir;
     private final ExecutorService mover = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("lab-mover").unstarted(r));
@@ -49,8 +51,14 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
     private volatile Placement current;
 
     LabRescheduler(LabTopology topology, Method method, Path workDir) {
+        this(topology, method, workDir, null);
+    }
+
+    /** @param follower a lane whose NodePort follows this service (to its own port), or null */
+    LabRescheduler(LabTopology topology, Method method, Path workDir, Method follower) {
         this.topology = topology;
         this.forwarding = new NodePortForwarding(topology, method.nodePort(), method.label());
+        this.follower = follower == null ? null : new NodePortForwarding(topology, follower.nodePort(), follower.label());
         this.method = method;
         this.workDir = workDir;
     }
@@ -59,6 +67,9 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
     void deployInitial(LabNode node) {
         Placement placement = launch(node);
         forwarding.install(node, method.forwardPort());
+        if (follower != null) {
+            follower.install(node, method.servicePort());
+        }
         current = placement;
     }
 
@@ -107,6 +118,9 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
         Instant ready = Instant.now();
         try {
             forwarding.pointTo(target, method.forwardPort());
+            if (follower != null) {
+                follower.pointTo(target, method.servicePort());
+            }
         } catch (RuntimeException e) {
             next.close();
             return new MoveResult.Failed(request, "could not switch forwarding to " + targetId + ": " + e.getMessage(), true, e);

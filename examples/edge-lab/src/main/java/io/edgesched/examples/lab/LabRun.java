@@ -66,8 +66,12 @@ final class LabRun {
             this.method = method;
         }
 
-        void open(DemandOpener demandOpener, ControllerStarter controllerStarter) {
-            rescheduler = new LabRescheduler(topology, method, workDir);
+        void open(DemandOpener demandOpener, ControllerStarter controllerStarter, boolean withDirect) {
+            if (!method.placesItself()) {
+                return; // the eBPF lane's rescheduler points this lane's NodePort at its service
+            }
+            rescheduler = new LabRescheduler(topology, method, workDir,
+                    method == Method.EBPF && withDirect ? Method.DIRECT : null);
             progress.accept(String.format(Locale.ROOT, "[%s] starting its service on %s (NodePort %d)", method.label(),
                     INITIAL_NODE, method.nodePort()));
             rescheduler.deployInitial(topology.node(INITIAL_NODE));
@@ -88,7 +92,7 @@ final class LabRun {
         }
 
         Result result() {
-            List<MoveRecord> moves = rescheduler.moves().stream().map(m -> new MoveRecord(method,
+            List<MoveRecord> moves = rescheduler == null ? List.of() : rescheduler.moves().stream().map(m -> new MoveRecord(method,
                     m.from() == null ? "-" : m.from().name(), m.to().name(),
                     scenarioSeconds(m.issued()), scenarioSeconds(m.switched()), m.reason())).toList();
             return new Result(method, List.copyOf(requests), moves, List.copyOf(deviceRtts));
@@ -139,12 +143,15 @@ final class LabRun {
             throws InterruptedException {
         resetDelays();
         NodePortForwarding.installMasquerade(topology);
+        if (methods.contains(Method.DIRECT) && !methods.contains(Method.EBPF)) {
+            throw new IllegalArgumentException("the direct baseline follows the eBPF method's service: run both");
+        }
         Map<Method, Lane> lanes = new EnumMap<>(Method.class);
         try {
-            for (Method method : methods) {
+            for (Method method : methods.stream().sorted().toList()) { // the eBPF lane first: direct follows it
                 Lane lane = new Lane(method);
                 lanes.put(method, lane);
-                lane.open(demandOpener, controllerStarter);
+                lane.open(demandOpener, controllerStarter, methods.contains(Method.DIRECT));
             }
             try (ChildProcess device = startDevice(lanes)) {
                 playSchedule(lanes);
@@ -228,7 +235,8 @@ final class LabRun {
                 Thread.sleep(Duration.ofNanos(wait));
             }
             topology.setRtt(device, topology.node(change.node()), change.rtt(), change.jitter());
-            String where = lanes.values().stream().map(l -> l.method.label() + " on " + l.rescheduler.currentNode())
+            String where = lanes.values().stream().filter(l -> l.rescheduler != null)
+                    .map(l -> l.method.label() + " on " + l.rescheduler.currentNode())
                     .collect(Collectors.joining(", "));
             progress.accept(String.format(Locale.ROOT, "[network] t=%5.1f s  device <-> %s round trip now %d ms (%s)",
                     change.atSeconds(), change.node(), change.rtt().toMillis(), where));

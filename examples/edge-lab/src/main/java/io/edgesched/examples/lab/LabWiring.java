@@ -54,6 +54,8 @@ final class LabWiring {
                 DemandInput input = DemandInput.fromSources(sources);
                 yield handle(input::latest, () -> sources.forEach(EbpfRequestOriginSource::close));
             }
+            case DIRECT -> throw new IllegalArgumentException("the direct baseline has no demand input: it follows the"
+                    + " eBPF method's service");
         };
     }
 

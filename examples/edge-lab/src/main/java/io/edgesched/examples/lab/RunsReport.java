@@ -83,18 +83,21 @@ final class RunsReport {
         sb.append(String.format(Locale.ROOT, "# Edge lab: response time at the edge nodes over %d runs%n%n", runs.size()));
         sb.append("Each cell: the mean over runs of each run's mean response time at that edge (device near it, service"
                 + " there), +- the half-width of its 95 % confidence interval (Student's t over the runs' means).\n\n");
-        sb.append("| edge node | runs | sidecar (prior work) | eBPF (edgesched) | reduction of the means |\n");
-        sb.append("|---|---:|---:|---:|---:|\n");
+        boolean direct = runs.stream().anyMatch(r -> !r.requests(Method.DIRECT).isEmpty());
+        sb.append("| edge node | runs | sidecar (prior work) | eBPF (edgesched) | reduction of the means |")
+                .append(direct ? " direct (no observer) |" : "").append("\n");
+        sb.append("|---|---:|---:|---:|---:|").append(direct ? "---:|" : "").append("\n");
         List<String> edges = new ArrayList<>();
         scenario.nearWindows().forEach(w -> edges.add(w.edge()));
         edges.add(LabReport.BOTH_EDGES);
         for (String edge : edges) {
-            MeanInterval sidecar = MeanInterval.of(perRun(edge, LabReport.EdgeRow::sidecar));
-            MeanInterval ebpf = MeanInterval.of(perRun(edge, LabReport.EdgeRow::ebpf));
+            MeanInterval sidecar = interval(edge, Method.SIDECAR);
+            MeanInterval ebpf = interval(edge, Method.EBPF);
             String reduction = sidecar.n() == 0 || ebpf.n() == 0 ? "-"
                     : String.format(Locale.ROOT, "%.0f%%", 100 * (1 - ebpf.mean() / sidecar.mean()));
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", edge, Math.max(sidecar.n(), ebpf.n()),
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |", edge, Math.max(sidecar.n(), ebpf.n()),
                     sidecar.cell(), ebpf.cell(), reduction));
+            sb.append(direct ? " " + interval(edge, Method.DIRECT).cell() + " |" : "").append('\n');
         }
         return sb.toString();
     }
@@ -120,10 +123,9 @@ final class RunsReport {
     void writePlot(Path file) {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         DeviationRenderer renderer = new DeviationRenderer(true, false);
-        Map<Method, Color> colors = Map.of(Method.EBPF, new Color(0x1f77b4), Method.SIDECAR, new Color(0xd62728));
         int i = 0;
         for (var e : byTick().entrySet()) {
-            YIntervalSeries series = new YIntervalSeries((e.getKey() == Method.EBPF ? "eBPF (edgesched)" : "sidecar (prior work)")
+            YIntervalSeries series = new YIntervalSeries(e.getKey().title()
                     + ": mean of " + runs.size() + " runs, band min..max");
             for (var tick : e.getValue().entrySet()) {
                 List<Double> v = tick.getValue();
@@ -134,7 +136,7 @@ final class RunsReport {
                         Math.max(0.01, min), Math.max(0.01, max));
             }
             data.addSeries(series);
-            Color c = colors.get(e.getKey());
+            Color c = e.getKey().color();
             renderer.setSeriesPaint(i, c);
             renderer.setSeriesFillPaint(i, new Color(c.getRed(), c.getGreen(), c.getBlue(), 60));
             renderer.setSeriesStroke(i, new BasicStroke(1.2f));
@@ -166,7 +168,7 @@ final class RunsReport {
 
     /** The interval of one edge and method, for tests and the summary. */
     MeanInterval interval(String edge, Method method) {
-        return MeanInterval.of(perRun(edge, method == Method.EBPF ? LabReport.EdgeRow::ebpf : LabReport.EdgeRow::sidecar));
+        return MeanInterval.of(perRun(edge, row -> row.of(method)));
     }
 
     static OptionalDouble t95(int degreesOfFreedom) {

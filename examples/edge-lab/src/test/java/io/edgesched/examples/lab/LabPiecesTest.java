@@ -127,6 +127,58 @@ class LabPiecesTest {
     }
 
     @Test
+    void theDirectBaselineGetsItsColumnAndTheMethodsCostOverIt() {
+        LabReport report = new LabReport(new LabScenario(1));
+        List<RequestRecord> ebpf = new java.util.ArrayList<>();
+        List<RequestRecord> sidecar = new java.util.ArrayList<>();
+        List<RequestRecord> direct = new java.util.ArrayList<>();
+        // direct 1,000 us, eBPF 20 us more, the sidecar 500 us more; three requests a tick, the order rotating
+        for (int tick = 0; tick < 12; tick++) {
+            double t = 70 + 2 * tick;
+            double[] at = new double[3];
+            for (int k = 0; k < 3; k++) {
+                at[(k + tick) % 3] = t + 0.01 * k;
+            }
+            ebpf.add(new RequestRecord(at[0], Method.EBPF, "edge1", "edge1", 1_020, "200"));
+            sidecar.add(new RequestRecord(at[1], Method.SIDECAR, "edge1", "edge1", 1_500, "200"));
+            direct.add(new RequestRecord(at[2], Method.DIRECT, "edge1", "edge1", 1_000, "200"));
+        }
+        report.add(Method.EBPF, ebpf, List.of());
+        report.add(Method.SIDECAR, sidecar, List.of());
+        report.add(Method.DIRECT, direct, List.of());
+        LabReport.EdgeRow edge1 = report.table().getFirst();
+        assertThat(edge1.direct().median()).hasValue(1_000.0);
+        assertThat(report.pairedDifference(Method.EBPF, Method.DIRECT).medianMicros()).hasValue(20.0);
+        assertThat(report.pairedDifference(Method.SIDECAR, Method.DIRECT).medianMicros()).hasValue(500.0);
+        assertThat(report.tableMarkdown()).contains("direct (no observer)").contains("+500 us / +20 us")
+                .contains("eBPF +20 us");
+        assertThat(report.summary()).contains("[direct] 12 requests, 12 ok, 0 failed; no moves of its own");
+
+        LabReport withoutDirect = new LabReport(new LabScenario(1));
+        withoutDirect.add(Method.EBPF, ebpf, List.of());
+        withoutDirect.add(Method.SIDECAR, sidecar, List.of());
+        assertThat(withoutDirect.tableMarkdown()).doesNotContain("direct");
+    }
+
+    @Test
+    void theDeviceGoesThroughEveryOrderSoEachTargetFollowsEachOtherEquallyOften() {
+        List<List<String>> orders = DeviceClient.orders(List.of("ebpf", "sidecar", "direct"));
+        assertThat(orders).hasSize(6).doesNotHaveDuplicates();
+        java.util.Map<String, Integer> firsts = new java.util.HashMap<>();
+        java.util.Map<String, Integer> follows = new java.util.HashMap<>();
+        for (List<String> order : orders) {
+            firsts.merge(order.getFirst(), 1, Integer::sum);
+            for (int i = 1; i < order.size(); i++) {
+                follows.merge(order.get(i - 1) + ">" + order.get(i), 1, Integer::sum);
+            }
+        }
+        assertThat(firsts).containsOnlyKeys("ebpf", "sidecar", "direct").allSatisfy((k, n) -> assertThat(n).isEqualTo(2));
+        assertThat(follows).hasSize(6).allSatisfy((k, n) -> assertThat(n).isEqualTo(2));
+        assertThat(DeviceClient.orders(List.of("ebpf", "sidecar")))
+                .containsExactly(List.of("ebpf", "sidecar"), List.of("sidecar", "ebpf"));
+    }
+
+    @Test
     void requestsCsvNamesTheRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         LabReport report = new LabReport(new LabScenario(1));
         report.run(3);
