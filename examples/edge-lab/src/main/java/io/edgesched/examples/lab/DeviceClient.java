@@ -21,7 +21,7 @@ import java.util.concurrent.Executors;
  * forwards to wherever the service runs. Each interval it sends one HTTP request, on a new connection, to
  * each target service (the methods' services run side by side on their own NodePorts; the order goes
  * through every permutation so that each one goes first, and follows each other one, equally often); near a
- * node, each measured request comes right after an unrecorded one to the same target, which wakes its path.
+ * node, after an unrecorded round that wakes every path, twice: in that order and mirrored.
  *
  * <p>Probe: a TCP connect to a port where nothing listens; the node's kernel answers the SYN with a
  * reset after one round trip, so no process on the node is involved.
@@ -125,19 +125,27 @@ public final class DeviceClient {
                 next += intervalMs;
                 java.util.List<String> labels = orders.get(tick++ % orders.size());
                 String node = entry;
-                boolean warmUp = intervalMs >= WARM_UP_FROM_INTERVAL_MS && nearby(node);
-                for (String label : labels) {
-                    if (warmUp) {
-                        // A request pays for what ran just before it: after the idle interval, waking the machine
-                        // (cores, caches, the services' threads); after another target's request, its aftermath
-                        // (the sidecar's access-log write and the lab reading it). An unrecorded request to the
-                        // same target first puts every measured one behind the same thing: its own path, warm.
-                        // Only near a node: across the WAN it costs a 60 ms round trip per target. Only after an
-                        // idle interval: with ticks 200 ms apart (time scale 0.1) nothing idles, and the warm-up's
-                        // own work lands on the measured requests instead (EdgeLabScenarioTest).
+                if (intervalMs >= WARM_UP_FROM_INTERVAL_MS && nearby(node)) {
+                    // A request pays for when it runs in the tick: after the idle interval the first one woke the
+                    // machine (cores, caches, the services' threads), and the later ones ran ever warmer. So: one
+                    // unrecorded round that wakes every path, then every target measured twice, in this order and
+                    // mirrored (A B C C B A): each target's two samples sit at the same mean position, and a
+                    // trend along the tick cancels. Only near a node: across the WAN a round costs a 60 ms round
+                    // trip per target. Only after an idle interval: with ticks 200 ms apart (time scale 0.1)
+                    // nothing idles, and the extra work would overrun the tick.
+                    for (String label : labels) {
                         request(label, targets.get(label), node, false);
                     }
-                    request(label, targets.get(label), node, true);
+                    for (String label : labels) {
+                        request(label, targets.get(label), node, true);
+                    }
+                    for (String label : labels.reversed()) {
+                        request(label, targets.get(label), node, true);
+                    }
+                } else {
+                    for (String label : labels) {
+                        request(label, targets.get(label), node, true);
+                    }
                 }
             }
             prober.interrupt();

@@ -179,6 +179,35 @@ class LabPiecesTest {
     }
 
     @Test
+    void mirroredSamplesCancelATrendAlongTheTickInBothOrders() {
+        LabReport report = new LabReport(new LabScenario(1));
+        java.util.Map<Method, List<RequestRecord>> byMethod = new java.util.EnumMap<>(Method.class);
+        List<Method> lanes = List.of(Method.EBPF, Method.SIDECAR, Method.DIRECT);
+        java.util.Map<Method, Long> cost = java.util.Map.of(Method.DIRECT, 1_000L, Method.EBPF, 1_020L,
+                Method.SIDECAR, 1_500L);
+        List<List<String>> orders = DeviceClient.orders(lanes.stream().map(Method::label).toList());
+        for (int tick = 0; tick < 24; tick++) {
+            List<String> order = new java.util.ArrayList<>(orders.get(tick % orders.size()));
+            List<String> mirrored = new java.util.ArrayList<>(order);
+            mirrored.addAll(order.reversed());
+            for (int position = 0; position < mirrored.size(); position++) {
+                Method m = Method.parse(mirrored.get(position));
+                // each request in the tick is 150 us faster than the one before: a warming machine
+                long us = cost.get(m) + 900 - 150L * position;
+                byMethod.computeIfAbsent(m, k -> new java.util.ArrayList<>())
+                        .add(new RequestRecord(70 + 2 * tick + 0.005 * position, m, "edge1", "edge1", us, "200"));
+            }
+        }
+        byMethod.forEach((m, list) -> report.add(m, list, List.of()));
+        LabReport.PairedDifference ebpfOverDirect = report.pairedDifference(Method.EBPF, Method.DIRECT);
+        LabReport.PairedDifference sidecarOverEbpf = report.pairedDifference();
+        assertThat(ebpfOverDirect.sidecarFirstMicros()).as("eBPF's samples first").hasValue(20.0);
+        assertThat(ebpfOverDirect.ebpfFirstMicros()).as("direct's first").hasValue(20.0);
+        assertThat(sidecarOverEbpf.sidecarFirstMicros()).hasValue(480.0);
+        assertThat(sidecarOverEbpf.ebpfFirstMicros()).hasValue(480.0);
+    }
+
+    @Test
     void requestsCsvNamesTheRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         LabReport report = new LabReport(new LabScenario(1));
         report.run(3);
