@@ -58,4 +58,28 @@ class RunsReportTest {
         assertThat(RunsReport.t95(100)).hasValue(1.96);
         assertThat(RunsReport.t95(0)).isEmpty();
     }
+
+    @Test
+    void theDirectBaselineGetsItsColumnAndItsLine(@TempDir Path dir) throws Exception {
+        List<LabReport> runs = new ArrayList<>();
+        for (long directUs : new long[] {900, 1100}) {
+            LabReport run = run(1000, 2000);
+            List<RequestRecord> direct = new ArrayList<>();
+            for (LabScenario.NearWindow w : SCENARIO.nearWindows()) {
+                for (double t = w.fromSeconds() + 0.05; t < w.toSeconds(); t += 2) {
+                    direct.add(new RequestRecord(t + 0.02, Method.DIRECT, w.edge(), w.edge(), directUs, "200"));
+                }
+            }
+            run.add(Method.DIRECT, direct, List.of());
+            runs.add(run);
+        }
+        RunsReport report = new RunsReport(SCENARIO, runs);
+        assertThat(report.interval("edge1", Method.DIRECT).mean()).isCloseTo(1000, within(1e-9));
+        assertThat(report.tableMarkdown()).contains("| direct (no observer) |")
+                .contains("| edge1 | 2 | 2000 +- 0 us | 1000 +- 0 us | 50% | 1000 +- 1271 us |");
+        assertThat(report.byTick()).containsKeys(Method.EBPF, Method.SIDECAR, Method.DIRECT);
+        report.writePlot(dir.resolve("plot.png"));
+        assertThat(Files.size(dir.resolve("plot.png"))).isGreaterThan(1000);
+        assertThat(new RunsReport(SCENARIO, List.of(run(1000, 2000))).tableMarkdown()).doesNotContain("direct");
+    }
 }
