@@ -192,6 +192,27 @@ public final class LabReport {
      */
     public record PairedDifference(int pairs, OptionalDouble medianMicros, OptionalDouble sidecarFirstMicros,
                                    OptionalDouble ebpfFirstMicros) {
+        /** From runs' {@link #tickDifferences}, pooled: the medians over every run's ticks of each order. */
+        static PairedDifference of(List<List<List<Long>>> runs) {
+            List<Long> slowerFirst = new ArrayList<>();
+            List<Long> fasterFirst = new ArrayList<>();
+            for (List<List<Long>> run : runs) {
+                slowerFirst.addAll(run.get(0));
+                fasterFirst.addAll(run.get(1));
+            }
+            OptionalDouble a = medianOf(slowerFirst);
+            OptionalDouble b = medianOf(fasterFirst);
+            OptionalDouble balanced = a.isPresent() && b.isPresent()
+                    ? OptionalDouble.of((a.getAsDouble() + b.getAsDouble()) / 2) : OptionalDouble.empty();
+            return new PairedDifference(slowerFirst.size() + fasterFirst.size(), balanced, a, b);
+        }
+
+        /** How far the two orders' medians are apart, in us. */
+        OptionalDouble orderSpread() {
+            return sidecarFirstMicros.isPresent() && ebpfFirstMicros.isPresent()
+                    ? OptionalDouble.of(Math.abs(sidecarFirstMicros.getAsDouble() - ebpfFirstMicros.getAsDouble()))
+                    : OptionalDouble.empty();
+        }
     }
 
     public PairedDifference pairedDifference() {
@@ -203,8 +224,16 @@ public final class LabReport {
      * {@link #pairedDifference()}'s fields read {@code slower} for "sidecar", {@code faster} for "eBPF").
      */
     public PairedDifference pairedDifference(Method slower, Method faster) {
-        List<Long> sidecarFirst = new ArrayList<>();
-        List<Long> ebpfFirst = new ArrayList<>();
+        return PairedDifference.of(List.of(tickDifferences(slower, faster)));
+    }
+
+    /**
+     * Per tick at the edges, the mean of {@code slower}'s samples minus {@code faster}'s, in us: [0] the ticks where
+     * {@code slower}'s first sample went first, [1] the others.
+     */
+    List<List<Long>> tickDifferences(Method slower, Method faster) {
+        List<Long> slowerFirst = new ArrayList<>();
+        List<Long> fasterFirst = new ArrayList<>();
         for (LabScenario.NearWindow w : scenario.nearWindows()) {
             List<RequestRecord> both = new ArrayList<>(atEdge(slower, w));
             both.addAll(atEdge(faster, w));
@@ -213,15 +242,11 @@ public final class LabReport {
                 List<RequestRecord> f = tick.stream().filter(r -> r.method() == faster).toList();
                 if (!s.isEmpty() && !f.isEmpty()) {
                     long difference = Math.round(meanMicros(s) - meanMicros(f));
-                    (s.getFirst().tSeconds() < f.getFirst().tSeconds() ? sidecarFirst : ebpfFirst).add(difference);
+                    (s.getFirst().tSeconds() < f.getFirst().tSeconds() ? slowerFirst : fasterFirst).add(difference);
                 }
             }
         }
-        OptionalDouble a = medianOf(sidecarFirst);
-        OptionalDouble b = medianOf(ebpfFirst);
-        OptionalDouble balanced = a.isPresent() && b.isPresent()
-                ? OptionalDouble.of((a.getAsDouble() + b.getAsDouble()) / 2) : OptionalDouble.empty();
-        return new PairedDifference(sidecarFirst.size() + ebpfFirst.size(), balanced, a, b);
+        return List.of(slowerFirst, fasterFirst);
     }
 
     /**

@@ -99,7 +99,30 @@ final class RunsReport {
                     sidecar.cell(), ebpf.cell(), reduction));
             sb.append(direct ? " " + interval(edge, Method.DIRECT).cell() + " |" : "").append('\n');
         }
+        sb.append(String.format(Locale.ROOT, "%nRequest by request, every run's ticks pooled (per tick the mean of a"
+                + " method's samples; medians by which method's request went first, then averaged):%n"));
+        List<Method[]> comparisons = new ArrayList<>();
+        comparisons.add(new Method[] {Method.SIDECAR, Method.EBPF});
+        if (direct) {
+            comparisons.add(new Method[] {Method.EBPF, Method.DIRECT});
+            comparisons.add(new Method[] {Method.SIDECAR, Method.DIRECT});
+        }
+        for (Method[] pair : comparisons) {
+            LabReport.PairedDifference pooled = pooledDifference(pair[0], pair[1]);
+            if (pooled.medianMicros().isPresent()) {
+                sb.append(String.format(Locale.ROOT, "- %s - %s: %+.0f us (%d ticks; %+.0f us when %s went first, %+.0f"
+                                + " us when %s did: %.0f us apart)%n", pair[0].label(), pair[1].label(),
+                        pooled.medianMicros().getAsDouble(), pooled.pairs(), pooled.sidecarFirstMicros().getAsDouble(),
+                        pair[0].label(), pooled.ebpfFirstMicros().getAsDouble(), pair[1].label(),
+                        pooled.orderSpread().getAsDouble()));
+            }
+        }
         return sb.toString();
+    }
+
+    /** {@link LabReport#pairedDifference(Method, Method)} over every run's ticks together. */
+    LabReport.PairedDifference pooledDifference(Method slower, Method faster) {
+        return LabReport.PairedDifference.of(runs.stream().map(r -> r.tickDifferences(slower, faster)).toList());
     }
 
     /** Per method, tick (request slot of the scenario) -> the runs' response times in ms at that tick. */

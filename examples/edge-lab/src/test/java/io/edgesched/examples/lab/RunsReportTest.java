@@ -82,4 +82,32 @@ class RunsReportTest {
         assertThat(Files.size(dir.resolve("plot.png"))).isGreaterThan(1000);
         assertThat(new RunsReport(SCENARIO, List.of(run(1000, 2000))).tableMarkdown()).doesNotContain("direct");
     }
+
+    @Test
+    void ticksArePooledOverRunsForTheOrderComparison() {
+        // run 1: the sidecar's request always first, 400 us slower; run 2: eBPF's first, the sidecar 600 us slower
+        List<LabReport> runs = new ArrayList<>();
+        for (boolean sidecarFirst : new boolean[] {true, false}) {
+            LabReport report = new LabReport(SCENARIO);
+            List<RequestRecord> ebpf = new ArrayList<>();
+            List<RequestRecord> sidecar = new ArrayList<>();
+            for (LabScenario.NearWindow w : SCENARIO.nearWindows()) {
+                for (double t = w.fromSeconds() + 0.05; t < w.toSeconds(); t += 2) {
+                    ebpf.add(new RequestRecord(sidecarFirst ? t + 0.01 : t, Method.EBPF, w.edge(), w.edge(), 1000, "200"));
+                    sidecar.add(new RequestRecord(sidecarFirst ? t : t + 0.01, Method.SIDECAR, w.edge(), w.edge(),
+                            sidecarFirst ? 1400 : 1600, "200"));
+                }
+            }
+            report.add(Method.EBPF, ebpf, List.of());
+            report.add(Method.SIDECAR, sidecar, List.of());
+            assertThat(report.pairedDifference().medianMicros()).as("one order per run").isEmpty();
+            runs.add(report);
+        }
+        RunsReport report = new RunsReport(SCENARIO, runs);
+        LabReport.PairedDifference pooled = report.pooledDifference(Method.SIDECAR, Method.EBPF);
+        assertThat(pooled.sidecarFirstMicros()).hasValue(400.0);
+        assertThat(pooled.ebpfFirstMicros()).hasValue(600.0);
+        assertThat(pooled.medianMicros()).hasValue(500.0);
+        assertThat(report.tableMarkdown()).contains("- sidecar - ebpf: +500 us (").contains("200 us apart)");
+    }
 }
