@@ -124,16 +124,25 @@ public final class OriginReportBuilder {
             workloads.put(PublishRule.Movements.key(w.key().workload().namespace(), w.key().workload().name(),
                             w.key().port()),
                     new PublishRule.Movements.Workload(arrivals(sorted, w.total(), generatedAt),
-                            departures(sorted, listed, w.total(), generatedAt), client -> {
-                                for (int i = 0; i < listed; i++) {
-                                    if (sorted.get(i).client().toString().equals(client)) {
-                                        return true;
-                                    }
-                                }
-                                return false;
-                            }));
+                            departures(sorted, listed, w.total(), generatedAt), client -> isListed(sorted, listed, client)));
         }
         return new PublishRule.Movements(generatedAt, workloads);
+    }
+
+    /** Whether {@code client} (an address as a report writes it) is among the first {@code listed} of {@code sorted}. */
+    private static boolean isListed(List<ClientRate> sorted, int listed, String client) {
+        ClientAddress address;
+        try {
+            address = ClientAddress.parse(client);
+        } catch (IllegalArgumentException notAnAddress) {
+            return false;
+        }
+        for (int i = 0; i < listed; i++) {
+            if (sorted.get(i).client().equals(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Active clients per workload, heaviest first; workloads by total, heaviest first. */

@@ -175,7 +175,6 @@ public final class OriginReportPublisher {
             eventsDeferred++;
             return Optional.empty();
         }
-        eventWrites++;
         return Optional.of(new EventWrite(window.get(), reason.get()));
     }
 
@@ -196,7 +195,9 @@ public final class OriginReportPublisher {
 
         /** Builds the report (measured and cut to the byte budget, as every written one) and writes it. */
         public OriginReport write() {
-            return written(build(window), reason);
+            OriginReport report = written(build(window), reason);
+            eventWrites++;
+            return report;
         }
     }
 
