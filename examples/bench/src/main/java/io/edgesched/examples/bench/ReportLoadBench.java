@@ -78,7 +78,8 @@ public final class ReportLoadBench implements Callable<Integer> {
     Duration heartbeat;
     @Option(names = "--event-reads", defaultValue = "1",
             description = "Fast reads (the agent's event path) between two reports, evenly spaced; the agent paces them"
-                    + " to 1 % CPU, about one per 10 s interval at 65,536 clients; 0 = off (default: ${DEFAULT-VALUE}).")
+                    + " to 0.5 % of a core, one per 10 s interval or fewer at 65,536 clients; 0 = off"
+                    + " (default: ${DEFAULT-VALUE}).")
     int eventReads;
 
     @Option(names = "--every-report", description = "Write every report (the behaviour before change-only publishing).")

@@ -125,25 +125,24 @@ public final class DeviceClient {
                 next += intervalMs;
                 java.util.List<String> labels = orders.get(tick++ % orders.size());
                 String node = entry;
-                if (intervalMs >= WARM_UP_FROM_INTERVAL_MS && nearby(node)) {
-                    // A request pays for when it runs in the tick: after the idle interval the first one woke the
-                    // machine (cores, caches, the services' threads), and the later ones ran ever warmer. So: one
-                    // unrecorded round that wakes every path, then every target measured twice, in this order and
-                    // mirrored (A B C C B A): each target's two samples sit at the same mean position, and a
-                    // trend along the tick cancels. Only near a node: across the WAN a round costs a 60 ms round
-                    // trip per target. Only after an idle interval: with ticks 200 ms apart (time scale 0.1)
-                    // nothing idles, and the extra work would overrun the tick.
+                // A request pays for when it runs in the tick: after the idle interval the first one woke the
+                // machine (cores, caches, the services' threads), and the later ones ran ever warmer. So, near a node:
+                // one unrecorded round that wakes every path, then every target measured twice, in this order and
+                // mirrored (A B C C B A): each target's two samples sit at the same mean position, and a trend along
+                // the tick cancels. Only near a node: across the WAN a round costs a 60 ms round trip per target.
+                // Only after an idle interval: with ticks 200 ms apart (time scale 0.1) nothing idles, and the extra
+                // work would overrun the tick.
+                boolean warm = intervalMs >= WARM_UP_FROM_INTERVAL_MS && nearby(node);
+                if (warm) {
                     for (String label : labels) {
                         request(label, targets.get(label), node, false);
                     }
-                    for (String label : labels) {
-                        request(label, targets.get(label), node, true);
-                    }
+                }
+                for (String label : labels) {
+                    request(label, targets.get(label), node, true);
+                }
+                if (warm) {
                     for (String label : labels.reversed()) {
-                        request(label, targets.get(label), node, true);
-                    }
-                } else {
-                    for (String label : labels) {
                         request(label, targets.get(label), node, true);
                     }
                 }

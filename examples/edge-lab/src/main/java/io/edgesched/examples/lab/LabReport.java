@@ -108,6 +108,11 @@ public final class LabReport {
             return ratio(ebpf.median(), sidecar.median());
         }
 
+        static EdgeRow of(String edge, Map<Method, List<RequestRecord>> requests) {
+            return new EdgeRow(edge, Stats.of(requests.get(Method.EBPF)), Stats.of(requests.get(Method.SIDECAR)),
+                    Stats.of(requests.get(Method.DIRECT)));
+        }
+
         /** The stats of one method's column. */
         public Stats of(Method method) {
             return switch (method) {
@@ -167,23 +172,23 @@ public final class LabReport {
         List<EdgeRow> rows = new ArrayList<>();
         Map<Method, List<RequestRecord>> all = new EnumMap<>(Method.class);
         for (LabScenario.NearWindow w : scenario.nearWindows()) {
-            rows.add(new EdgeRow(w.edge(), Stats.of(atEdge(Method.EBPF, w)), Stats.of(atEdge(Method.SIDECAR, w)),
-                    Stats.of(atEdge(Method.DIRECT, w))));
+            Map<Method, List<RequestRecord>> here = new EnumMap<>(Method.class);
             for (Method m : Method.values()) {
-                all.computeIfAbsent(m, k -> new ArrayList<>()).addAll(atEdge(m, w));
+                here.put(m, atEdge(m, w));
+                all.computeIfAbsent(m, k -> new ArrayList<>()).addAll(here.get(m));
             }
+            rows.add(EdgeRow.of(w.edge(), here));
         }
-        rows.add(new EdgeRow(BOTH_EDGES, Stats.of(all.get(Method.EBPF)), Stats.of(all.get(Method.SIDECAR)),
-                Stats.of(all.get(Method.DIRECT))));
+        rows.add(EdgeRow.of(BOTH_EDGES, all));
         return rows;
     }
 
     /**
      * The sidecar's cost seen request by request. The device sends each tick's requests back to back, so
      * pairing them cancels whatever slowed both; but the first request of a tick also pays for waking an idle
-     * machine, and the order goes through every permutation. So the pairs are split by which went first, and the cost is the mean
-     * of the two groups' medians of (sidecar - eBPF): the wake-up cost enters one with a plus, the other with a
-     * minus, and cancels.
+     * machine, and the order goes through every permutation. So the pairs are split by which went first, and the
+     * cost is the mean of the two groups' medians of (sidecar - eBPF): the wake-up cost enters one with a plus, the
+     * other with a minus, and cancels.
      *
      * @param pairs             pairs found (ticks with both methods served at the edge)
      * @param medianMicros      the order-balanced estimate
@@ -193,12 +198,12 @@ public final class LabReport {
     public record PairedDifference(int pairs, OptionalDouble medianMicros, OptionalDouble sidecarFirstMicros,
                                    OptionalDouble ebpfFirstMicros) {
         /** From runs' {@link #tickDifferences}, pooled: the medians over every run's ticks of each order. */
-        static PairedDifference of(List<List<List<Long>>> runs) {
+        static PairedDifference of(List<TickDifferences> runs) {
             List<Long> slowerFirst = new ArrayList<>();
             List<Long> fasterFirst = new ArrayList<>();
-            for (List<List<Long>> run : runs) {
-                slowerFirst.addAll(run.get(0));
-                fasterFirst.addAll(run.get(1));
+            for (TickDifferences run : runs) {
+                slowerFirst.addAll(run.slowerFirst());
+                fasterFirst.addAll(run.fasterFirst());
             }
             OptionalDouble a = medianOf(slowerFirst);
             OptionalDouble b = medianOf(fasterFirst);
@@ -228,10 +233,13 @@ public final class LabReport {
     }
 
     /**
-     * Per tick at the edges, the mean of {@code slower}'s samples minus {@code faster}'s, in us: [0] the ticks where
-     * {@code slower}'s first sample went first, [1] the others.
+     * Per tick at the edges, the mean of one method's samples minus the other's, in us, split by which method's
+     * first sample went first.
      */
-    List<List<Long>> tickDifferences(Method slower, Method faster) {
+    record TickDifferences(List<Long> slowerFirst, List<Long> fasterFirst) {
+    }
+
+    TickDifferences tickDifferences(Method slower, Method faster) {
         List<Long> slowerFirst = new ArrayList<>();
         List<Long> fasterFirst = new ArrayList<>();
         for (LabScenario.NearWindow w : scenario.nearWindows()) {
@@ -246,7 +254,7 @@ public final class LabReport {
                 }
             }
         }
-        return List.of(slowerFirst, fasterFirst);
+        return new TickDifferences(slowerFirst, fasterFirst);
     }
 
     /**
