@@ -86,6 +86,27 @@ public final class ClientAddress implements Comparable<ClientAddress> {
         return bytes.clone();
     }
 
+    /** The upper 64 bits of the address read as a 128-bit number; 0 for IPv4. No copy, unlike {@link #toBytes()}. */
+    public long highBits() {
+        return bytes.length == 4 ? 0 : longAt(0);
+    }
+
+    /** The lower 64 bits of the address read as a 128-bit number; an IPv4 address is its 32 bits, unsigned. */
+    public long lowBits() {
+        if (bytes.length == 4) {
+            return (bytes[0] & 0xffL) << 24 | (bytes[1] & 0xffL) << 16 | (bytes[2] & 0xffL) << 8 | (bytes[3] & 0xffL);
+        }
+        return longAt(8);
+    }
+
+    private long longAt(int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (bytes[off + i] & 0xff);
+        }
+        return v;
+    }
+
     public InetAddress toInetAddress() {
         try {
             return InetAddress.getByAddress(bytes);

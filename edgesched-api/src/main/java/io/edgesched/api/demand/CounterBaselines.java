@@ -15,10 +15,28 @@ final class CounterBaselines {
     private int size;
 
     CounterBaselines(int expected) {
-        int capacity = Math.max(8, (int) Math.ceil(expected / MAX_LOAD) + 1);
+        int capacity = capacityFor(expected);
         keys = new long[capacity];
         values = new long[capacity];
         sequences = new int[capacity];
+    }
+
+    private static int capacityFor(int expected) {
+        return Math.max(8, (int) Math.ceil(expected / MAX_LOAD) + 1);
+    }
+
+    /**
+     * Empties this table for {@code expected} records, reusing its arrays when they fit and are not more than 4x
+     * too large (a node's tables are swapped every snapshot, so a steady node allocates nothing).
+     */
+    CounterBaselines reset(int expected) {
+        int capacity = capacityFor(expected);
+        if (keys.length < capacity || keys.length > 4 * capacity + 64) {
+            return new CounterBaselines(expected);
+        }
+        java.util.Arrays.fill(keys, 0);
+        size = 0;
+        return this;
     }
 
     int size() {

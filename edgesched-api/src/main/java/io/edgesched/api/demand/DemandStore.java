@@ -38,7 +38,7 @@ import java.util.Optional;
  * A record without baseline counts in full only if its first packet came after the node's previous read;
  * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
- * <p><b>Memory.</b> Aggregates live in primitive arrays (44 bytes per slot, 56 with {@link ClientActivity}, 75 % max load); baselines cost
+ * <p><b>Memory.</b> Aggregates live in one primitive array (48 bytes per slot, 64 with {@link ClientActivity}, 75 % max load); baselines cost
  * 20 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
@@ -103,6 +103,8 @@ public final class DemandStore {
     /** Handoffs kept for the view, newest last; at most this many. */
     private static final int MAX_RECENT_HANDOFFS = 4096;
     private final Map<ClientAtNode, Candidate> candidates = new HashMap<>();
+    /** What each (service id, port) resolved to, and in which snapshot (the catalog is asked once per snapshot). */
+    private final ServiceWorkloads resolvedServices = new ServiceWorkloads();
     private final ArrayDeque<Handoff> recentHandoffs = new ArrayDeque<>();
     private long handoffs;
     private long handoffsSplit;
@@ -166,9 +168,10 @@ public final class DemandStore {
         double nodeSeconds = state.seen ? state.secondsSince(previousSequence, nowMono, nowWall) : 0;
         double nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
         int sequence = previousSequence + 1;
-        CounterBaselines next = new CounterBaselines(Math.max(snapshot.records().size(), previous.size()));
+        CounterBaselines next = state.spare.reset(Math.max(snapshot.records().size(), previous.size()));
         int tick = tick(snapshot.takenAt());
-        ServiceWorkloads resolved = new ServiceWorkloads();
+        ServiceWorkloads resolved = resolvedServices;
+        int stamp = (int) snapshots;
         int previousReadTick = state.seen ? tick(state.takenAt) : Integer.MIN_VALUE;
         boolean handoffOn = config.handoff().enabled();
         boolean haveLast = false;
@@ -188,10 +191,12 @@ public final class DemandStore {
             } else {
                 // fmix64 is a bijection: a well-spread map key without false matches
                 long mixed = CounterBaselines.mix(serviceKey);
-                wl = resolved.get(mixed);
-                if (wl == ServiceWorkloads.ABSENT) {
-                    wl = workloadIndex(snapshot.node(), r.serviceId(), r.localPort());
-                    resolved.put(mixed, wl);
+                int at = resolved.slotOf(mixed);
+                if (at >= 0 && resolved.stampAt(at) == stamp) {
+                    wl = resolved.valueAt(at);
+                } else {
+                    wl = resolveWorkload(snapshot.node(), r.serviceId(), r.localPort(), at >= 0 ? resolved.valueAt(at) : -1);
+                    resolved.put(mixed, wl, stamp);
                 }
                 haveLast = true;
                 lastServiceKey = serviceKey;
@@ -203,9 +208,8 @@ public final class DemandStore {
             }
             ClientAddress client = r.client();
             boolean ipv6 = !client.isIpv4();
-            byte[] bytes = client.toBytes();
-            long rawHi = ipv6 ? bytesToLong(bytes, 0) : 0;
-            long rawLo = ipv6 ? bytesToLong(bytes, 8) : Integer.toUnsignedLong(bytesToInt(bytes));
+            long rawHi = client.highBits();
+            long rawLo = client.lowBits();
             int rawPrefix = client.prefixLength();
             long fingerprint = CounterBaselines.mix(serviceKey ^ CounterBaselines.mix(rawHi + 31 * rawPrefix))
                     ^ CounterBaselines.mix(rawLo * 0x9E3779B97F4A7C15L + (ipv6 ? 1 : 0));
@@ -260,8 +264,8 @@ public final class DemandStore {
                 seconds = betweenLastPackets(slot, seen, tick, previousReadTick, seconds);
             }
             if (delta > 0 && seconds > 0) {
-                if (handoffOn && prefix > 0 && table.nodeMeta[slot] == meta) {
-                    noteArrival(wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick[slot],
+                if (handoffOn && prefix > 0 && table.nodeMeta(slot) == meta) {
+                    noteArrival(slot, wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick(slot),
                             tick, previousReadTick);
                 }
                 if (trackActivity) {
@@ -269,15 +273,14 @@ public final class DemandStore {
                             delta / seconds);
                 }
                 double alpha = seconds == nodeSeconds ? nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
-                table.rate[slot] = (float) (decayed(slot, tick) + alpha * delta / seconds);
-                table.rateTick[slot] = tick;
-                table.lastActiveTick[slot] = tick;
-                table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
+                table.setRate(slot, (float) (decayed(slot, tick) + alpha * delta / seconds), tick);
+                table.setLastActiveTick(slot, tick);
+                table.setLastSeenTick(slot, Math.max(table.lastSeenTick(slot), seen));
             }
             if (r.rttSamples() > 0 && r.rttMicros() >= 0) {
-                float old = table.rtt[slot];
-                table.rtt[slot] = Float.isNaN(old) ? r.rttMicros()
-                        : (float) (old + config.rttSmoothing() * (r.rttMicros() - old));
+                float old = table.rtt(slot);
+                table.setRtt(slot, Float.isNaN(old) ? r.rttMicros()
+                        : (float) (old + config.rttSmoothing() * (r.rttMicros() - old)));
             }
         }
         // Carry over baselines of records this snapshot did not list, while they are recent enough.
@@ -298,6 +301,7 @@ public final class DemandStore {
         state.wallBySequence[Math.floorMod(sequence, NodeHistory.RING)] = nowWall;
         state.monotonicNanos = nowMono;
         state.takenAt = snapshot.takenAt();
+        state.spare = previous == state.baselines ? previous : new CounterBaselines(0);
         state.baselines = next;
     }
 
@@ -319,11 +323,13 @@ public final class DemandStore {
         int nowTick = tick(now);
         long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
         resolveHandoffs(now, nowTick);
+        resolvedServices.clearIfLarge();
         // A node that sent nothing for staleAfter (removed, or its agent gone) no longer needs its baselines.
         for (NodeHistory state : nodeStates) {
             if (state.seen && state.baselines.size() > 0
                     && Duration.between(state.takenAt, now).compareTo(config.staleAfter()) > 0) {
                 state.baselines = new CounterBaselines(0);
+                state.spare = new CounterBaselines(0);
             }
         }
         AggregateTable old = table;
@@ -331,14 +337,14 @@ public final class DemandStore {
         boolean[] drop = new boolean[cap];
         int[] perWorkload = new int[workloads.size()];
         for (int i = 0; i < cap; i++) {
-            if (old.workload[i] < 0) {
+            if (old.workload(i) < 0) {
                 continue;
             }
-            if ((long) nowTick - old.lastActiveTick[i] > staleTicks) {
+            if ((long) nowTick - old.lastActiveTick(i) > staleTicks) {
                 drop[i] = true;
                 evictedStale++;
             } else if (!isOther(old, i)) {
-                perWorkload[old.workload[i]]++;
+                perWorkload[old.workload(i)]++;
             }
         }
         // Top-N: group the slots of workloads over the limit (counting sort by workload), order each group by
@@ -353,7 +359,7 @@ public final class DemandStore {
             long[] keys = new long[offset[perWorkload.length]];
             int[] fillAt = Arrays.copyOf(offset, perWorkload.length);
             for (int i = 0; i < cap; i++) {
-                int w = old.workload[i];
+                int w = old.workload(i);
                 if (w >= 0 && !drop[i] && !isOther(old, i) && perWorkload[w] > limit) {
                     int rateBits = Float.floatToIntBits((float) decayedIn(old, i, nowTick)); // >= 0: monotonic
                     keys[fillAt[w]++] = ((long) (Integer.MAX_VALUE - rateBits) << 32) | i;
@@ -372,32 +378,84 @@ public final class DemandStore {
             }
         }
         int survivors = 0;
+        int dropped = 0;
         for (int i = 0; i < cap; i++) {
-            if (old.workload[i] >= 0 && !drop[i]) {
-                survivors++;
+            if (!drop[i]) {
+                if (old.used(i)) {
+                    survivors++;
+                }
+                continue;
+            }
+            dropped++;
+            if (old.candidate(i)) {
+                // dropped as idle or folded into "other clients": no identity left to hand off
+                candidates.remove(new ClientAtNode(old.workload(i), old.nodeMeta(i), old.hi(i), old.lo(i)));
             }
         }
-        AggregateTable fresh = new AggregateTable(survivors + Math.min(folded.size(), survivors / 4 + 16), trackActivity);
-        for (int i = 0; i < cap; i++) {
-            if (old.workload[i] >= 0 && !drop[i]) {
-                fresh.copyFrom(old, i);
-            }
+        if (dropped == 0) {
+            return; // the table stays as it is: no copy of millions of slots every round
         }
-        table = fresh;
-        folded.sort(null); // fold in slot order: deterministic for the same history
-        for (int i : folded) {
-            int other = otherSlot(old.workload[i], AggregateTable.nodeOf(old.nodeMeta[i]), nowTick);
-            double add = decayedIn(old, i, nowTick);
+        // What folding needs, read before slots move; folded in slot order: deterministic for the same history.
+        folded.sort(null);
+        int foldCount = folded.size();
+        int[] foldWorkload = new int[foldCount];
+        int[] foldNode = new int[foldCount];
+        double[] foldRate = new double[foldCount];
+        float[] foldRtt = new float[foldCount];
+        int[] foldLastActive = new int[foldCount];
+        for (int f = 0; f < foldCount; f++) {
+            int i = folded.get(f);
+            foldWorkload[f] = old.workload(i);
+            foldNode[f] = AggregateTable.nodeOf(old.nodeMeta(i));
+            foldRate[f] = decayedIn(old, i, nowTick);
+            foldRtt[f] = old.rtt(i);
+            foldLastActive[f] = old.lastActiveTick(i);
+        }
+        if (survivors < cap / 8) {
+            // mostly empty now: a smaller table, so passes over it stay proportional to what it holds
+            AggregateTable fresh = new AggregateTable(survivors + Math.min(foldCount, survivors / 4 + 16), trackActivity);
+            for (int i = 0; i < cap; i++) {
+                if (old.used(i) && !drop[i]) {
+                    fresh.copyFrom(old, i);
+                }
+            }
+            table = fresh;
+        } else {
+            removeInPlace(old, drop, dropped);
+        }
+        for (int f = 0; f < foldCount; f++) {
+            int other = otherSlot(foldWorkload[f], foldNode[f], nowTick);
+            double add = foldRate[f];
             double base = decayed(other, nowTick);
-            float rttAdd = old.rtt[i];
-            float rttBase = table.rtt[other];
+            float rttAdd = foldRtt[f];
+            float rttBase = table.rtt(other);
             if (!Float.isNaN(rttAdd)) {
-                table.rtt[other] = Float.isNaN(rttBase) || base + add <= 0 ? rttAdd
-                        : (float) ((rttBase * base + rttAdd * add) / (base + add));
+                table.setRtt(other, Float.isNaN(rttBase) || base + add <= 0 ? rttAdd
+                        : (float) ((rttBase * base + rttAdd * add) / (base + add)));
             }
-            table.rate[other] = (float) (base + add);
-            table.rateTick[other] = nowTick;
-            table.lastActiveTick[other] = Math.max(table.lastActiveTick[other], old.lastActiveTick[i]);
+            table.setRate(other, (float) (base + add), nowTick);
+            table.setLastActiveTick(other, Math.max(table.lastActiveTick(other), foldLastActive[f]));
+        }
+    }
+
+    /** Deletes the dropped slots by key: each deletion may move later slots of its probe run back. */
+    private static void removeInPlace(AggregateTable t, boolean[] drop, int dropped) {
+        int[] wl = new int[dropped];
+        int[] meta = new int[dropped];
+        long[] hi = new long[dropped];
+        long[] lo = new long[dropped];
+        int n = 0;
+        for (int i = 0; i < drop.length; i++) {
+            if (drop[i]) {
+                wl[n] = t.workload(i);
+                meta[n] = t.nodeMeta(i);
+                hi[n] = t.hi(i);
+                lo[n] = t.lo(i);
+                n++;
+            }
+        }
+        for (int d = 0; d < n; d++) {
+            t.remove(t.find(wl[d], meta[d], hi[d], lo[d]));
         }
     }
 
@@ -411,15 +469,15 @@ public final class DemandStore {
         int cap = t.capacity();
         PairSums sums = new PairSums(Math.max(16, t.size() / 4));
         for (int i = 0; i < cap; i++) {
-            if (t.workload[i] < 0) {
+            if (t.workload(i) < 0) {
                 continue;
             }
             double r = decayedIn(t, i, nowTick);
             if (!(r > 0)) {
                 continue;
             }
-            long key = ((long) t.workload[i] << 32) | AggregateTable.nodeOf(t.nodeMeta[i]);
-            sums.add(key, r, t.rtt[i]);
+            long key = ((long) t.workload(i) << 32) | AggregateTable.nodeOf(t.nodeMeta(i));
+            sums.add(key, r, t.rtt(i));
         }
         long[] keys = sums.sortedKeys();
         List<WorkloadDemand> out = new ArrayList<>(workloads.size());
@@ -462,9 +520,9 @@ public final class DemandStore {
         int nowTick = tick(now);
         List<ClientDemand> all = new ArrayList<>();
         for (int i = 0; i < table.capacity(); i++) {
-            if (table.workload[i] == wl) {
-                all.add(new ClientDemand(nodes.get(AggregateTable.nodeOf(table.nodeMeta[i])), clientOf(table, i),
-                        decayedIn(table, i, nowTick), table.rtt[i]));
+            if (table.workload(i) == wl) {
+                all.add(new ClientDemand(nodes.get(AggregateTable.nodeOf(table.nodeMeta(i))), clientOf(table, i),
+                        decayedIn(table, i, nowTick), table.rtt(i)));
             }
         }
         all.sort((a, b) -> {
@@ -490,13 +548,13 @@ public final class DemandStore {
         int nowTick = tick(now);
         AggregateTable t = table;
         for (int i = 0; i < t.capacity(); i++) {
-            if (t.workload[i] < 0) {
+            if (t.workload(i) < 0) {
                 continue;
             }
             double r = decayedIn(t, i, nowTick);
             if (r > 0) {
-                out.computeIfAbsent(workloads.get(t.workload[i]), w -> new ArrayList<>()).add(new ClientDemand(
-                        nodes.get(AggregateTable.nodeOf(t.nodeMeta[i])), clientOf(t, i), r, t.rtt[i],
+                out.computeIfAbsent(workloads.get(t.workload(i)), w -> new ArrayList<>()).add(new ClientDemand(
+                        nodes.get(AggregateTable.nodeOf(t.nodeMeta(i))), clientOf(t, i), r, t.rtt(i),
                         activityOf(t, i)));
             }
         }
@@ -564,26 +622,26 @@ public final class DemandStore {
      */
     private void noteActivity(int slot, boolean inserted, OriginRecord r, OriginSnapshot snapshot, int tick, int seen,
                               int previousReadTick, long previousMono, boolean sameBoot, double ratePerSecond) {
-        int last = table.lastActiveTick[slot];
-        if (!inserted && last == tick && table.activeReads[slot] > 0) {
-            table.recentRate[slot] += (float) ratePerSecond; // another record of the same aggregate in this read
-            table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
+        int last = table.lastActiveTick(slot);
+        if (!inserted && last == tick && table.activeReads(slot) > 0) {
+            table.setRecentRate(slot, table.recentRate(slot) + (float) ratePerSecond); // another record of the same aggregate in this read
+            table.setLastSeenTick(slot, Math.max(table.lastSeenTick(slot), seen));
             return;
         }
-        if (inserted || table.activeReads[slot] == 0 || (long) tick - last > VISIT_GAP_TICKS) {
+        if (inserted || table.activeReads(slot) == 0 || (long) tick - last > VISIT_GAP_TICKS) {
             boolean newRecord = sameBoot && firstSeenAfter(r, previousMono);
             int began = newRecord ? kernelTick(r.firstSeenNanos(), snapshot, tick)
                     : previousReadTick == Integer.MIN_VALUE ? tick : previousReadTick;
-            table.arrivalTick[slot] = Math.min(began, tick);
-            table.activeReads[slot] = 1;
-            table.lastSeenTick[slot] = seen;
+            table.setArrivalTick(slot, Math.min(began, tick));
+            table.setActiveReads(slot, 1);
+            table.setLastSeenTick(slot, seen);
         } else {
-            if (table.activeReads[slot] < Integer.MAX_VALUE) {
-                table.activeReads[slot]++;
+            if (table.activeReads(slot) < Integer.MAX_VALUE) {
+                table.setActiveReads(slot, table.activeReads(slot) + 1);
             }
-            table.lastSeenTick[slot] = Math.max(table.lastSeenTick[slot], seen);
+            table.setLastSeenTick(slot, Math.max(table.lastSeenTick(slot), seen));
         }
-        table.recentRate[slot] = (float) ratePerSecond;
+        table.setRecentRate(slot, (float) ratePerSecond);
     }
 
     /**
@@ -597,8 +655,8 @@ public final class DemandStore {
      * records in a read uses it (a prefix's further records, usually busy ones, keep the window).
      */
     private double betweenLastPackets(int slot, int seen, int tick, int previousReadTick, double seconds) {
-        int before = table.lastSeenTick[slot];
-        if (table.lastActiveTick[slot] == tick || previousReadTick == Integer.MIN_VALUE || before >= seen
+        int before = table.lastSeenTick(slot);
+        if (table.lastActiveTick(slot) == tick || previousReadTick == Integer.MIN_VALUE || before >= seen
                 || before > previousReadTick) {
             return seconds; // another record of it counted in this read already, or no usable kernel times
         }
@@ -620,11 +678,11 @@ public final class DemandStore {
     }
 
     private ClientActivity activityOf(AggregateTable t, int i) {
-        if (!t.activity || t.activeReads[i] <= 0 || isOther(t, i)) {
+        if (!t.activity || t.activeReads(i) <= 0 || isOther(t, i)) {
             return null;
         }
-        return new ClientActivity(instantOf(t.arrivalTick[i]), instantOf(t.lastSeenTick[i]), t.activeReads[i],
-                t.recentRate[i]);
+        return new ClientActivity(instantOf(t.arrivalTick(i)), instantOf(t.lastSeenTick(i)), t.activeReads(i),
+                t.recentRate(i));
     }
 
     private Instant instantOf(int tick) {
@@ -638,9 +696,9 @@ public final class DemandStore {
      * candidate at this node, or opens one when the aggregate was idle here at the node's previous read and its
      * latest traffic came through another node.
      */
-    private void noteArrival(int wl, int meta, long h, long l, int lastActiveHere, int tick, int previousReadTick) {
-        // Most increases are of clients steadily active here and no candidate anywhere: no allocation, no look-up.
-        Candidate c = candidates.isEmpty() ? null : candidates.get(new ClientAtNode(wl, meta, h, l));
+    private void noteArrival(int slot, int wl, int meta, long h, long l, int lastActiveHere, int tick, int previousReadTick) {
+        // Most increases are of clients steadily active here with no candidate: the slot's flag saves the look-up.
+        Candidate c = table.candidate(slot) ? candidates.get(new ClientAtNode(wl, meta, h, l)) : null;
         if (c != null) {
             if (tick > c.lastTick) {
                 c.reads++;
@@ -653,12 +711,13 @@ public final class DemandStore {
         }
         int latestElsewhere = Integer.MIN_VALUE;
         for (int s = table.nextSameClient(wl, meta, h, l, -1); s >= 0; s = table.nextSameClient(wl, meta, h, l, s)) {
-            if (table.rate[s] > 0) {
-                latestElsewhere = Math.max(latestElsewhere, table.lastActiveTick[s]);
+            if (table.rate(s) > 0) {
+                latestElsewhere = Math.max(latestElsewhere, table.lastActiveTick(s));
             }
         }
         if (latestElsewhere != Integer.MIN_VALUE && latestElsewhere > lastActiveHere) {
             candidates.put(new ClientAtNode(wl, meta, h, l), new Candidate(tick));
+            table.setCandidate(slot, true);
         }
     }
 
@@ -689,12 +748,12 @@ public final class DemandStore {
             boolean closer = true; // every old entry is much farther than N (HandoffRule#closer)
             for (int s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), -1); s >= 0;
                  s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), s)) {
-                if (table.lastActiveTick[s] >= c.firstTick) {
+                if (table.lastActiveTick(s) >= c.firstTick) {
                     split = true; // the old entry saw the client since (or in the same read as) it arrived here
-                } else if (table.rate[s] > 0) {
+                } else if (table.rate(s) > 0) {
                     old.add(s);
-                    closer &= config.handoff().closer(table.rtt[here], table.rtt[s]);
-                    NodeHistory m = nodeStates.get(AggregateTable.nodeOf(table.nodeMeta[s]));
+                    closer &= config.handoff().closer(table.rtt(here), table.rtt(s));
+                    NodeHistory m = nodeStates.get(AggregateTable.nodeOf(table.nodeMeta(s)));
                     if (tick(m.takenAt) <= c.firstTick) {
                         allReadSince = false; // not read since: silence there is not yet evidence
                     }
@@ -703,19 +762,19 @@ public final class DemandStore {
             if (split) {
                 handoffsSplit++;
                 it.remove();
+                table.setCandidate(here, false);
             } else if (old.isEmpty()) {
                 it.remove();
+                table.setCandidate(here, false);
             } else if ((c.reads >= config.handoff().evidenceReads()
                     || closer && !handedOffRecently(k.workload(), clientOf(table, here))) && allReadSince) {
                 for (int s : old) {
                     double moved = decayed(s, nowTick);
-                    table.rate[here] = (float) (decayed(here, nowTick) + moved);
-                    table.rateTick[here] = nowTick;
-                    table.rate[s] = 0;
-                    table.rateTick[s] = nowTick;
+                    table.setRate(here, (float) (decayed(here, nowTick) + moved), nowTick);
+                    table.setRate(s, 0, nowTick);
                     handoffs++;
                     Handoff h = new Handoff(workloads.get(k.workload()), clientOf(table, here),
-                            nodes.get(AggregateTable.nodeOf(table.nodeMeta[s])),
+                            nodes.get(AggregateTable.nodeOf(table.nodeMeta(s))),
                             nodes.get(AggregateTable.nodeOf(k.meta())), now, moved);
                     LOG.debug("{}", h);
                     recentHandoffs.addLast(h);
@@ -724,9 +783,11 @@ public final class DemandStore {
                     }
                 }
                 it.remove();
+                table.setCandidate(here, false);
             } else if ((long) nowTick - c.firstTick > windowTicks) {
                 handoffsExpired++;
                 it.remove();
+                table.setCandidate(here, false);
             }
         }
     }
@@ -762,12 +823,20 @@ public final class DemandStore {
         return nodes.size() - 1;
     }
 
-    private int workloadIndex(NodeId node, int serviceId, int port) {
+    /**
+     * Asks the catalog; when it names the same workload object as this service's last answer ({@code known}), the
+     * index is that one, without hashing the id (a look-up per service and node costs several cache misses).
+     */
+    private int resolveWorkload(NodeId node, int serviceId, int port, int known) {
         Optional<WorkloadId> w = catalog.workloadFor(node, serviceId, port);
         if (w == null || w.isEmpty()) {
             return -1;
         }
-        return workloadIndex.computeIfAbsent(w.get(), id -> {
+        WorkloadId id = w.get();
+        if (known >= 0 && workloads.get(known) == id) {
+            return known;
+        }
+        return workloadIndex.computeIfAbsent(id, k -> {
             workloads.add(id);
             return workloads.size() - 1;
         });
@@ -793,7 +862,7 @@ public final class DemandStore {
     }
 
     private static boolean isOther(AggregateTable t, int i) {
-        return AggregateTable.prefixOf(t.nodeMeta[i]) == 0 && !AggregateTable.ipv6Of(t.nodeMeta[i]);
+        return AggregateTable.prefixOf(t.nodeMeta(i)) == 0 && !AggregateTable.ipv6Of(t.nodeMeta(i));
     }
 
     /**
@@ -808,18 +877,24 @@ public final class DemandStore {
         int shift = 1 << 29;
         epoch = epoch.plusNanos(shift * NANOS_PER_TICK);
         for (int i = 0; i < table.capacity(); i++) {
-            if (table.workload[i] >= 0) {
-                table.rateTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.rateTick[i] - shift);
-                table.lastActiveTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastActiveTick[i] - shift);
-                table.lastSeenTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.lastSeenTick[i] - shift);
+            if (table.workload(i) >= 0) {
+                table.setRate(i, table.rate(i), (int) Math.max(Integer.MIN_VALUE, (long) table.rateTick(i) - shift));
+                table.setLastActiveTick(i, (int) Math.max(Integer.MIN_VALUE, (long) table.lastActiveTick(i) - shift));
+                table.setLastSeenTick(i, (int) Math.max(Integer.MIN_VALUE, (long) table.lastSeenTick(i) - shift));
                 if (trackActivity) {
-                    table.arrivalTick[i] = (int) Math.max(Integer.MIN_VALUE, (long) table.arrivalTick[i] - shift);
+                    table.setArrivalTick(i, (int) Math.max(Integer.MIN_VALUE, (long) table.arrivalTick(i) - shift));
                 }
             }
         }
         for (NodeHistory s : nodeStates) {
             for (int i = 0; i < NodeHistory.RING; i++) {
                 s.wallBySequence[i] -= shift * NANOS_PER_TICK;
+            }
+        }
+        for (ClientAtNode k : candidates.keySet()) {
+            int here = table.find(k.workload(), k.meta(), k.hi(), k.lo());
+            if (here >= 0) {
+                table.setCandidate(here, false);
             }
         }
         candidates.clear(); // their ticks are in the old time base; a handoff in progress just waits for new evidence
@@ -836,21 +911,21 @@ public final class DemandStore {
     }
 
     private double decayedIn(AggregateTable t, int slot, int toTick) {
-        int elapsed = toTick - t.rateTick[slot];
-        double r = t.rate[slot];
+        int elapsed = toTick - t.rateTick(slot);
+        double r = t.rate(slot);
         return elapsed <= 0 ? r : r * Math.exp(-lambdaPerTick * elapsed);
     }
 
     private static ClientAddress clientOf(AggregateTable t, int i) {
-        int meta = t.nodeMeta[i];
+        int meta = t.nodeMeta(i);
         int prefix = AggregateTable.prefixOf(meta);
         byte[] bytes;
         if (AggregateTable.ipv6Of(meta)) {
             bytes = new byte[16];
-            longToBytes(t.hi[i], bytes, 0);
-            longToBytes(t.lo[i], bytes, 8);
+            longToBytes(t.hi(i), bytes, 0);
+            longToBytes(t.lo(i), bytes, 8);
         } else {
-            long v = t.lo[i];
+            long v = t.lo(i);
             bytes = new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
         }
         return ClientAddress.of(bytes).prefix(prefix);
@@ -858,18 +933,6 @@ public final class DemandStore {
 
     private static long mask64(int bits) {
         return bits == 0 ? 0 : -1L << (64 - bits);
-    }
-
-    private static int bytesToInt(byte[] b) {
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
-    }
-
-    private static long bytesToLong(byte[] b, int off) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = v << 8 | (b[off + i] & 0xff);
-        }
-        return v;
     }
 
     private static void longToBytes(long v, byte[] b, int off) {

@@ -19,6 +19,8 @@ final class NodeHistory {
     long monotonicNanos;
     Instant takenAt;
     CounterBaselines baselines = new CounterBaselines(0);
+    /** The previous snapshot's table, emptied and refilled by the next snapshot (none after a restart or silence). */
+    CounterBaselines spare = new CounterBaselines(0);
 
     /** Seconds between an earlier snapshot of this node and now: monotonic clock, else wall clock. */
     double secondsSince(int earlierSequence, long nowMono, long nowWall) {

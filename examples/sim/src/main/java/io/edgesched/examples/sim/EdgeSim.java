@@ -166,6 +166,8 @@ public final class EdgeSim implements Callable<Integer> {
         double sumDecide = 0;
         double sumIngest = 0;
         double maxDecide = 0;
+        double sumCycle = 0;
+        double maxCycleAfterFirst = 0; // the scale goal's measure: the first step also warms the JIT
         long movesTotal = 0;
         for (int i = 0; i < steps; i++) {
             StepResult r = simulation.step();
@@ -173,6 +175,10 @@ public final class EdgeSim implements Callable<Integer> {
             sumDecide += r.decideMillis();
             sumIngest += r.ingestMillis();
             maxDecide = Math.max(maxDecide, r.decideMillis());
+            sumCycle += r.cycleMillis();
+            if (i > 0) {
+                maxCycleAfterFirst = Math.max(maxCycleAfterFirst, r.cycleMillis());
+            }
             movesTotal += r.moves();
             if (json) {
                 out.println(stepJson(r));
@@ -206,7 +212,9 @@ public final class EdgeSim implements Callable<Integer> {
             field(sb, "movesInFlight", stats.movesInFlight()).append(',');
             field(sb, "meanDecideMillis", sumDecide / steps).append(',');
             field(sb, "maxDecideMillis", maxDecide).append(',');
-            field(sb, "meanIngestMillis", sumIngest / steps);
+            field(sb, "meanIngestMillis", sumIngest / steps).append(',');
+            field(sb, "meanCycleMillis", sumCycle / steps).append(',');
+            field(sb, "maxCycleMillisAfterFirst", steps > 1 ? maxCycleAfterFirst : null);
             out.println(sb.append("}}"));
         } else {
             out.printf(Locale.ROOT, "summary: latency %.3f -> %.3f ms%s; moves %d (done %d, failed %d, refused %d, in flight %d);"
@@ -292,7 +300,10 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "movesRefused", r.movesRefused()).append(',');
         field(sb, "movesInFlight", r.movesInFlight()).append(',');
         field(sb, "planned", r.planned()).append(',');
-        field(sb, "ingestMillis", r.ingestMillis());
+        field(sb, "ingestMillis", r.ingestMillis()).append(',');
+        field(sb, "inputsMillis", r.inputsMillis()).append(',');
+        field(sb, "planMillis", r.planMillis()).append(',');
+        field(sb, "cycleMillis", r.cycleMillis());
         return sb.append('}').toString();
     }
 

@@ -222,7 +222,8 @@ final class Simulation {
         }
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
-                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6);
+                stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6,
+                report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6);
     }
 
     /** The controller's report of the last step's round (timings per phase, decisions). */

@@ -15,8 +15,15 @@ package io.edgesched.examples.sim;
  * @param planned              workloads the policy planned this step (the others were held unchanged or blocked)
  * @param ingestMillis         wall time of pushing the nodes' snapshots into the controller before the round
  *                             (0 with --pull, where the round ingests them and decideMillis includes it)
+ * @param inputsMillis         part of decideMillis spent reading demand (store upkeep, the view) and topology
+ * @param planMillis           part of decideMillis spent in the policy and the gate
  */
 record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
                   String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight,
-                  int planned, double ingestMillis) {
+                  int planned, double ingestMillis, double inputsMillis, double planMillis) {
+
+    /** What a user waits for per step: ingesting the nodes' snapshots plus the decision round. */
+    double cycleMillis() {
+        return ingestMillis + decideMillis;
+    }
 }
