@@ -139,12 +139,21 @@ public final class PlacementController implements AutoCloseable {
      * interval when reports trickle in. Needs snapshot demand ({@code builder.demand(input, ...)}).
      */
     public void ingest(OriginSnapshot snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot");
+        ingestAll(List.of(Objects.requireNonNull(snapshot, "snapshot")));
+    }
+
+    /**
+     * {@link #ingest} for a batch (e.g. every node's latest report at once): the store prepares different nodes'
+     * snapshots in parallel ({@link io.edgesched.api.demand.DemandStore#ingestAll}).
+     */
+    public void ingestAll(Collection<OriginSnapshot> batch) {
         if (snapshots == null) {
             throw new IllegalStateException("ingest() needs a controller built with snapshot demand: "
                     + "builder.demand(input, catalog) or builder.demand(input, store), not demandView(...)");
         }
-        snapshots.pushed.add(snapshot);
+        for (OriginSnapshot s : batch) {
+            snapshots.pushed.add(Objects.requireNonNull(s, "snapshot"));
+        }
         boolean started;
         synchronized (this) {
             started = scheduler.isStarted() && !closed;

@@ -6,6 +6,7 @@ import io.edgesched.api.demand.DemandStore;
 import io.edgesched.api.demand.DemandView;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,28 +30,34 @@ final class SnapshotDemand implements Function<Instant, DemandView> {
         this.store = store;
     }
 
-    void ingestOnce(OriginSnapshot s) {
-        Seen key = new Seen(s.generation(), s.takenAt());
-        if (!key.equals(seen.get(s.node()))) {
-            seen.put(s.node(), key);
-            store.ingest(s);
+    /** Adds the snapshots not ingested before (the same node's same snapshot comes again until it reports anew). */
+    private void ingestNew(Iterable<OriginSnapshot> snapshots) {
+        List<OriginSnapshot> fresh = new ArrayList<>();
+        for (OriginSnapshot s : snapshots) {
+            Seen key = new Seen(s.generation(), s.takenAt());
+            if (!key.equals(seen.get(s.node()))) {
+                seen.put(s.node(), key);
+                fresh.add(s);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            store.ingestAll(fresh);
         }
     }
 
     void drainPushed() {
+        List<OriginSnapshot> batch = new ArrayList<>();
         OriginSnapshot s;
         while ((s = pushed.poll()) != null) {
-            ingestOnce(s);
+            batch.add(s);
         }
+        ingestNew(batch);
     }
 
     @Override
     public DemandView apply(Instant now) {
         drainPushed();
-        List<OriginSnapshot> snapshots = Objects.requireNonNull(input.latest(), "demand input returned null");
-        for (OriginSnapshot s : snapshots) {
-            ingestOnce(s);
-        }
+        ingestNew(Objects.requireNonNull(input.latest(), "demand input returned null"));
         store.maintain(now);
         return store.view(now);
     }

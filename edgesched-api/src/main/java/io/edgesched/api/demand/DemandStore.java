@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Turns cumulative {@link OriginSnapshot}s from many nodes into decayed demand rates per
@@ -63,8 +66,12 @@ public final class DemandStore {
     private final DemandConfig config;
     private final double lambdaPerTick;
     private final double lambdaPerSecond;
-    private final Map<WorkloadId, Integer> workloadIndex = new HashMap<>();
+    // Preparing threads read these while the applying thread numbers new workloads.
+    private final Map<WorkloadId, Integer> workloadIndex = new ConcurrentHashMap<>();
+    private volatile WorkloadId[] numberedWorkloads = new WorkloadId[0];
     private final List<WorkloadId> workloads = new ArrayList<>();
+    /** Buffers for {@link #ingestAll}, one per snapshot of the largest batch so far. */
+    private final List<PreparedSnapshot> preparedPool = new ArrayList<>();
     private final Map<NodeId, Integer> nodeIndex = new HashMap<>();
     private final List<NodeId> nodes = new ArrayList<>();
     private final List<NodeHistory> nodeStates = new ArrayList<>();
@@ -103,8 +110,6 @@ public final class DemandStore {
     /** Handoffs kept for the view, newest last; at most this many. */
     private static final int MAX_RECENT_HANDOFFS = 4096;
     private final Map<ClientAtNode, Candidate> candidates = new HashMap<>();
-    /** What each (service id, port) resolved to, and in which snapshot (the catalog is asked once per snapshot). */
-    private final ServiceWorkloads resolvedServices = new ServiceWorkloads();
     private final ArrayDeque<Handoff> recentHandoffs = new ArrayDeque<>();
     private long handoffs;
     private long handoffsSplit;
@@ -138,23 +143,133 @@ public final class DemandStore {
      * counted ({@link DemandStats#staleOutOfOrder()}).
      */
     public void ingest(OriginSnapshot snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot");
-        if (epoch == null) {
-            epoch = snapshot.takenAt();
+        ingestAll(List.of(Objects.requireNonNull(snapshot, "snapshot")));
+    }
+
+    /**
+     * Adds a batch of snapshots, as if {@link #ingest} were called for each in order, with the same result. The
+     * node-local part of the work (resolving workloads, counter baselines, increases) runs for different nodes in
+     * parallel on the common fork-join pool while this thread adds the prepared records to the aggregate table in
+     * the batch's order; so the {@link ServiceCatalog} may be called from several threads at once.
+     */
+    public void ingestAll(Collection<OriginSnapshot> snapshotsToAdd) {
+        List<OriginSnapshot> batch = List.copyOf(snapshotsToAdd);
+        int from = 0;
+        while (from < batch.size()) {
+            from = ingestRun(batch, from);
         }
-        rebaseIfNeeded(snapshot.takenAt());
-        int node = nodeIndex(snapshot.node());
+    }
+
+    /** Admits snapshots from {@code from} until a node comes a second time, prepares and applies them; the next index. */
+    private int ingestRun(List<OriginSnapshot> batch, int from) {
+        List<PreparedSnapshot> run = new ArrayList<>();
+        java.util.BitSet nodesInRun = new java.util.BitSet();
+        int i = from;
+        for (; i < batch.size(); i++) {
+            OriginSnapshot snapshot = batch.get(i);
+            if (epoch == null) {
+                epoch = snapshot.takenAt();
+            }
+            rebaseIfNeeded(snapshot.takenAt());
+            int node = nodeIndex(snapshot.node());
+            if (nodesInRun.get(node)) {
+                break; // its baselines come from the earlier snapshot: the next run
+            }
+            NodeHistory state = nodeStates.get(node);
+            if (state.seen && !snapshot.takenAt().isAfter(state.takenAt)) {
+                staleOutOfOrder++;
+                LOG.debug("ignoring snapshot of {} taken at {}: not after the previous one ({})", snapshot.node(),
+                        snapshot.takenAt(), state.takenAt);
+                continue;
+            }
+            snapshots++;
+            nodesInRun.set(node);
+            if (preparedPool.size() <= run.size()) {
+                preparedPool.add(new PreparedSnapshot());
+            }
+            PreparedSnapshot p = preparedPool.get(run.size());
+            p.reset(snapshot, node, snapshot.records().size());
+            run.add(p);
+        }
+        if (run.size() == 1 || ForkJoinPool.getCommonPoolParallelism() < 1) {
+            for (PreparedSnapshot p : run) {
+                prepare(p);
+                apply(p);
+            }
+        } else {
+            prepareInParallelAndApply(run);
+        }
+        return i;
+    }
+
+    /**
+     * Helpers on the common pool and this thread claim snapshots to prepare in order; this thread applies each as
+     * soon as it is ready, preparing unclaimed ones itself while it waits (so no pool, or a busy one, still works).
+     */
+    private void prepareInParallelAndApply(List<PreparedSnapshot> run) {
+        int n = run.size();
+        AtomicInteger next = new AtomicInteger();
+        Runnable helper = () -> {
+            for (int j = next.getAndIncrement(); j < n; j = next.getAndIncrement()) {
+                prepareCatching(run.get(j));
+            }
+        };
+        int helpers = Math.min(ForkJoinPool.getCommonPoolParallelism(), n - 1);
+        for (int h = 0; h < helpers; h++) {
+            ForkJoinPool.commonPool().execute(helper);
+        }
+        try {
+            for (int j = 0; j < n; j++) {
+                PreparedSnapshot p = run.get(j);
+                while (!p.ready) {
+                    int claim = next.get() < n ? next.getAndIncrement() : n;
+                    if (claim < n) {
+                        prepareCatching(run.get(claim));
+                    } else {
+                        Thread.onSpinWait(); // a helper is preparing it: at most one snapshot's work
+                    }
+                }
+                if (p.failure != null) {
+                    throw new IllegalStateException("preparing the snapshot of " + p.snapshot.node() + " failed",
+                            p.failure);
+                }
+                apply(p);
+            }
+        } finally {
+            // After a failure: no new claims, and wait for claimed ones (their buffers serve the next batch).
+            int claimed = Math.min(next.getAndSet(n), n);
+            for (int j = 0; j < claimed; j++) {
+                while (!run.get(j).ready && run.get(j).snapshot != null) {
+                    Thread.onSpinWait();
+                }
+            }
+            for (PreparedSnapshot p : run) {
+                p.release();
+            }
+        }
+    }
+
+    private void prepareCatching(PreparedSnapshot p) {
+        try {
+            prepare(p);
+        } catch (Throwable t) {
+            p.failure = t;
+        }
+        p.ready = true;
+    }
+
+    /**
+     * The node-local work of one snapshot: resolves workloads, rebuilds the node's counter baselines, and turns each
+     * record into an increase over some seconds, masked to its prefix. Touches only this node's history, the
+     * buffer, and read-only state, so different nodes' snapshots can be prepared at once.
+     */
+    private void prepare(PreparedSnapshot p) {
+        OriginSnapshot snapshot = p.snapshot;
+        int node = p.node;
         NodeHistory state = nodeStates.get(node);
-        if (state.seen && !snapshot.takenAt().isAfter(state.takenAt)) {
-            staleOutOfOrder++;
-            LOG.debug("ignoring snapshot of {} taken at {}: not after the previous one ({})", snapshot.node(),
-                    snapshot.takenAt(), state.takenAt);
-            return;
-        }
-        snapshots++;
         boolean restarted = state.seen && snapshot.generation() != state.generation;
         if (restarted) {
-            generationChanges++;
+            p.generationChanges++;
             LOG.debug("origin source on {} restarted (generation {} -> {}): counter baselines dropped",
                     snapshot.node(), state.generation, snapshot.generation());
         }
@@ -166,22 +281,24 @@ public final class DemandStore {
         int previousSequence = state.sequence;
         long previousMono = state.monotonicNanos;
         double nodeSeconds = state.seen ? state.secondsSince(previousSequence, nowMono, nowWall) : 0;
-        double nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
         int sequence = previousSequence + 1;
         CounterBaselines next = state.spare.reset(Math.max(snapshot.records().size(), previous.size()));
         int tick = tick(snapshot.takenAt());
-        ServiceWorkloads resolved = resolvedServices;
-        int stamp = (int) snapshots;
         int previousReadTick = state.seen ? tick(state.takenAt) : Integer.MIN_VALUE;
-        boolean handoffOn = config.handoff().enabled();
+        p.tick = tick;
+        p.previousReadTick = previousReadTick;
+        p.nodeSeconds = nodeSeconds;
+        p.nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
+        ServiceWorkloads resolved = p.services;
+        int stamp = p.stamp;
         boolean haveLast = false;
         long lastServiceKey = 0;
         int lastWorkload = -1;
 
         for (OriginRecord r : snapshot.records()) {
-            records++;
+            p.records++;
             if (r.forwarded()) {
-                forwarded++;
+                p.forwarded++;
                 continue;
             }
             long serviceKey = ((long) r.serviceId() << 32) | (r.localPort() & 0xffffffffL);
@@ -195,15 +312,15 @@ public final class DemandStore {
                 if (at >= 0 && resolved.stampAt(at) == stamp) {
                     wl = resolved.valueAt(at);
                 } else {
-                    wl = resolveWorkload(snapshot.node(), r.serviceId(), r.localPort(), at >= 0 ? resolved.valueAt(at) : -1);
+                    wl = resolveWorkload(p, r.serviceId(), r.localPort(), at >= 0 ? resolved.valueAt(at) : -1);
                     resolved.put(mixed, wl, stamp);
                 }
                 haveLast = true;
                 lastServiceKey = serviceKey;
                 lastWorkload = wl;
             }
-            if (wl < 0) {
-                unresolved++;
+            if (wl == -1) {
+                p.unresolved++;
                 continue;
             }
             ClientAddress client = r.client();
@@ -229,13 +346,13 @@ public final class DemandStore {
                 if (counter >= before) {
                     delta = counter - before;
                 } else {
-                    counterResets++;
+                    p.counterResets++;
                     delta = firstSeenAfter(r, state.monoOf(baseSequence)) ? counter : 0;
                 }
             } else if (sameBoot && firstSeenAfter(r, previousMono)) {
                 delta = counter;
             } else {
-                baselineOnly++;
+                p.baselineOnly++;
             }
 
             int prefix = Math.min(rawPrefix, ipv6 ? config.ipv6PrefixBits() : config.ipv4PrefixBits());
@@ -247,41 +364,13 @@ public final class DemandStore {
             } else {
                 l &= mask64(prefix) >>> 32;
             }
-            int meta = AggregateTable.meta(node, prefix, ipv6);
-            int slot = table.find(wl, meta, h, l);
-            boolean inserted = false;
-            if (slot < 0) {
-                if (table.size() >= config.maxAggregates()) {
-                    foldedOverCapacity++;
-                    slot = otherSlot(wl, node, tick);
-                } else {
-                    slot = table.insert(wl, meta, h, l, tick);
-                    inserted = true;
-                }
-            }
             int seen = delta > 0 ? kernelTick(r.lastSeenNanos(), snapshot, tick) : tick;
-            if (delta > 0 && seconds > 0 && !inserted) {
-                seconds = betweenLastPackets(slot, seen, tick, previousReadTick, seconds);
-            }
-            if (delta > 0 && seconds > 0) {
-                if (handoffOn && prefix > 0 && table.nodeMeta(slot) == meta) {
-                    noteArrival(slot, wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick(slot),
-                            tick, previousReadTick);
-                }
-                if (trackActivity) {
-                    noteActivity(slot, inserted, r, snapshot, tick, seen, previousReadTick, previousMono, sameBoot,
-                            delta / seconds);
-                }
-                double alpha = seconds == nodeSeconds ? nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
-                table.setRate(slot, (float) (decayed(slot, tick) + alpha * delta / seconds), tick);
-                table.setLastActiveTick(slot, tick);
-                table.setLastSeenTick(slot, Math.max(table.lastSeenTick(slot), seen));
-            }
-            if (r.rttSamples() > 0 && r.rttMicros() >= 0) {
-                float old = table.rtt(slot);
-                table.setRtt(slot, Float.isNaN(old) ? r.rttMicros()
-                        : (float) (old + config.rttSmoothing() * (r.rttMicros() - old)));
-            }
+            // where a visit that starts with this record began: its first packet when new since the last read
+            int began = !trackActivity || delta <= 0 ? tick
+                    : sameBoot && firstSeenAfter(r, previousMono) ? kernelTick(r.firstSeenNanos(), snapshot, tick)
+                    : previousReadTick == Integer.MIN_VALUE ? tick : previousReadTick;
+            float rtt = r.rttSamples() > 0 && r.rttMicros() >= 0 ? (float) r.rttMicros() : Float.NaN;
+            p.add(wl, AggregateTable.meta(node, prefix, ipv6), h, l, delta, seconds, seen, began, rtt);
         }
         // Carry over baselines of records this snapshot did not list, while they are recent enough.
         double staleSeconds = config.staleAfter().toNanos() / 1e9;
@@ -305,10 +394,70 @@ public final class DemandStore {
         state.baselines = next;
     }
 
-    public void ingestAll(Collection<OriginSnapshot> snapshotsToAdd) {
-        for (OriginSnapshot s : snapshotsToAdd) {
-            ingest(s);
+    /** Adds a prepared snapshot's records to the aggregate table (this thread only, in the batch's order). */
+    private void apply(PreparedSnapshot p) {
+        records += p.records;
+        forwarded += p.forwarded;
+        unresolved += p.unresolved;
+        counterResets += p.counterResets;
+        baselineOnly += p.baselineOnly;
+        generationChanges += p.generationChanges;
+        if (p.newWorkloadIndex.length < p.newWorkloads.size()) {
+            p.newWorkloadIndex = new int[p.newWorkloads.size() * 2];
         }
+        for (int k = 0; k < p.newWorkloads.size(); k++) {
+            p.newWorkloadIndex[k] = workloadIndex(p.newWorkloads.get(k));
+        }
+        int node = p.node;
+        int tick = p.tick;
+        int previousReadTick = p.previousReadTick;
+        double nodeSeconds = p.nodeSeconds;
+        boolean handoffOn = config.handoff().enabled();
+        for (int k = 0; k < p.size; k++) {
+            int wl = p.workload[k];
+            if (wl < 0) {
+                wl = p.newWorkloadIndex[PreparedSnapshot.NEW_WORKLOAD - wl];
+            }
+            int meta = p.meta[k];
+            long h = p.hi[k];
+            long l = p.lo[k];
+            long delta = p.delta[k];
+            double seconds = p.seconds[k];
+            int slot = table.find(wl, meta, h, l);
+            boolean inserted = false;
+            if (slot < 0) {
+                if (table.size() >= config.maxAggregates()) {
+                    foldedOverCapacity++;
+                    slot = otherSlot(wl, node, tick);
+                } else {
+                    slot = table.insert(wl, meta, h, l, tick);
+                    inserted = true;
+                }
+            }
+            int seen = p.seen[k];
+            if (delta > 0 && seconds > 0 && !inserted) {
+                seconds = betweenLastPackets(slot, seen, tick, previousReadTick, seconds);
+            }
+            if (delta > 0 && seconds > 0) {
+                if (handoffOn && AggregateTable.prefixOf(meta) > 0 && table.nodeMeta(slot) == meta) {
+                    noteArrival(slot, wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick(slot),
+                            tick, previousReadTick);
+                }
+                if (trackActivity) {
+                    noteActivity(slot, inserted, p.began[k], tick, seen, delta / seconds);
+                }
+                double alpha = seconds == nodeSeconds ? p.nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
+                table.setRate(slot, (float) (decayed(slot, tick) + alpha * delta / seconds), tick);
+                table.setLastActiveTick(slot, tick);
+                table.setLastSeenTick(slot, Math.max(table.lastSeenTick(slot), seen));
+            }
+            float rtt = p.rtt[k];
+            if (!Float.isNaN(rtt)) {
+                float old = table.rtt(slot);
+                table.setRtt(slot, Float.isNaN(old) ? rtt : (float) (old + config.rttSmoothing() * (rtt - old)));
+            }
+        }
+        p.release();
     }
 
     /**
@@ -323,7 +472,9 @@ public final class DemandStore {
         int nowTick = tick(now);
         long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
         resolveHandoffs(now, nowTick);
-        resolvedServices.clearIfLarge();
+        for (PreparedSnapshot p : preparedPool) {
+            p.services.clearIfLarge();
+        }
         // A node that sent nothing for staleAfter (removed, or its agent gone) no longer needs its baselines.
         for (NodeHistory state : nodeStates) {
             if (state.seen && state.baselines.size() > 0
@@ -620,8 +771,7 @@ public final class DemandStore {
      * began at the record's kernel first-seen time when the record is new since the previous read, else after
      * that read.
      */
-    private void noteActivity(int slot, boolean inserted, OriginRecord r, OriginSnapshot snapshot, int tick, int seen,
-                              int previousReadTick, long previousMono, boolean sameBoot, double ratePerSecond) {
+    private void noteActivity(int slot, boolean inserted, int began, int tick, int seen, double ratePerSecond) {
         int last = table.lastActiveTick(slot);
         if (!inserted && last == tick && table.activeReads(slot) > 0) {
             table.setRecentRate(slot, table.recentRate(slot) + (float) ratePerSecond); // another record of the same aggregate in this read
@@ -629,9 +779,6 @@ public final class DemandStore {
             return;
         }
         if (inserted || table.activeReads(slot) == 0 || (long) tick - last > VISIT_GAP_TICKS) {
-            boolean newRecord = sameBoot && firstSeenAfter(r, previousMono);
-            int began = newRecord ? kernelTick(r.firstSeenNanos(), snapshot, tick)
-                    : previousReadTick == Integer.MIN_VALUE ? tick : previousReadTick;
             table.setArrivalTick(slot, Math.min(began, tick));
             table.setActiveReads(slot, 1);
             table.setLastSeenTick(slot, seen);
@@ -827,19 +974,47 @@ public final class DemandStore {
      * Asks the catalog; when it names the same workload object as this service's last answer ({@code known}), the
      * index is that one, without hashing the id (a look-up per service and node costs several cache misses).
      */
-    private int resolveWorkload(NodeId node, int serviceId, int port, int known) {
-        Optional<WorkloadId> w = catalog.workloadFor(node, serviceId, port);
+    private int resolveWorkload(PreparedSnapshot p, int serviceId, int port, int known) {
+        Optional<WorkloadId> w = catalog.workloadFor(p.snapshot.node(), serviceId, port);
         if (w == null || w.isEmpty()) {
             return -1;
         }
         WorkloadId id = w.get();
-        if (known >= 0 && workloads.get(known) == id) {
+        WorkloadId[] ids = numberedWorkloads;
+        if (known >= 0 && known < ids.length && ids[known] == id) {
             return known;
         }
-        return workloadIndex.computeIfAbsent(id, k -> {
-            workloads.add(id);
-            return workloads.size() - 1;
-        });
+        Integer index = workloadIndex.get(id);
+        if (index != null) {
+            return index;
+        }
+        // numbered when applied, in the batch's order: indices do not depend on which thread prepared what
+        int k = p.newWorkloads.indexOf(id);
+        if (k < 0) {
+            k = p.newWorkloads.size();
+            p.newWorkloads.add(id);
+        }
+        return PreparedSnapshot.NEW_WORKLOAD - k;
+    }
+
+    /** The workload's index, numbering it when new (the applying thread only). */
+    private int workloadIndex(WorkloadId id) {
+        Integer index = workloadIndex.get(id);
+        if (index != null) {
+            return index;
+        }
+        workloads.add(id);
+        int i = workloads.size() - 1;
+        workloadIndex.put(id, i);
+        WorkloadId[] ids = numberedWorkloads;
+        if (i < ids.length) {
+            ids[i] = id; // a preparing thread may see null here for a while: it then takes the map
+        } else {
+            ids = Arrays.copyOf(ids, Math.max(16, ids.length * 2));
+            ids[i] = id;
+            numberedWorkloads = ids;
+        }
+        return i;
     }
 
     private long counter(OriginRecord r) {

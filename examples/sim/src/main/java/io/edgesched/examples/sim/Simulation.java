@@ -194,9 +194,7 @@ final class Simulation {
         long ingestNanos = 0;
         if (config.pushSnapshots()) {
             long t0 = System.nanoTime();
-            for (OriginSnapshot s : latestSnapshots) {
-                controller.ingest(s);
-            }
+            controller.ingestAll(latestSnapshots); // every node's report of this step, prepared in parallel
             ingestNanos = System.nanoTime() - t0;
         }
         long cpuBefore = PROCESS.getProcessCpuTime();
