@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
  * <p><b>Memory.</b> Aggregates live in one primitive array (48 bytes per slot, 64 with {@link ClientActivity}, 75 % max load); baselines cost
- * 20 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
+ * 24 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
  *
@@ -66,9 +67,8 @@ public final class DemandStore {
     private final DemandConfig config;
     private final double lambdaPerTick;
     private final double lambdaPerSecond;
-    // Preparing threads read these while the applying thread numbers new workloads.
+    // Preparing threads read this map while the applying thread numbers new workloads.
     private final Map<WorkloadId, Integer> workloadIndex = new ConcurrentHashMap<>();
-    private volatile WorkloadId[] numberedWorkloads = new WorkloadId[0];
     private final List<WorkloadId> workloads = new ArrayList<>();
     /** Buffers for {@link #ingestAll}, one per snapshot of the largest batch so far. */
     private final List<PreparedSnapshot> preparedPool = new ArrayList<>();
@@ -112,6 +112,14 @@ public final class DemandStore {
     private final Map<ClientAtNode, Candidate> candidates = new HashMap<>();
     private final ArrayDeque<Handoff> recentHandoffs = new ArrayDeque<>();
     private long handoffs;
+    private int lastViewPairs;
+    /** Records ahead whose table slot an apply loads early, so their cache misses overlap. */
+    private static final int PREFETCH_AHEAD = 8;
+    /** Views of fewer aggregates are summed on one thread. */
+    private static final int PARALLEL_VIEW_MIN = 50_000;
+    /** Decay factors precomputed per view for rates this many ticks old at most (older ones call exp). */
+    private static final int DECAY_TABLE = 4096;
+    private long prefetchSink;
     private long handoffsSplit;
     private long handoffsExpired;
 
@@ -290,7 +298,7 @@ public final class DemandStore {
         p.nodeSeconds = nodeSeconds;
         p.nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
         ServiceWorkloads resolved = p.services;
-        int stamp = p.stamp;
+        resolved.clear();
         boolean haveLast = false;
         long lastServiceKey = 0;
         int lastWorkload = -1;
@@ -308,12 +316,10 @@ public final class DemandStore {
             } else {
                 // fmix64 is a bijection: a well-spread map key without false matches
                 long mixed = CounterBaselines.mix(serviceKey);
-                int at = resolved.slotOf(mixed);
-                if (at >= 0 && resolved.stampAt(at) == stamp) {
-                    wl = resolved.valueAt(at);
-                } else {
-                    wl = resolveWorkload(p, r.serviceId(), r.localPort(), at >= 0 ? resolved.valueAt(at) : -1);
-                    resolved.put(mixed, wl, stamp);
+                wl = resolved.get(mixed);
+                if (wl == ServiceWorkloads.ABSENT) {
+                    wl = resolveWorkload(p, r.serviceId(), r.localPort());
+                    resolved.put(mixed, wl);
                 }
                 haveLast = true;
                 lastServiceKey = serviceKey;
@@ -413,17 +419,24 @@ public final class DemandStore {
         int previousReadTick = p.previousReadTick;
         double nodeSeconds = p.nodeSeconds;
         boolean handoffOn = config.handoff().enabled();
+        int[] home = homes(p, 0);
+        int homeCapacity = table.capacity();
+        long touched = 0;
         for (int k = 0; k < p.size; k++) {
-            int wl = p.workload[k];
-            if (wl < 0) {
-                wl = p.newWorkloadIndex[PreparedSnapshot.NEW_WORKLOAD - wl];
+            if (table.capacity() != homeCapacity) { // the table grew: the rest of the homes moved
+                home = homes(p, k);
+                homeCapacity = table.capacity();
             }
+            if (k + PREFETCH_AHEAD < p.size) {
+                touched += table.touch(home[k + PREFETCH_AHEAD]);
+            }
+            int wl = p.workload[k];
             int meta = p.meta[k];
             long h = p.hi[k];
             long l = p.lo[k];
             long delta = p.delta[k];
             double seconds = p.seconds[k];
-            int slot = table.find(wl, meta, h, l);
+            int slot = table.findFrom(home[k], wl, meta, h, l);
             boolean inserted = false;
             if (slot < 0) {
                 if (table.size() >= config.maxAggregates()) {
@@ -457,7 +470,24 @@ public final class DemandStore {
                 table.setRtt(slot, Float.isNaN(old) ? rtt : (float) (old + config.rttSmoothing() * (rtt - old)));
             }
         }
+        prefetchSink += touched; // keeps the early loads
         p.release();
+    }
+
+    /** Resolves new-workload markers and computes each record's home slot from record {@code from} on. */
+    private int[] homes(PreparedSnapshot p, int from) {
+        if (p.home.length < p.size) {
+            p.home = new int[Math.max(p.size, p.home.length * 2)];
+        }
+        for (int k = from; k < p.size; k++) {
+            int wl = p.workload[k];
+            if (wl < 0) {
+                wl = p.newWorkloadIndex[PreparedSnapshot.NEW_WORKLOAD - wl];
+                p.workload[k] = wl;
+            }
+            p.home[k] = table.home(wl, p.meta[k], p.hi[k], p.lo[k]);
+        }
+        return p.home;
     }
 
     /**
@@ -472,9 +502,6 @@ public final class DemandStore {
         int nowTick = tick(now);
         long staleTicks = config.staleAfter().toNanos() / NANOS_PER_TICK;
         resolveHandoffs(now, nowTick);
-        for (PreparedSnapshot p : preparedPool) {
-            p.services.clearIfLarge();
-        }
         // A node that sent nothing for staleAfter (removed, or its agent gone) no longer needs its baselines.
         for (NodeHistory state : nodeStates) {
             if (state.seen && state.baselines.size() > 0
@@ -617,38 +644,35 @@ public final class DemandStore {
         }
         int nowTick = tick(now);
         AggregateTable t = table;
-        int cap = t.capacity();
-        PairSums sums = new PairSums(Math.max(16, t.size() / 4));
-        for (int i = 0; i < cap; i++) {
-            if (t.workload(i) < 0) {
-                continue;
-            }
-            double r = decayedIn(t, i, nowTick);
-            if (!(r > 0)) {
-                continue;
-            }
-            long key = ((long) t.workload(i) << 32) | AggregateTable.nodeOf(t.nodeMeta(i));
-            sums.add(key, r, t.rtt(i));
+        // Workloads split into parts by index, each summed on its own thread (the pool's and this one): a part
+        // scans the whole table but adds, sorts and builds only its workloads' pairs.
+        int parts = t.size() < PARALLEL_VIEW_MIN ? 1 : Math.min(8, ForkJoinPool.getCommonPoolParallelism() + 1);
+        double[] decay = new double[DECAY_TABLE];
+        for (int e = 0; e < DECAY_TABLE; e++) {
+            decay[e] = Math.exp(-lambdaPerTick * e);
         }
-        long[] keys = sums.sortedKeys();
+        int expectedPairs = Math.max(t.size() / 4, lastViewPairs + lastViewPairs / 4) / parts;
+        @SuppressWarnings("unchecked")
+        List<WorkloadDemand>[] results = new List[parts];
+        int[] pairs = new int[parts];
+        List<ForkJoinTask<?>> forked = new ArrayList<>();
+        for (int part = 1; part < parts; part++) {
+            int p = part;
+            forked.add(ForkJoinPool.commonPool().submit(() -> {
+                results[p] = viewPart(t, p, parts, nowTick, decay, expectedPairs, pairs);
+            }));
+        }
+        results[0] = viewPart(t, 0, parts, nowTick, decay, expectedPairs, pairs);
+        for (ForkJoinTask<?> f : forked) {
+            f.join();
+        }
         List<WorkloadDemand> out = new ArrayList<>(workloads.size());
-        List<EntryDemand> entries = new ArrayList<>();
-        int currentWl = -1;
-        for (long key : keys) {
-            int wl = (int) (key >>> 32);
-            if (wl != currentWl && currentWl >= 0) {
-                out.add(new WorkloadDemand(workloads.get(currentWl), entries));
-                entries = new ArrayList<>();
-            }
-            currentWl = wl;
-            int s = sums.slotOf(key);
-            double rttRate = sums.rttRate[s];
-            double meanRtt = rttRate > 0 ? sums.rttWeighted[s] / rttRate : Double.NaN;
-            entries.add(new EntryDemand(nodes.get((int) key), sums.rate[s], meanRtt, sums.clients[s]));
+        int pairCount = 0;
+        for (int part = 0; part < parts; part++) {
+            out.addAll(results[part]); // order does not matter: the view sorts by workload
+            pairCount += pairs[part];
         }
-        if (currentWl >= 0) {
-            out.add(new WorkloadDemand(workloads.get(currentWl), entries));
-        }
+        lastViewPairs = pairCount; // presizes the next view's sums: no rehash of ~a million pairs per round
         if (recentHandoffs.isEmpty()) {
             return DemandView.of(now, out);
         }
@@ -660,6 +684,49 @@ public final class DemandStore {
             }
         }
         return DemandView.of(now, out, byWorkload);
+    }
+
+    /** The demand of the workloads with {@code index % parts == part}, in workload order. */
+    private List<WorkloadDemand> viewPart(AggregateTable t, int part, int parts, int nowTick, double[] decay,
+                                          int expectedPairs, int[] pairs) {
+        int cap = t.capacity();
+        PairSums sums = new PairSums(Math.max(16, expectedPairs));
+        for (int i = 0; i < cap; i++) {
+            int wl = t.workload(i);
+            if (wl < 0 || wl % parts != part) {
+                continue;
+            }
+            int elapsed = nowTick - t.rateTick(i);
+            double rate = t.rate(i);
+            double r = elapsed <= 0 ? rate : elapsed < decay.length ? rate * decay[elapsed]
+                    : rate * Math.exp(-lambdaPerTick * elapsed);
+            if (!(r > 0)) {
+                continue;
+            }
+            long key = ((long) wl << 32) | AggregateTable.nodeOf(t.nodeMeta(i));
+            sums.add(key, r, t.rtt(i));
+        }
+        pairs[part] = sums.size();
+        long[] keys = sums.sortedKeys();
+        List<WorkloadDemand> out = new ArrayList<>();
+        List<EntryDemand> entries = new ArrayList<>();
+        int currentWl = -1;
+        for (long key : keys) {
+            int wl = (int) (key >>> 32);
+            if (wl != currentWl && currentWl >= 0) {
+                out.add(new WorkloadDemand(workloads.get(currentWl), entries));
+                entries = new ArrayList<>();
+            }
+            currentWl = wl;
+            int s = sums.slotOf(key);
+            double rttRate = sums.rttRate(s);
+            double meanRtt = rttRate > 0 ? sums.rttWeighted(s) / rttRate : Double.NaN;
+            entries.add(new EntryDemand(nodes.get((int) key), sums.rate(s), meanRtt, sums.clients(s)));
+        }
+        if (currentWl >= 0) {
+            out.add(new WorkloadDemand(workloads.get(currentWl), entries));
+        }
+        return out;
     }
 
     /** The workload's largest client aggregates, highest rate first. */
@@ -974,16 +1041,12 @@ public final class DemandStore {
      * Asks the catalog; when it names the same workload object as this service's last answer ({@code known}), the
      * index is that one, without hashing the id (a look-up per service and node costs several cache misses).
      */
-    private int resolveWorkload(PreparedSnapshot p, int serviceId, int port, int known) {
+    private int resolveWorkload(PreparedSnapshot p, int serviceId, int port) {
         Optional<WorkloadId> w = catalog.workloadFor(p.snapshot.node(), serviceId, port);
         if (w == null || w.isEmpty()) {
             return -1;
         }
         WorkloadId id = w.get();
-        WorkloadId[] ids = numberedWorkloads;
-        if (known >= 0 && known < ids.length && ids[known] == id) {
-            return known;
-        }
         Integer index = workloadIndex.get(id);
         if (index != null) {
             return index;
@@ -1006,14 +1069,6 @@ public final class DemandStore {
         workloads.add(id);
         int i = workloads.size() - 1;
         workloadIndex.put(id, i);
-        WorkloadId[] ids = numberedWorkloads;
-        if (i < ids.length) {
-            ids[i] = id; // a preparing thread may see null here for a while: it then takes the map
-        } else {
-            ids = Arrays.copyOf(ids, Math.max(16, ids.length * 2));
-            ids[i] = id;
-            numberedWorkloads = ids;
-        }
         return i;
     }
 

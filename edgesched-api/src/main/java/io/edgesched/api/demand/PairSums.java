@@ -2,73 +2,85 @@ package io.edgesched.api.demand;
 
 import java.util.Arrays;
 
-/** Per (workload, node) sums for a view; open addressing over packed long keys. */
+/**
+ * Per (workload, node) sums for a view; open addressing over packed long keys, each slot's fields side by side in
+ * one array (key + 1, rate, rate with a known RTT, RTT-weighted rate, clients), so an add is one cache miss.
+ */
 final class PairSums {
-    long[] keys;
-    boolean[] used;
-    double[] rate;
-    double[] rttRate;
-    double[] rttWeighted;
-    int[] clients;
-    int size;
+    private static final int STRIDE = 5;
+    private long[] slots;
+    private int capacity;
+    private int size;
 
     PairSums(int expected) {
         allocate(Math.max(16, expected * 2));
     }
 
-    private void allocate(int capacity) {
-        keys = new long[capacity];
-        used = new boolean[capacity];
-        rate = new double[capacity];
-        rttRate = new double[capacity];
-        rttWeighted = new double[capacity];
-        clients = new int[capacity];
+    private void allocate(int slotCount) {
+        capacity = slotCount;
+        slots = new long[slotCount * STRIDE];
         size = 0;
     }
 
+    int size() {
+        return size;
+    }
+
+    /** Slot of {@code key}: where it is, or the empty slot where it would go. */
     int slotOf(long key) {
-        int i = (int) Math.unsignedMultiplyHigh(CounterBaselines.mix(key), keys.length);
-        while (used[i] && keys[i] != key) {
-            i = i + 1 == keys.length ? 0 : i + 1;
+        long stored = key + 1;
+        int i = (int) Math.unsignedMultiplyHigh(CounterBaselines.mix(key), capacity);
+        while (true) {
+            long k = slots[i * STRIDE];
+            if (k == 0 || k == stored) {
+                return i;
+            }
+            i = i + 1 == capacity ? 0 : i + 1;
         }
-        return i;
+    }
+
+    double rate(int slot) {
+        return Double.longBitsToDouble(slots[slot * STRIDE + 1]);
+    }
+
+    double rttRate(int slot) {
+        return Double.longBitsToDouble(slots[slot * STRIDE + 2]);
+    }
+
+    double rttWeighted(int slot) {
+        return Double.longBitsToDouble(slots[slot * STRIDE + 3]);
+    }
+
+    int clients(int slot) {
+        return (int) slots[slot * STRIDE + 4];
     }
 
     void add(long key, double r, float rtt) {
-        if (size + 1 > keys.length * 0.7) {
+        if (size + 1 > capacity * 0.7) {
             grow();
         }
-        int i = slotOf(key);
-        if (!used[i]) {
-            used[i] = true;
-            keys[i] = key;
+        int b = slotOf(key) * STRIDE;
+        if (slots[b] == 0) {
+            slots[b] = key + 1;
             size++;
         }
-        rate[i] += r;
-        clients[i]++;
+        slots[b + 1] = Double.doubleToRawLongBits(Double.longBitsToDouble(slots[b + 1]) + r);
+        slots[b + 4]++;
         if (!Float.isNaN(rtt)) {
-            rttRate[i] += r;
-            rttWeighted[i] += r * rtt;
+            slots[b + 2] = Double.doubleToRawLongBits(Double.longBitsToDouble(slots[b + 2]) + r);
+            slots[b + 3] = Double.doubleToRawLongBits(Double.longBitsToDouble(slots[b + 3]) + r * rtt);
         }
     }
 
     private void grow() {
-        long[] k = keys;
-        boolean[] u = used;
-        double[] ra = rate;
-        double[] rr = rttRate;
-        double[] rw = rttWeighted;
-        int[] c = clients;
-        allocate(keys.length * 2);
-        for (int j = 0; j < k.length; j++) {
-            if (u[j]) {
-                int i = slotOf(k[j]);
-                used[i] = true;
-                keys[i] = k[j];
-                rate[i] = ra[j];
-                rttRate[i] = rr[j];
-                rttWeighted[i] = rw[j];
-                clients[i] = c[j];
+        long[] old = slots;
+        int oldCapacity = capacity;
+        allocate(oldCapacity * 2);
+        for (int j = 0; j < oldCapacity; j++) {
+            int ob = j * STRIDE;
+            if (old[ob] != 0) {
+                int b = slotOf(old[ob] - 1) * STRIDE;
+                System.arraycopy(old, ob, slots, b, STRIDE);
                 size++;
             }
         }
@@ -77,9 +89,10 @@ final class PairSums {
     long[] sortedKeys() {
         long[] out = new long[size];
         int n = 0;
-        for (int i = 0; i < keys.length; i++) {
-            if (used[i]) {
-                out[n++] = keys[i];
+        for (int i = 0; i < capacity; i++) {
+            long k = slots[i * STRIDE];
+            if (k != 0) {
+                out[n++] = k - 1;
             }
         }
         Arrays.sort(out);

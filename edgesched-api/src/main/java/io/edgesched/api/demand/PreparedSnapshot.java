@@ -45,12 +45,13 @@ final class PreparedSnapshot {
     int[] began = new int[0];         // when a visit that starts here began (activity)
     float[] rtt = new float[0];       // NaN: the record carries no RTT
 
+    int[] home = new int[0];          // the record's home slot in the aggregate table (while applying)
+
     final List<WorkloadId> newWorkloads = new ArrayList<>();
     int[] newWorkloadIndex = new int[0];
 
-    /** (service id, port) -> workload index as last resolved by this buffer, with the snapshot stamp. */
+    /** (service id, port) -> workload (index or new-workload marker) in this snapshot. */
     final ServiceWorkloads services = new ServiceWorkloads();
-    int stamp;
 
     volatile boolean ready;
     Throwable failure;
@@ -62,7 +63,6 @@ final class PreparedSnapshot {
         size = 0;
         newWorkloads.clear();
         failure = null;
-        stamp++;
         if (workload.length < expectedRecords) {
             int n = Math.max(expectedRecords, workload.length + workload.length / 2);
             workload = Arrays.copyOf(workload, n);

@@ -289,9 +289,8 @@ final class PlanRound {
         if (perEntry == 0 || usable.length <= LatencyAwarePolicy.SMALL_FACTOR * perEntry || p.rows.length == 0) {
             return null;
         }
-        int[] domainOf = domainsOf(usable, spec);
         int maxPerDomain = spec.spreadLabel().isPresent() ? spec.maxReplicasPerDomain() : Integer.MAX_VALUE;
-        int m = KMedian.maxDistinct(domainOf, maxPerDomain, spec.replicas());
+        int m = distinctAllowed(usable, spec, maxPerDomain);
         if (m > 1 && KMedian.combinations(usable.length, m) <= config.exactCombinationLimit()) {
             return null;
         }
@@ -300,10 +299,16 @@ final class PlanRound {
         if (near.length == 0 || 2 * near.length > usable.length) {
             return null;
         }
-        if (m > 1 && KMedian.maxDistinct(domainsOf(near, spec), maxPerDomain, spec.replicas()) < m) {
+        if (m > 1 && distinctAllowed(near, spec, maxPerDomain) < m) {
             return null;
         }
         return near;
+    }
+
+    /** How many distinct nodes among {@code cands} the workload may use; no per-node domain array without a spread. */
+    private int distinctAllowed(int[] cands, WorkloadSpec spec, int maxPerDomain) {
+        return spec.spreadLabel().isEmpty() ? Math.min(spec.replicas(), cands.length)
+                : KMedian.maxDistinct(domainsOf(cands, spec), maxPerDomain, spec.replicas());
     }
 
     int[] domainsOf(int[] cands, WorkloadSpec spec) {

@@ -303,7 +303,8 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "ingestMillis", r.ingestMillis()).append(',');
         field(sb, "inputsMillis", r.inputsMillis()).append(',');
         field(sb, "planMillis", r.planMillis()).append(',');
-        field(sb, "cycleMillis", r.cycleMillis());
+        field(sb, "cycleMillis", r.cycleMillis()).append(',');
+        field(sb, "gcMillis", r.gcMillis());
         return sb.append('}').toString();
     }
 

@@ -57,6 +57,8 @@ final class SimWorld {
     private final double[] clientCount_;
     private final long[] clientFirstSeenNanos;
     private final ClientAddress[] clientAddresses;
+    private final double[][] entryDemand;
+    private final double[][] entryRttSum;
 
     private final NodeGrid grid;
     private final SplittableRandom random;
@@ -119,6 +121,8 @@ final class SimWorld {
         clientRate = new double[clients];
         clientEntry = new int[clients];
         clientRttMicros = new long[clients];
+        entryDemand = new double[workloads][];
+        entryRttSum = new double[workloads][];
         clientCount_ = new double[clients];
         clientFirstSeenNanos = new long[clients];
         clientAddresses = new ClientAddress[clients];
@@ -227,15 +231,36 @@ final class SimWorld {
 
     /** Per workload, the request rate arriving at each entry node: [workload][node]; rows of idle workloads are null. */
     double[][] entryDemand() {
-        double[][] demand = new double[workloadCount][];
+        return perEntry(entryDemand, clientRate, null);
+    }
+
+    /** Per workload and entry node, the sum of rate x client RTT; same shape as {@link #entryDemand()}. */
+    double[][] entryRttSum() {
+        return perEntry(entryRttSum, clientRate, clientRttMicros);
+    }
+
+    /**
+     * Sums per (workload, entry) into rows reused from step to step: the simulator's reference optimum is not timed,
+     * but 80 MB of fresh rows per call made garbage collections that landed in the controller's timed phases.
+     */
+    private double[][] perEntry(double[][] rows, double[] rate, long[] factor) {
+        boolean[] active = new boolean[workloadCount];
         for (int c = 0; c < clientCount; c++) {
-            int w = clientWorkload[c];
-            if (demand[w] == null) {
-                demand[w] = new double[nodeCount];
-            }
-            demand[w][clientEntry[c]] += clientRate[c];
+            active[clientWorkload[c]] = true;
         }
-        return demand;
+        for (int w = 0; w < workloadCount; w++) {
+            if (!active[w]) {
+                rows[w] = null;
+            } else if (rows[w] == null) {
+                rows[w] = new double[nodeCount];
+            } else {
+                Arrays.fill(rows[w], 0);
+            }
+        }
+        for (int c = 0; c < clientCount; c++) {
+            rows[clientWorkload[c]][clientEntry[c]] += factor == null ? rate[c] : rate[c] * factor[c];
+        }
+        return rows;
     }
 
     void place(int workload, int[] nodes) {

@@ -192,14 +192,17 @@ final class Simulation {
         refreshTopology();
 
         long ingestNanos = 0;
+        long gcBefore = gcMillis();
         if (config.pushSnapshots()) {
             long t0 = System.nanoTime();
             controller.ingestAll(latestSnapshots); // every node's report of this step, prepared in parallel
             ingestNanos = System.nanoTime() - t0;
+            latestSnapshots = List.of(); // ingested: the records may go (the pull mode reads them in the round)
         }
         long cpuBefore = PROCESS.getProcessCpuTime();
         RoundReport report = controller.reconcileOnce();
         lastRoundCpuNanos = PROCESS.getProcessCpuTime() - cpuBefore;
+        long gcDuring = gcMillis() - gcBefore;
         lastReport = report;
         mobility.afterRound(step, controller.lastDecisions());
         int moves = report.movesStarted() + report.wouldMove();
@@ -221,7 +224,16 @@ final class Simulation {
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
                 stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6,
-                report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6);
+                report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6, gcDuring);
+    }
+
+    /** Collection time of every collector so far (pauses and, for concurrent collectors, their cycles). */
+    private static long gcMillis() {
+        long total = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
     }
 
     /** The controller's report of the last step's round (timings per phase, decisions). */
@@ -307,14 +319,7 @@ final class Simulation {
         double[][] demand = world.entryDemand();
         List<WorkloadDemand> demands = new ArrayList<>();
         // true mean client RTT per (workload, entry)
-        double[][] rttSum = new double[world.workloadCount][];
-        for (int c = 0; c < world.clientCount; c++) {
-            int w = world.clientWorkload[c];
-            if (rttSum[w] == null) {
-                rttSum[w] = new double[world.nodeCount];
-            }
-            rttSum[w][world.clientEntry[c]] += world.clientRate[c] * world.clientRttMicros[c];
-        }
+        double[][] rttSum = world.entryRttSum();
         for (int w = 0; w < world.workloadCount; w++) {
             if (demand[w] == null) {
                 continue;

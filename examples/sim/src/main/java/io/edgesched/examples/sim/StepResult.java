@@ -17,10 +17,11 @@ package io.edgesched.examples.sim;
  *                             (0 with --pull, where the round ingests them and decideMillis includes it)
  * @param inputsMillis         part of decideMillis spent reading demand (store upkeep, the view) and topology
  * @param planMillis           part of decideMillis spent in the policy and the gate
+ * @param gcMillis             garbage-collector time (the JVM's collection time) while ingest and round ran
  */
 record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
                   String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight,
-                  int planned, double ingestMillis, double inputsMillis, double planMillis) {
+                  int planned, double ingestMillis, double inputsMillis, double planMillis, long gcMillis) {
 
     /** What a user waits for per step: ingesting the nodes' snapshots plus the decision round. */
     double cycleMillis() {
