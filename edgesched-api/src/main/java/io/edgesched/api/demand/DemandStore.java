@@ -113,6 +113,8 @@ public final class DemandStore {
     private final ArrayDeque<Handoff> recentHandoffs = new ArrayDeque<>();
     private long handoffs;
     private int lastViewPairs;
+    /** Each view part's sums, kept for the next view. */
+    private final PairSums[] viewSums = new PairSums[8];
     /** Records ahead whose table slot an apply loads early, so their cache misses overlap. */
     private static final int PREFETCH_AHEAD = 8;
     /** Views of fewer aggregates are summed on one thread. */
@@ -690,7 +692,8 @@ public final class DemandStore {
     private List<WorkloadDemand> viewPart(AggregateTable t, int part, int parts, int nowTick, double[] decay,
                                           int expectedPairs, int[] pairs) {
         int cap = t.capacity();
-        PairSums sums = new PairSums(Math.max(16, expectedPairs));
+        PairSums sums = viewSums[part] == null ? new PairSums(expectedPairs) : viewSums[part].reset(expectedPairs);
+        viewSums[part] = sums;
         for (int i = 0; i < cap; i++) {
             int wl = t.workload(i);
             if (wl < 0 || wl % parts != part) {

@@ -22,6 +22,20 @@ final class PairSums {
         size = 0;
     }
 
+    /**
+     * Empty sums for {@code expected} pairs: this instance cleared when its array fits and is not more than 4x too
+     * large, else a new one (a view reuses its sums round after round instead of allocating tens of MB).
+     */
+    PairSums reset(int expected) {
+        int wanted = Math.max(16, expected * 2);
+        if (capacity < wanted || capacity > 4 * wanted) {
+            return new PairSums(expected);
+        }
+        Arrays.fill(slots, 0);
+        size = 0;
+        return this;
+    }
+
     int size() {
         return size;
     }

@@ -11,6 +11,64 @@ final class KMedianSwap {
     }
 
     /**
+     * Per-thread work arrays, grown as needed and reused by every workload the thread plans: a round plans thousands
+     * of workloads, and fresh arrays for each made ~100 MB of garbage per round at 10k workloads.
+     */
+    private static final class Scratch {
+        private double[] lat = new double[0];
+        private int[] base = new int[0];
+        private double[] best = new double[0];
+        private double[] score = new double[0];
+        private double[] near = new double[0];
+        private double[] second = new double[0];
+        private int[] nearSlot = new int[0];
+        private double[] total = new double[0];
+        private double[] extra = new double[0];
+
+        double[] lat(int n) {
+            return lat.length >= n ? lat : (lat = new double[grown(n)]);
+        }
+
+        int[] base(int n) {
+            return base.length >= n ? base : (base = new int[grown(n)]);
+        }
+
+        double[] best(int n) {
+            return best.length >= n ? best : (best = new double[grown(n)]);
+        }
+
+        double[] score(int n) {
+            return score.length >= n ? score : (score = new double[grown(n)]);
+        }
+
+        double[] near(int n) {
+            return near.length >= n ? near : (near = new double[grown(n)]);
+        }
+
+        double[] second(int n) {
+            return second.length >= n ? second : (second = new double[grown(n)]);
+        }
+
+        int[] nearSlot(int n) {
+            return nearSlot.length >= n ? nearSlot : (nearSlot = new int[grown(n)]);
+        }
+
+        double[] total(int n) {
+            return total.length >= n ? total : (total = new double[grown(n)]);
+        }
+
+        double[] extra(int n) {
+            return extra.length >= n ? extra : (extra = new double[grown(n)]);
+        }
+
+        private static int grown(int n) {
+            return Math.max(64, n + n / 2);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
      * Starts from {@code seed} (distinct, domain-feasible candidate positions), adds greedily over {@code pool}
      * (a first pick over all candidates), then improves by best-improvement swaps within {@code pool}.
      * Swaps are evaluated with each entry's nearest and second-nearest chosen node (the classic fast interchange):
@@ -29,14 +87,15 @@ final class KMedianSwap {
         int nc = in.nc;
         int entries = in.entries();
         int size = pool.length;
+        Scratch scratch = SCRATCH.get();
         double[] lat;
         int[] base;
         if (size == nc) { // pool is every candidate in order: use the instance's rows as they are
             lat = in.sub;
             base = in.rowBase;
         } else { // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
-            lat = new double[entries * size];
-            base = new int[entries];
+            lat = scratch.lat(entries * size);
+            base = scratch.base(entries);
             for (int e = 0; e < entries; e++) {
                 int from = in.rowBase[e];
                 int to = e * size;
@@ -50,9 +109,9 @@ final class KMedianSwap {
         int[] domainUse = new int[KMedian.domainCounts(in).length];
         boolean[] inSet = new boolean[nc];
         int[] chosen = new int[m];
-        double[] best = new double[entries];
-        Arrays.fill(best, Double.POSITIVE_INFINITY);
-        double[] score = new double[size];
+        double[] best = scratch.best(entries);
+        Arrays.fill(best, 0, entries, Double.POSITIVE_INFINITY);
+        double[] score = scratch.score(size);
         for (int step = 0; step < m; step++) {
             int pick = -1;
             if (step < seed.length) {
@@ -65,7 +124,7 @@ final class KMedianSwap {
                 }
             } else {
                 // score[q]: change of the cost when q is added (only entries closer to q than to the set gain)
-                Arrays.fill(score, 0);
+                Arrays.fill(score, 0, size, 0);
                 for (int e = 0; e < entries; e++) {
                     int rb = base[e];
                     double we = w[e];
@@ -106,21 +165,21 @@ final class KMedianSwap {
                 best[e] = Math.min(best[e], in.at(e, pick));
             }
         }
-        double[] near = new double[entries];     // latency to the nearest chosen node
-        double[] second = new double[entries];   // ... and to the second nearest (+inf when m = 1)
-        int[] nearSlot = new int[entries];
-        double current = nearest(in, chosen, near, second, nearSlot);
+        double[] near = scratch.near(entries);     // latency to the nearest chosen node
+        double[] second = scratch.second(entries); // ... and to the second nearest (+inf when m = 1)
+        int[] nearSlot = scratch.nearSlot(entries);
+        double current = nearest(in, chosen, near, second, nearSlot, entries);
         // Cost after swapping slot s out and pool[q] in = total[q] + extra[s * size + q]: total = every entry at
         // min(its nearest, q); extra = what s's entries pay more when their nearest is gone (second-nearest or q).
         // One entries x pool pass prices every pair.
-        double[] total = new double[size];
-        double[] extra = new double[m * size];
+        double[] total = scratch.total(size);
+        double[] extra = scratch.extra(m * size);
         for (int round = 0; round < swapRounds; round++) {
             if (localOptimum != null && sameSet(chosen, localOptimum)) {
                 break;
             }
-            Arrays.fill(total, 0);
-            Arrays.fill(extra, 0);
+            Arrays.fill(total, 0, size, 0);
+            Arrays.fill(extra, 0, m * size, 0);
             for (int e = 0; e < entries; e++) {
                 int rb = base[e];
                 double we = w[e];
@@ -168,7 +227,7 @@ final class KMedianSwap {
                 domainUse[dIn]++;
             }
             chosen[bestOut] = bestIn;
-            double next = nearest(in, chosen, near, second, nearSlot);
+            double next = nearest(in, chosen, near, second, nearSlot, entries);
             if (!(next < current)) { // rounding in the priced swap: stop rather than cycle
                 current = next;
                 break;
@@ -194,9 +253,10 @@ final class KMedianSwap {
     }
 
     /** Fills each entry's nearest and second-nearest chosen latency and the nearest's slot; returns the cost. */
-    private static double nearest(Instance in, int[] chosen, double[] near, double[] second, int[] nearSlot) {
+    private static double nearest(Instance in, int[] chosen, double[] near, double[] second, int[] nearSlot,
+                                  int entries) {
         double sum = 0;
-        for (int e = 0; e < near.length; e++) {
+        for (int e = 0; e < entries; e++) {
             double a = Double.POSITIVE_INFINITY;
             double b = Double.POSITIVE_INFINITY;
             int s = 0;
