@@ -177,19 +177,32 @@ final class SimWorld {
         for (int c = 0; c < clientCount; c++) {
             perNode[clientEntry[c]]++;
         }
+        // Clients grouped by entry node (counting sort), so each node's records are allocated together, as a
+        // controller parsing one node's report would allocate them (not interleaved with every other node's).
+        int[] start = new int[nodeCount + 1];
+        for (int i = 0; i < nodeCount; i++) {
+            start[i + 1] = start[i] + perNode[i];
+        }
+        int[] byNode = new int[clientCount];
+        int[] fill = Arrays.copyOf(start, nodeCount);
+        for (int c = 0; c < clientCount; c++) {
+            byNode[fill[clientEntry[c]]++] = c;
+        }
         List<List<OriginRecord>> records = new ArrayList<>(nodeCount);
         for (int i = 0; i < nodeCount; i++) {
-            records.add(new ArrayList<>(perNode[i]));
-        }
-        for (int c = 0; c < clientCount; c++) {
-            long requests = (long) clientCount_[c];
-            if (requests == 0) {
-                continue;
+            List<OriginRecord> nodeRecords = new ArrayList<>(perNode[i]);
+            for (int j = start[i]; j < start[i + 1]; j++) {
+                int c = byNode[j];
+                long requests = (long) clientCount_[c];
+                if (requests == 0) {
+                    continue;
+                }
+                int w = clientWorkload[c];
+                nodeRecords.add(new OriginRecord(w, 30000 + (w % 30000), clientAddresses[c],
+                        requests, requests * 8, requests * 1200, clientRttMicros[c], requests,
+                        clientFirstSeenNanos[c], simNanos, false));
             }
-            int w = clientWorkload[c];
-            records.get(clientEntry[c]).add(new OriginRecord(w, 30000 + (w % 30000), clientAddresses[c],
-                    requests, requests * 8, requests * 1200, clientRttMicros[c], requests,
-                    clientFirstSeenNanos[c], simNanos, false));
+            records.add(nodeRecords);
         }
         List<OriginSnapshot> snapshots = new ArrayList<>(nodeCount);
         for (int i = 0; i < nodeCount; i++) {
