@@ -819,11 +819,17 @@ public final class DemandStore {
         return table.size();
     }
 
-    /** Bytes held by the store's arrays (aggregates plus per-node counter baselines), excluding small maps. */
+    /** Bytes held by the store's arrays (aggregates, per-node counter baselines and their spares, ingest buffers, view sums), excluding small maps. */
     public long estimatedMemoryBytes() {
         long bytes = table.bytes();
         for (NodeHistory s : nodeStates) {
-            bytes += s.baselines.bytes();
+            bytes += s.baselines.bytes() + s.spare.bytes();
+        }
+        for (PreparedSnapshot p : preparedPool) {
+            bytes += p.bytes();
+        }
+        for (PairSums sums : viewSums) {
+            bytes += sums == null ? 0 : sums.bytes();
         }
         return bytes;
     }

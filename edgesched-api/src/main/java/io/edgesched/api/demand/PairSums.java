@@ -36,6 +36,10 @@ final class PairSums {
         return this;
     }
 
+    long bytes() {
+        return 8L * slots.length;
+    }
+
     int size() {
         return size;
     }

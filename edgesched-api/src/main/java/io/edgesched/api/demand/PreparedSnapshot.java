@@ -90,6 +90,11 @@ final class PreparedSnapshot {
         rtt[i] = rttMicros;
     }
 
+    /** Bytes of the per-record arrays kept for the next batch. */
+    long bytes() {
+        return 52L * workload.length + 4L * home.length;
+    }
+
     /** Drops the snapshot reference (the records it holds) once applied; the arrays stay for the next batch. */
     void release() {
         snapshot = null;

@@ -9,7 +9,9 @@ import java.util.Optional;
 /**
  * Says which workload a (node, service id, local port) belongs to. Supplied by the caller: in Kubernetes a
  * NodePort maps to a workload on every node, in the lab a port on one host. Called once per distinct
- * (service id, port) per snapshot, so it may do a map lookup but should not block.
+ * (service id, port) per snapshot, so it may do a map lookup but should not block. Must be thread-safe:
+ * {@link DemandStore#ingestAll} prepares different nodes' snapshots on several threads at once (an immutable map,
+ * as the factories below build, is).
  */
 @FunctionalInterface
 public interface ServiceCatalog {
