@@ -117,6 +117,11 @@ public final class DemandStore {
     private final PairSums[] viewSums = new PairSums[8];
     /** Records ahead whose table slot an apply loads early, so their cache misses overlap. */
     private static final int PREFETCH_AHEAD = 8;
+    /**
+     * Snapshots prepared and applied as one run: bounds the ingest buffers kept (a run's helpers are done by its
+     * end, so a longer run only saves a short wait per run).
+     */
+    private static final int MAX_RUN = 64;
     /** Views of fewer aggregates are summed on one thread. */
     private static final int PARALLEL_VIEW_MIN = 50_000;
     /** Decay factors precomputed per view for rates this many ticks old at most (older ones call exp). */
@@ -170,12 +175,15 @@ public final class DemandStore {
         }
     }
 
-    /** Admits snapshots from {@code from} until a node comes a second time, prepares and applies them; the next index. */
+    /**
+     * Admits snapshots from {@code from} until a node comes a second time or {@link #MAX_RUN} are admitted, prepares
+     * and applies them; the next index.
+     */
     private int ingestRun(List<OriginSnapshot> batch, int from) {
         List<PreparedSnapshot> run = new ArrayList<>();
         java.util.BitSet nodesInRun = new java.util.BitSet();
         int i = from;
-        for (; i < batch.size(); i++) {
+        for (; i < batch.size() && run.size() < MAX_RUN; i++) {
             OriginSnapshot snapshot = batch.get(i);
             if (epoch == null) {
                 epoch = snapshot.takenAt();
