@@ -57,7 +57,7 @@ public final class DemandMemoryBench {
         rows.add(run("per address, top-50 per workload", base.withMaxClientsPerWorkload(50), clients, workloads, nodes,
                 networksPerWorkload, ipv6Share));
 
-        System.out.println("| configuration | aggregates | aggregate arrays MiB | + counter baselines MiB | measured heap MiB | heap bytes/client | ingest 2 rounds + maintain ms | view ms | entry aggregates |");
+        System.out.println("| configuration | aggregates | aggregate arrays MiB | + baselines and kept buffers MiB | measured heap MiB | heap bytes/client | ingest 2 rounds + maintain ms | view ms | entry aggregates |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
             System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %d | %d | %d |%n", r.config(),
