@@ -211,8 +211,12 @@ public final class DemandStore {
         }
         if (run.size() == 1 || ForkJoinPool.getCommonPoolParallelism() < 1) {
             for (PreparedSnapshot p : run) {
-                prepare(p);
-                apply(p);
+                try {
+                    prepare(p);
+                    apply(p);
+                } finally {
+                    p.release();
+                }
             }
         } else {
             prepareInParallelAndApply(run);
@@ -236,34 +240,55 @@ public final class DemandStore {
         for (int h = 0; h < helpers; h++) {
             ForkJoinPool.commonPool().execute(helper);
         }
+        RuntimeException failure = null;
         try {
             for (int j = 0; j < n; j++) {
                 PreparedSnapshot p = run.get(j);
-                while (!p.ready) {
+                for (int spins = 0; !p.ready; spins++) {
                     int claim = next.get() < n ? next.getAndIncrement() : n;
                     if (claim < n) {
                         prepareCatching(run.get(claim));
                     } else {
-                        Thread.onSpinWait(); // a helper is preparing it: at most one snapshot's work
+                        waitBriefly(spins); // a helper is preparing it: at most one snapshot's work
                     }
                 }
                 if (p.failure != null) {
-                    throw new IllegalStateException("preparing the snapshot of " + p.snapshot.node() + " failed",
-                            p.failure);
+                    // That node's history is untouched: its next snapshot counts from the one before. The other
+                    // snapshots of the batch still count; the first failure is thrown after them.
+                    RuntimeException e = new IllegalStateException("preparing the snapshot of " + p.snapshot.node()
+                            + " failed; it is skipped", p.failure);
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                    continue;
                 }
                 apply(p);
             }
         } finally {
-            // After a failure: no new claims, and wait for claimed ones (their buffers serve the next batch).
+            // After an unexpected error: no new claims, and wait for claimed ones (their buffers serve the next run).
             int claimed = Math.min(next.getAndSet(n), n);
             for (int j = 0; j < claimed; j++) {
-                while (!run.get(j).ready && run.get(j).snapshot != null) {
-                    Thread.onSpinWait();
+                for (int spins = 0; !run.get(j).ready; spins++) {
+                    waitBriefly(spins);
                 }
             }
             for (PreparedSnapshot p : run) {
                 p.release();
             }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Spins a little, then yields: on a machine with fewer cores than threads the helper needs this one's core. */
+    private static void waitBriefly(int spins) {
+        if (spins < 1000) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
         }
     }
 
@@ -410,7 +435,7 @@ public final class DemandStore {
         state.baselines = next;
     }
 
-    /** Adds a prepared snapshot's records to the aggregate table (this thread only, in the batch's order). */
+    /** Adds a prepared snapshot's records to the aggregate table (this thread only, in the batch's order; the caller releases it). */
     private void apply(PreparedSnapshot p) {
         records += p.records;
         forwarded += p.forwarded;
@@ -481,7 +506,6 @@ public final class DemandStore {
             }
         }
         prefetchSink += touched; // keeps the early loads
-        p.release();
     }
 
     /** Resolves new-workload markers and computes each record's home slot from record {@code from} on. */
