@@ -141,7 +141,7 @@ public final class DemandStore {
      */
     public DemandStore(ServiceCatalog catalog, DemandConfig config, boolean trackActivity) {
         this.trackActivity = trackActivity;
-        this.table = new AggregateTable(1024, trackActivity);
+        this.table = new AggregateTable(16, trackActivity); // grows as clients come; passes over it stay short
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.config = Objects.requireNonNull(config, "config");
         double halfLifeTicks = config.halfLife().toNanos() / (double) NANOS_PER_TICK;
@@ -604,7 +604,7 @@ public final class DemandStore {
                 candidates.remove(new ClientAtNode(old.workload(i), old.nodeMeta(i), old.hi(i), old.lo(i)));
             }
         }
-        if (dropped == 0) {
+        if (dropped == 0 && survivors >= cap / 8) {
             return; // the table stays as it is: no copy of millions of slots every round
         }
         // What folding needs, read before slots move; folded in slot order: deterministic for the same history.
