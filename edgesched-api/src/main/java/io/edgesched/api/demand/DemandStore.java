@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -181,7 +182,7 @@ public final class DemandStore {
      */
     private int ingestRun(List<OriginSnapshot> batch, int from) {
         List<PreparedSnapshot> run = new ArrayList<>();
-        java.util.BitSet nodesInRun = new java.util.BitSet();
+        BitSet nodesInRun = new BitSet();
         int i = from;
         for (; i < batch.size() && run.size() < MAX_RUN; i++) {
             OriginSnapshot snapshot = batch.get(i);
