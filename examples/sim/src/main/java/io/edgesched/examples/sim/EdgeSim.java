@@ -159,8 +159,8 @@ public final class EdgeSim implements Callable<Integer> {
             out.printf(Locale.ROOT, "edgesched-sim: %d nodes, %d workloads, %d clients, %d steps of %s, seed %d, optimal %s%n",
                     nodes, workloads, clients, steps, config.step(), seed, simulation.optimalMode().name().toLowerCase(Locale.ROOT));
             out.printf(Locale.ROOT, "initial mean latency %.3f ms%n", initialMs);
-            out.printf(Locale.ROOT, "%6s %12s %6s %12s %12s %8s %8s %8s %9s%n", "step", "decide ms", "moves",
-                    "mean ms", "optimal ms", "done", "failed", "refused", "in-flight");
+            out.printf(Locale.ROOT, "%6s %12s %12s %12s %6s %12s %12s %8s %8s %8s %9s%n", "step", "ingest ms", "decide ms",
+                    "cycle ms", "moves", "mean ms", "optimal ms", "done", "failed", "refused", "in-flight");
         }
         StepResult last = null;
         double sumDecide = 0;
@@ -183,7 +183,8 @@ public final class EdgeSim implements Callable<Integer> {
             if (json) {
                 out.println(stepJson(r));
             } else {
-                out.printf(Locale.ROOT, "%6d %12.2f %6d %12.3f %12s %8d %8d %8d %9d%n", r.step(), r.decideMillis(), r.moves(),
+                out.printf(Locale.ROOT, "%6d %12.2f %12.2f %12.2f %6d %12.3f %12s %8d %8d %8d %9d%n", r.step(),
+                        r.ingestMillis(), r.decideMillis(), r.cycleMillis(), r.moves(),
                         r.meanLatencyMs(), r.optimalMeanLatencyMs() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.optimalMeanLatencyMs()),
                         r.movesDone(), r.movesFailed(), r.movesRefused(), r.movesInFlight());
             }
@@ -218,11 +219,11 @@ public final class EdgeSim implements Callable<Integer> {
             out.println(sb.append("}}"));
         } else {
             out.printf(Locale.ROOT, "summary: latency %.3f -> %.3f ms%s; moves %d (done %d, failed %d, refused %d, in flight %d);"
-                            + " decide mean %.2f ms, max %.2f ms%n",
+                            + " decide mean %.2f ms, max %.2f ms; cycle (ingest + decide) mean %.2f ms, max after the first step %.2f ms%n",
                     initialMs, last.meanLatencyMs(),
                     gap == null ? "" : String.format(Locale.ROOT, " (optimal %.3f ms, gap %.1f %%)", last.optimalMeanLatencyMs(), gap),
                     movesTotal, stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(),
-                    sumDecide / steps, maxDecide);
+                    sumDecide / steps, maxDecide, sumCycle / steps, maxCycleAfterFirst);
             out.println(simulation.mobilitySummary());
         }
         out.flush();

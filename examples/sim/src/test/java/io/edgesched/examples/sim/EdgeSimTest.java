@@ -165,7 +165,8 @@ class EdgeSimTest {
     void tableOutputIsReadable() {
         Run r = run("--nodes", "4", "--workloads", "2", "--clients", "100", "--steps", "2");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("decide ms").contains("mean ms").contains("summary: latency");
+        assertThat(r.out()).contains("decide ms").contains("cycle ms").contains("mean ms").contains("summary: latency")
+                .contains("cycle (ingest + decide) mean");
     }
 
     private static String[] withSeed(String[] args, String seed) {
