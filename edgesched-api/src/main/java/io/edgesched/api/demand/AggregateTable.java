@@ -231,28 +231,10 @@ final class AggregateTable {
         return -1;
     }
 
-    /** The key's home slot at the current capacity (see {@link #findFrom}). */
-    int home(int wl, int meta, long h, long l) {
-        return slot(wl, meta, h, l, capacity);
-    }
-
-    /**
-     * Reads slot {@code i}'s key word and returns it: issued a few records ahead of its use, the cache miss overlaps
-     * with the work on the records before it (Java has no prefetch instruction; a load whose value is used is one).
-     */
-    long touch(int i) {
-        return data[i * stride];
-    }
-
     /** Slot index of the key, or -1. */
     int find(int wl, int meta, long h, long l) {
-        return findFrom(slot(wl, meta, h, l, capacity), wl, meta, h, l);
-    }
-
-    /** {@link #find} from a home slot computed by {@link #home} at the current capacity. */
-    int findFrom(int home, int wl, int meta, long h, long l) {
         int cap = capacity;
-        int i = home;
+        int i = slot(wl, meta, h, l, cap);
         long key = keyWord(wl, meta);
         while (true) {
             int b = i * stride;

@@ -67,6 +67,8 @@ public final class DemandStore {
     private final ServiceCatalog catalog;
     private final DemandConfig config;
     private final double lambdaPerTick;
+    /** e^(-lambda * ticks) for ages up to {@link #DECAY_TABLE} ticks: decaying a rate is a look-up, not an exp. */
+    private final double[] decayFactors = new double[DECAY_TABLE];
     private final double lambdaPerSecond;
     // Preparing threads read this map while the applying thread numbers new workloads.
     private final Map<WorkloadId, Integer> workloadIndex = new ConcurrentHashMap<>();
@@ -116,8 +118,6 @@ public final class DemandStore {
     private int lastViewPairs;
     /** Each view part's sums, kept for the next view. */
     private final PairSums[] viewSums = new PairSums[8];
-    /** Records ahead whose table slot an apply loads early, so their cache misses overlap. */
-    private static final int PREFETCH_AHEAD = 8;
     /**
      * Snapshots prepared and applied as one run: bounds the ingest buffers kept (a run's helpers are done by its
      * end, so a longer run only saves a short wait per run).
@@ -125,9 +125,8 @@ public final class DemandStore {
     private static final int MAX_RUN = 64;
     /** Views of fewer aggregates are summed on one thread. */
     private static final int PARALLEL_VIEW_MIN = 50_000;
-    /** Decay factors precomputed per view for rates this many ticks old at most (older ones call exp). */
+    /** Decay factors are precomputed for rates this many ticks old at most (older ones call exp). */
     private static final int DECAY_TABLE = 4096;
-    private long prefetchSink;
     private long handoffsSplit;
     private long handoffsExpired;
 
@@ -147,6 +146,9 @@ public final class DemandStore {
         this.config = Objects.requireNonNull(config, "config");
         double halfLifeTicks = config.halfLife().toNanos() / (double) NANOS_PER_TICK;
         this.lambdaPerTick = Math.log(2) / halfLifeTicks;
+        for (int e = 0; e < DECAY_TABLE; e++) {
+            decayFactors[e] = Math.exp(-lambdaPerTick * e);
+        }
         this.lambdaPerSecond = Math.log(2) / (config.halfLife().toNanos() / 1e9);
     }
 
@@ -455,24 +457,17 @@ public final class DemandStore {
         int previousReadTick = p.previousReadTick;
         double nodeSeconds = p.nodeSeconds;
         boolean handoffOn = config.handoff().enabled();
-        int[] home = homes(p, 0);
-        int homeCapacity = table.capacity();
-        long touched = 0;
         for (int k = 0; k < p.size; k++) {
-            if (table.capacity() != homeCapacity) { // the table grew: the rest of the homes moved
-                home = homes(p, k);
-                homeCapacity = table.capacity();
-            }
-            if (k + PREFETCH_AHEAD < p.size) {
-                touched += table.touch(home[k + PREFETCH_AHEAD]);
-            }
             int wl = p.workload[k];
+            if (wl < 0) {
+                wl = p.newWorkloadIndex[PreparedSnapshot.NEW_WORKLOAD - wl];
+            }
             int meta = p.meta[k];
             long h = p.hi[k];
             long l = p.lo[k];
             long delta = p.delta[k];
             double seconds = p.seconds[k];
-            int slot = table.findFrom(home[k], wl, meta, h, l);
+            int slot = table.find(wl, meta, h, l);
             boolean inserted = false;
             if (slot < 0) {
                 if (table.size() >= config.maxAggregates()) {
@@ -506,23 +501,6 @@ public final class DemandStore {
                 table.setRtt(slot, Float.isNaN(old) ? rtt : (float) (old + config.rttSmoothing() * (rtt - old)));
             }
         }
-        prefetchSink += touched; // keeps the early loads
-    }
-
-    /** Resolves new-workload markers and computes each record's home slot from record {@code from} on. */
-    private int[] homes(PreparedSnapshot p, int from) {
-        if (p.home.length < p.size) {
-            p.home = new int[Math.max(p.size, p.home.length * 2)];
-        }
-        for (int k = from; k < p.size; k++) {
-            int wl = p.workload[k];
-            if (wl < 0) {
-                wl = p.newWorkloadIndex[PreparedSnapshot.NEW_WORKLOAD - wl];
-                p.workload[k] = wl;
-            }
-            p.home[k] = table.home(wl, p.meta[k], p.hi[k], p.lo[k]);
-        }
-        return p.home;
     }
 
     /**
@@ -682,10 +660,6 @@ public final class DemandStore {
         // Workloads split into parts by index, each summed on its own thread (the pool's and this one): a part
         // scans the whole table but adds, sorts and builds only its workloads' pairs.
         int parts = t.size() < PARALLEL_VIEW_MIN ? 1 : Math.min(8, ForkJoinPool.getCommonPoolParallelism() + 1);
-        double[] decay = new double[DECAY_TABLE];
-        for (int e = 0; e < DECAY_TABLE; e++) {
-            decay[e] = Math.exp(-lambdaPerTick * e);
-        }
         int expectedPairs = Math.max(t.size() / 4, lastViewPairs + lastViewPairs / 4) / parts;
         @SuppressWarnings("unchecked")
         List<WorkloadDemand>[] results = new List[parts];
@@ -694,10 +668,10 @@ public final class DemandStore {
         for (int part = 1; part < parts; part++) {
             int p = part;
             forked.add(ForkJoinPool.commonPool().submit(() -> {
-                results[p] = viewPart(t, p, parts, nowTick, decay, expectedPairs, pairs);
+                results[p] = viewPart(t, p, parts, nowTick, expectedPairs, pairs);
             }));
         }
-        results[0] = viewPart(t, 0, parts, nowTick, decay, expectedPairs, pairs);
+        results[0] = viewPart(t, 0, parts, nowTick, expectedPairs, pairs);
         for (ForkJoinTask<?> f : forked) {
             f.join();
         }
@@ -722,8 +696,8 @@ public final class DemandStore {
     }
 
     /** The demand of the workloads with {@code index % parts == part}, in workload order. */
-    private List<WorkloadDemand> viewPart(AggregateTable t, int part, int parts, int nowTick, double[] decay,
-                                          int expectedPairs, int[] pairs) {
+    private List<WorkloadDemand> viewPart(AggregateTable t, int part, int parts, int nowTick, int expectedPairs,
+                                          int[] pairs) {
         int cap = t.capacity();
         PairSums sums = viewSums[part] == null ? new PairSums(expectedPairs) : viewSums[part].reset(expectedPairs);
         viewSums[part] = sums;
@@ -732,10 +706,7 @@ public final class DemandStore {
             if (wl < 0 || wl % parts != part) {
                 continue;
             }
-            int elapsed = nowTick - t.rateTick(i);
-            double rate = t.rate(i);
-            double r = elapsed <= 0 ? rate : elapsed < decay.length ? rate * decay[elapsed]
-                    : rate * Math.exp(-lambdaPerTick * elapsed);
+            double r = decayedIn(t, i, nowTick);
             if (!(r > 0)) {
                 continue;
             }
@@ -1185,7 +1156,7 @@ public final class DemandStore {
     private double decayedIn(AggregateTable t, int slot, int toTick) {
         int elapsed = toTick - t.rateTick(slot);
         double r = t.rate(slot);
-        return elapsed <= 0 ? r : r * Math.exp(-lambdaPerTick * elapsed);
+        return elapsed <= 0 ? r : elapsed < DECAY_TABLE ? r * decayFactors[elapsed] : r * Math.exp(-lambdaPerTick * elapsed);
     }
 
     private static ClientAddress clientOf(AggregateTable t, int i) {

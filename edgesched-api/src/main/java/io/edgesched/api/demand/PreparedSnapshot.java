@@ -45,8 +45,6 @@ final class PreparedSnapshot {
     int[] began = new int[0];         // when a visit that starts here began (activity)
     float[] rtt = new float[0];       // NaN: the record carries no RTT
 
-    int[] home = new int[0];          // the record's home slot in the aggregate table (while applying)
-
     final List<WorkloadId> newWorkloads = new ArrayList<>();
     int[] newWorkloadIndex = new int[0];
 
@@ -92,7 +90,7 @@ final class PreparedSnapshot {
 
     /** Bytes of the per-record arrays kept for the next batch. */
     long bytes() {
-        return 52L * workload.length + 4L * home.length;
+        return 52L * workload.length;
     }
 
     /** Drops the snapshot reference (the records it holds) once applied; the arrays stay for the next batch. */

@@ -15,54 +15,40 @@ final class KMedianSwap {
      * of workloads, and fresh arrays for each made ~100 MB of garbage per round at 10k workloads.
      */
     private static final class Scratch {
-        private double[] lat = new double[0];
-        private int[] base = new int[0];
-        private double[] best = new double[0];
-        private double[] score = new double[0];
-        private double[] near = new double[0];
-        private double[] second = new double[0];
-        private int[] nearSlot = new int[0];
-        private double[] total = new double[0];
-        private double[] extra = new double[0];
+        double[] lat = new double[0];
+        int[] base = new int[0];
+        double[] best = new double[0];
+        double[] score = new double[0];
+        double[] near = new double[0];
+        double[] second = new double[0];
+        int[] nearSlot = new int[0];
+        double[] total = new double[0];
+        double[] extra = new double[0];
 
-        double[] lat(int n) {
-            return lat.length >= n ? lat : (lat = new double[grown(n)]);
+        /** Sizes the arrays for an instance of {@code entries} rows searched over {@code size} candidates, m chosen. */
+        Scratch fit(int entries, int size, int m) {
+            best = fit(best, entries);
+            near = fit(near, entries);
+            second = fit(second, entries);
+            nearSlot = fit(nearSlot, entries);
+            score = fit(score, size);
+            total = fit(total, size);
+            extra = fit(extra, m * size);
+            return this;
         }
 
-        int[] base(int n) {
-            return base.length >= n ? base : (base = new int[grown(n)]);
+        /** Sizes the copy of the pool's columns. */
+        void fitPool(int entries, int size) {
+            lat = fit(lat, entries * size);
+            base = fit(base, entries);
         }
 
-        double[] best(int n) {
-            return best.length >= n ? best : (best = new double[grown(n)]);
+        private static double[] fit(double[] a, int n) {
+            return a.length >= n ? a : new double[Math.max(64, n + n / 2)];
         }
 
-        double[] score(int n) {
-            return score.length >= n ? score : (score = new double[grown(n)]);
-        }
-
-        double[] near(int n) {
-            return near.length >= n ? near : (near = new double[grown(n)]);
-        }
-
-        double[] second(int n) {
-            return second.length >= n ? second : (second = new double[grown(n)]);
-        }
-
-        int[] nearSlot(int n) {
-            return nearSlot.length >= n ? nearSlot : (nearSlot = new int[grown(n)]);
-        }
-
-        double[] total(int n) {
-            return total.length >= n ? total : (total = new double[grown(n)]);
-        }
-
-        double[] extra(int n) {
-            return extra.length >= n ? extra : (extra = new double[grown(n)]);
-        }
-
-        private static int grown(int n) {
-            return Math.max(64, n + n / 2);
+        private static int[] fit(int[] a, int n) {
+            return a.length >= n ? a : new int[Math.max(64, n + n / 2)];
         }
     }
 
@@ -87,15 +73,16 @@ final class KMedianSwap {
         int nc = in.nc;
         int entries = in.entries();
         int size = pool.length;
-        Scratch scratch = SCRATCH.get();
+        Scratch scratch = SCRATCH.get().fit(entries, size, m);
         double[] lat;
         int[] base;
         if (size == nc) { // pool is every candidate in order: use the instance's rows as they are
             lat = in.sub;
             base = in.rowBase;
         } else { // the pool's columns, copied contiguously: the loops below then run over consecutive doubles
-            lat = scratch.lat(entries * size);
-            base = scratch.base(entries);
+            scratch.fitPool(entries, size);
+            lat = scratch.lat;
+            base = scratch.base;
             for (int e = 0; e < entries; e++) {
                 int from = in.rowBase[e];
                 int to = e * size;
@@ -109,9 +96,9 @@ final class KMedianSwap {
         int[] domainUse = new int[KMedian.domainCounts(in).length];
         boolean[] inSet = new boolean[nc];
         int[] chosen = new int[m];
-        double[] best = scratch.best(entries);
+        double[] best = scratch.best;
         Arrays.fill(best, 0, entries, Double.POSITIVE_INFINITY);
-        double[] score = scratch.score(size);
+        double[] score = scratch.score;
         for (int step = 0; step < m; step++) {
             int pick = -1;
             if (step < seed.length) {
@@ -165,15 +152,15 @@ final class KMedianSwap {
                 best[e] = Math.min(best[e], in.at(e, pick));
             }
         }
-        double[] near = scratch.near(entries);     // latency to the nearest chosen node
-        double[] second = scratch.second(entries); // ... and to the second nearest (+inf when m = 1)
-        int[] nearSlot = scratch.nearSlot(entries);
+        double[] near = scratch.near;     // latency to the nearest chosen node
+        double[] second = scratch.second; // ... and to the second nearest (+inf when m = 1)
+        int[] nearSlot = scratch.nearSlot;
         double current = nearest(in, chosen, near, second, nearSlot, entries);
         // Cost after swapping slot s out and pool[q] in = total[q] + extra[s * size + q]: total = every entry at
         // min(its nearest, q); extra = what s's entries pay more when their nearest is gone (second-nearest or q).
         // One entries x pool pass prices every pair.
-        double[] total = scratch.total(size);
-        double[] extra = scratch.extra(m * size);
+        double[] total = scratch.total;
+        double[] extra = scratch.extra;
         for (int round = 0; round < swapRounds; round++) {
             if (localOptimum != null && sameSet(chosen, localOptimum)) {
                 break;
