@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LabRescheduler implements Rescheduler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LabRescheduler.class);
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration DRAIN = Duration.ofMillis(300);
 
     /** One finished move, with the moments the lab's summary reports. */
@@ -141,13 +140,8 @@ final class LabRescheduler implements Rescheduler, AutoCloseable {
 
     private Placement launch(LabNode node) {
         String ns = topology.namespace(node);
-        ChildProcess service = ChildProcess.startInNamespace(method.label() + "-service@" + node.name(), ns,
-                LabFiles.javaCommand(LabService.class,
-                        List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"),
-                        List.of(node.name(), String.valueOf(method.servicePort()))),
-                line -> line.startsWith("READY"), line -> log.info("[{}-service@{}] {}", method.label(), node.name(), line), true);
+        ChildProcess service = NginxService.start(ns, node.name(), method.label(), method.servicePort(), workDir);
         try {
-            service.awaitReady(READY_TIMEOUT);
             Optional<SidecarProxy> sidecar = method == Method.SIDECAR
                     ? Optional.of(SidecarProxy.start(ns, node.name(), method.servicePort(), workDir))
                     : Optional.empty();

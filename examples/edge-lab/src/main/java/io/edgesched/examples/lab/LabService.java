@@ -9,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
- * The lab's workload: an HTTP server that returns a 1 KiB text file, started by the lab inside one node's
- * namespace (a process standing in for a container). It tells which node served each request in an
+ * The latency bench's workload (the lab itself runs {@link NginxService}, which serves the same file): an HTTP
+ * server that returns a 1 KiB text file, started inside one node's namespace (a process standing in for a
+ * container). It tells which node served each request in an
  * {@code X-Served-By} header, prints {@code READY} once it accepts connections, and exits when its stdin
  * closes, so it never outlives the lab.
  *

@@ -1,10 +1,6 @@
 package io.edgesched.examples.lab;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 /**
  * The prior work's sidecar: nginx beside the service in the same node namespace. It listens on
@@ -30,29 +26,8 @@ final class SidecarProxy implements AutoCloseable {
     /** Starts nginx in {@code namespace}, relaying to 127.0.0.1:{@code servicePort}; returns once it listens. */
     static SidecarProxy start(String namespace, String nodeName, int servicePort, Path workDir) {
         Path dir = workDir.resolve("sidecar-" + nodeName);
-        Path pidFile = dir.resolve("nginx.pid");
-        Path accessLog = dir.resolve("access.log");
-        try {
-            Files.createDirectories(dir);
-            Files.deleteIfExists(pidFile);
-            Files.writeString(dir.resolve("nginx.conf"), config(dir, servicePort));
-        } catch (IOException e) {
-            throw new LabException("cannot write the sidecar's nginx config under " + dir + ": " + e.getMessage(), e);
-        }
-        ChildProcess process = ChildProcess.startInNamespace("sidecar@" + nodeName, namespace,
-                List.of("nginx", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString(), "-g", "daemon off;"),
-                line -> false, line -> { }, false);
-        // nginx binds its listeners before it writes the pid file: once the file is there, it accepts.
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!Files.exists(pidFile)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                process.close();
-                throw new LabException("the nginx sidecar on " + nodeName + " did not start; see " + dir.resolve("error.log")
-                        + " (is nginx installed? apt-get install -y nginx-light)");
-            }
-            sleep(10);
-        }
-        return new SidecarProxy(process, accessLog);
+        ChildProcess process = NginxProcess.start("sidecar@" + nodeName, namespace, dir, config(dir, servicePort));
+        return new SidecarProxy(process, dir.resolve("access.log"));
     }
 
     private static String config(Path dir, int servicePort) {
@@ -95,15 +70,6 @@ final class SidecarProxy implements AutoCloseable {
 
     Path accessLog() {
         return accessLog;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LabException("interrupted", e);
-        }
     }
 
     @Override
