@@ -43,6 +43,25 @@ final class NginxProcess {
         return process;
     }
 
+    /**
+     * A whole config for {@link #start}: one worker, the pid file and error log in {@code dir}, temp files under it,
+     * no access log unless a server asks for one; {@code http} goes inside the {@code http} block.
+     */
+    static String config(Path dir, String http) {
+        return """
+                user root root;
+                worker_processes 1;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections 512; }
+                http {
+                    client_body_temp_path %1$s/body;
+                    proxy_temp_path %1$s/proxy;
+                    access_log off;
+                %2$s}
+                """.formatted(dir, http.indent(4));
+    }
+
     private static void sleepMillis(long millis) {
         try {
             Thread.sleep(millis);

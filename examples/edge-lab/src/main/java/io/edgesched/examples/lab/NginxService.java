@@ -28,27 +28,17 @@ final class NginxService {
     }
 
     static String config(Path dir, Path docRoot, String nodeName, int port) {
-        return """
-                user root root;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log warn;
-                events { worker_connections 512; }
-                http {
-                    client_body_temp_path %1$s/body;
-                    proxy_temp_path %1$s/proxy;
-                    access_log off;
-                    server_tokens off;
-                    default_type "text/plain; charset=us-ascii";
-                    server {
-                        listen %4$d backlog=256;
-                        root %2$s;
-                        add_header %5$s %3$s always;
-                        location = %6$s { }
-                        location = / { try_files %6$s =404; }
-                        location / { return 404; }
-                    }
+        return NginxProcess.config(dir, """
+                server_tokens off;
+                default_type "text/plain; charset=us-ascii";
+                server {
+                    listen %3$d backlog=256;
+                    root %1$s;
+                    add_header %4$s %2$s always;
+                    location = %5$s { }
+                    location = / { try_files %5$s =404; }
+                    location / { return 404; }
                 }
-                """.formatted(dir, docRoot, nodeName, port, LabService.SERVED_BY, LabService.PATH);
+                """.formatted(docRoot, nodeName, port, LabService.SERVED_BY, LabService.PATH));
     }
 }

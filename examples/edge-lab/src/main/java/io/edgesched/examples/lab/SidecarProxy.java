@@ -30,42 +30,32 @@ final class SidecarProxy implements AutoCloseable {
         return new SidecarProxy(process, dir.resolve("access.log"));
     }
 
-    private static String config(Path dir, int servicePort) {
-        return """
-                user root root;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log warn;
-                events { worker_connections 512; }
-                http {
-                    client_body_temp_path %1$s/body;
-                    proxy_temp_path %1$s/proxy;
-                    log_format edgesched '$msec $remote_addr $status $request_time';
-                    access_log off;
-                    upstream service {
-                        server 127.0.0.1:%2$d;
-                        keepalive 16;
-                    }
-                    server {
-                        listen %3$d;
-                        access_log %1$s/access.log edgesched;
-                        location / {
-                            proxy_pass http://127.0.0.1:%2$d;
-                            proxy_set_header X-Forwarded-For $remote_addr;
-                        }
-                    }
-                    server {
-                        listen %4$d;
-                        access_log %1$s/access-keepalive.log edgesched;
-                        location / {
-                            proxy_pass http://service;
-                            proxy_http_version 1.1;
-                            proxy_set_header Connection "";
-                            proxy_set_header X-Forwarded-For $remote_addr;
-                        }
+    static String config(Path dir, int servicePort) {
+        return NginxProcess.config(dir, """
+                log_format edgesched '$msec $remote_addr $status $request_time';
+                upstream service {
+                    server 127.0.0.1:%2$d;
+                    keepalive 16;
+                }
+                server {
+                    listen %3$d;
+                    access_log %1$s/access.log edgesched;
+                    location / {
+                        proxy_pass http://127.0.0.1:%2$d;
+                        proxy_set_header X-Forwarded-For $remote_addr;
                     }
                 }
-                """.formatted(dir, servicePort, PORT, KEEPALIVE_PORT);
+                server {
+                    listen %4$d;
+                    access_log %1$s/access-keepalive.log edgesched;
+                    location / {
+                        proxy_pass http://service;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                        proxy_set_header X-Forwarded-For $remote_addr;
+                    }
+                }
+                """.formatted(dir, servicePort, PORT, KEEPALIVE_PORT));
     }
 
     Path accessLog() {
