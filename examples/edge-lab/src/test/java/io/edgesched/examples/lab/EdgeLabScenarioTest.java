@@ -21,6 +21,11 @@ class EdgeLabScenarioTest {
     private static final double SCALE = 0.1;
     /** A move must be issued within this many scenario seconds of the device's shift (3 s of real time). */
     private static final double MAX_REACTION_SECONDS = 30;
+    /**
+     * The eBPF method sees the device's handoff and moves at its first request through the edge (about +3 to
+     * +4.5 s at this scale); decaying demand alone, as the sidecar method has it, takes about +13 s.
+     */
+    private static final double MAX_HANDOFF_REACTION_SECONDS = 9;
 
     @BeforeAll
     static void needsRoot() {
@@ -51,7 +56,7 @@ class EdgeLabScenarioTest {
                         window.fromSeconds()).isPresent();
                 double reaction = move.get().issuedSeconds() - window.fromSeconds();
                 assertThat(reaction).as("%s: move to %s issued %.1f s after the shift", method, window.edge(), reaction)
-                        .isBetween(0.0, MAX_REACTION_SECONDS);
+                        .isBetween(0.0, method == Method.EBPF ? MAX_HANDOFF_REACTION_SECONDS : MAX_REACTION_SECONDS);
                 assertThat(move.get().switchedSeconds()).as("%s: %s serving inside its window", method, window.edge())
                         .isLessThan(window.toSeconds());
                 OptionalDouble served = report.firstServedAt(method, window);
