@@ -22,10 +22,11 @@ class EdgeLabScenarioTest {
     /** A move must be issued within this many scenario seconds of the device's shift (3 s of real time). */
     private static final double MAX_REACTION_SECONDS = 30;
     /**
-     * The eBPF method sees the device's handoff and moves at its first request through the edge (about +3 to
-     * +4.5 s at this scale); decaying demand alone, as the sidecar method has it, takes about +13 s.
+     * The eBPF method sees the device's handoff and moves at its first request through the edge (+4.0 to +6.8 s
+     * at this scale, the slower ones in CI beside other tests); decaying demand alone, as the sidecar method has
+     * it, takes +13 to +15.5 s.
      */
-    private static final double MAX_HANDOFF_REACTION_SECONDS = 9;
+    private static final double MAX_HANDOFF_REACTION_SECONDS = 11;
 
     @BeforeAll
     static void needsRoot() {
