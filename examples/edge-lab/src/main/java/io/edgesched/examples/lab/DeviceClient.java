@@ -92,13 +92,13 @@ public final class DeviceClient {
     }
 
     void run(long intervalMs, long durationMs) throws InterruptedException {
-        try (ExecutorService probing = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService background = Executors.newVirtualThreadPerTaskExecutor()) { // probes, WAN requests
             // Warm up (a cold JVM measures its own slowness), then a full history before choosing.
             for (int i = 0; i < 2 * PROBE_HISTORY; i++) {
                 if (i == PROBE_HISTORY) {
                     probes.clear();
                 }
-                probeAll(probing, i >= 2 * PROBE_HISTORY - 1);
+                probeAll(background, i >= 2 * PROBE_HISTORY - 1);
             }
             long start = System.currentTimeMillis();
             System.out.println("READY " + start);
@@ -107,7 +107,7 @@ public final class DeviceClient {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
                         Thread.sleep(Math.max(50, intervalMs / 2));
-                        probeAll(probing, true);
+                        probeAll(background, true);
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -136,11 +136,12 @@ public final class DeviceClient {
                 // node would go out ~1.3 scenario-s after the first's. These are never compared (docs/lab.md).
                 java.util.List<String> nearLanes = new java.util.ArrayList<>();
                 java.util.List<java.util.concurrent.Future<?>> farRequests = new java.util.ArrayList<>();
+                boolean nearEntry = nearby(node);
                 for (String label : labels) {
-                    if (nearby(node) && node.equals(lastServedBy.get(label))) {
+                    if (nearEntry && node.equals(lastServedBy.get(label))) {
                         nearLanes.add(label);
                     } else {
-                        farRequests.add(probing.submit(() -> request(label, targets.get(label), node, true, lastServedBy)));
+                        farRequests.add(background.submit(() -> request(label, targets.get(label), node, true, lastServedBy)));
                     }
                 }
                 // A request pays for when it runs in the tick: after the idle interval the first one woke the
