@@ -19,7 +19,13 @@ import org.slf4j.LoggerFactory;
  * Reads origin_clients and origin_stats (summed over CPUs). The client table is read with the
  * {@link OriginClientCopier} where the kernel accepts it (one program run, rows read through mmap), otherwise
  * batched into buffers reused across reads. Shared by the attached source and by {@link PinnedOriginReader}.
- * Not thread-safe; callers serialize.
+ *
+ * <p>A whole read walks every bucket of the table however few entries it holds (~1.2 ms for an empty 65,536-entry
+ * table), which is most of what a fast read costs on a node with a few clients. So while the last whole read held
+ * at most {@link #keyedReadLimit()} entries and the kernel has inserted none since (its CLIENTS_NEW counter, read
+ * before and unchanged), the table can only hold those same keys or fewer: a read then looks each of them up
+ * instead ({@link #keyedReads()}), which returns exactly what a whole read would. Any insert brings the next read
+ * back to a whole one. Not thread-safe; callers serialize.
  */
 final class OriginMapReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OriginMapReader.class);
@@ -38,6 +44,15 @@ final class OriginMapReader implements AutoCloseable {
     private final long generation;
     private static final int TRUNCATED_RETRIES = 2;
     private long truncatedReads;
+    /** System property: "false" reads the whole table every time (no keyed reads). */
+    static final String KEYED_READS_PROPERTY = "io.edgesched.ebpf.keyedReads";
+    private final int keyedReadLimit;
+    private final MemorySegment knownKeys;
+    private final MemorySegment knownValues;
+    /** Keys the last whole read returned, in knownKeys; -1 when it returned more than the limit or none yet. */
+    private int knownCount = -1;
+    private long insertsAtKnown;
+    private long keyedReads;
 
     OriginMapReader(BpfMap clients, BpfMap stats) {
         this.clients = clients.requireLayouts(CLIENT_KEY, CLIENT_VALUE);
@@ -52,6 +67,9 @@ final class OriginMapReader implements AutoCloseable {
             this.statValues = arena.allocate(stats.valueStride(), 8);
             this.clientKey = arena.allocate(CLIENT_KEY);
             this.generation = clients.info().id();
+            this.keyedReadLimit = keyedReadLimit(clients.maxEntries());
+            this.knownKeys = arena.allocate(CLIENT_KEY.byteSize() * Math.max(1, keyedReadLimit), 8);
+            this.knownValues = arena.allocate((long) clients.valueStride() * Math.max(1, keyedReadLimit), 8);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -73,16 +91,71 @@ final class OriginMapReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Keyed reads pay one lookup (~1 us) per entry, a whole read ~18 ns per bucket (the table's max entries rounded
+     * up to a power of two): they break even near one key per 55 buckets, so at most maxEntries / 64 keys, at most
+     * 1,024. Zero turns keyed reads off.
+     */
+    private static int keyedReadLimit(int maxEntries) {
+        if (!Boolean.parseBoolean(System.getProperty(KEYED_READS_PROPERTY, "true"))) {
+            return 0;
+        }
+        return Math.min(1024, Math.max(16, maxEntries / 64));
+    }
+
+    /** The most entries a read looks up by key instead of walking the table; 0 if keyed reads are off. */
+    int keyedReadLimit() {
+        return keyedReadLimit;
+    }
+
+    /** Reads answered by looking up the known keys. */
+    long keyedReads() {
+        return keyedReads;
+    }
+
     /** True if reads use the copier program rather than batch lookups. */
     boolean usesCopier() {
         return copier != null;
     }
 
     List<OriginKernel.RawClient> readClients() {
+        long inserts = statSum(Stat.CLIENTS_NEW);
+        if (knownCount >= 0 && inserts == insertsAtKnown) {
+            keyedReads++;
+            return readKnown();
+        }
+        knownCount = -1;
+        List<OriginKernel.RawClient> result = readWhole(inserts);
+        if (knownCount >= 0) {
+            insertsAtKnown = inserts; // an insert during the walk changes the counter: the next read is whole
+        }
+        return result;
+    }
+
+    /** Looks up every known key; drops the ones gone (deleted by us; nothing else deletes without an insert). */
+    private List<OriginKernel.RawClient> readKnown() {
+        long keySize = CLIENT_KEY.byteSize();
+        long valueStride = clients.valueStride();
+        int found = 0;
+        for (int i = 0; i < knownCount; i++) {
+            MemorySegment key = knownKeys.asSlice(i * keySize, keySize);
+            if (!clients.lookup(key, knownValues.asSlice(found * valueStride, valueStride))) {
+                continue;
+            }
+            if (found != i) {
+                MemorySegment.copy(key, 0, knownKeys, found * keySize, keySize);
+            }
+            found++;
+        }
+        knownCount = found;
+        return decode(found, knownKeys, keySize, knownValues, valueStride, row -> false, null);
+    }
+
+    private List<OriginKernel.RawClient> readWhole(long insertedBefore) {
         if (copier != null) {
-            long insertedBefore = statSum(Stat.CLIENTS_NEW);
             int n = copier.copy();
             if (n == 0) {
+                knownCount = keyedReadLimit > 0 ? 0 : -1;
                 return new ArrayList<>();
             }
             if (n != OriginMapLayouts.SNAPSHOT_OVERFLOW) {
@@ -98,7 +171,7 @@ final class OriginMapReader implements AutoCloseable {
                     skip = duplicateKeys::seenBefore;
                 }
                 List<OriginKernel.RawClient> result = decode(n, rows, entrySize, rows.asSlice(CLIENT_KEY.byteSize()),
-                        entrySize, skip);
+                        entrySize, skip, n <= keyedReadLimit ? knownKeys : null);
                 if (duplicateKeys.duplicates() != before) {
                     LOG.debug("{}: skipped {} entries the copier listed twice (LRU churn during the walk)",
                             clients.name(), duplicateKeys.duplicates() - before);
@@ -119,13 +192,20 @@ final class OriginMapReader implements AutoCloseable {
                     + " the walk); this snapshot may miss clients (truncated reads so far: {})", clients.name(), n,
                     TRUNCATED_RETRIES + 1, truncatedReads);
         }
+        boolean complete = !clientReader.truncated() && n <= keyedReadLimit;
+        // batch reads lock each bucket: no duplicates
         return decode(n, clientReader.keys(), CLIENT_KEY.byteSize(), clientReader.values(),
-                clientReader.valueStride(), row -> false); // batch reads lock each bucket: no duplicates
+                clientReader.valueStride(), row -> false, complete ? knownKeys : null);
     }
 
-    private static List<OriginKernel.RawClient> decode(int n, MemorySegment keys, long keyStride,
-            MemorySegment values, long valueStride, IntPredicate skip) {
+    /**
+     * Decodes {@code n} rows; with {@code remember}, also copies each decoded row's key there and makes them the
+     * known keys (from a whole read of the table only).
+     */
+    private List<OriginKernel.RawClient> decode(int n, MemorySegment keys, long keyStride,
+            MemorySegment values, long valueStride, IntPredicate skip, MemorySegment remember) {
         List<OriginKernel.RawClient> result = new ArrayList<>(n);
+        long keySize = CLIENT_KEY.byteSize();
         for (int i = 0; i < n; i++) {
             if (skip.test(i)) {
                 continue;
@@ -135,6 +215,9 @@ final class OriginMapReader implements AutoCloseable {
             byte family = (byte) OriginMapLayouts.CLIENT_KEY_FAMILY.get(keys, k);
             if (family != OriginMapLayouts.FAMILY_IPV4 && family != OriginMapLayouts.FAMILY_IPV6) {
                 continue; // the programs never write another family; skip rather than fail a whole snapshot
+            }
+            if (remember != null && remember != keys) {
+                MemorySegment.copy(keys, k, remember, result.size() * keySize, keySize);
             }
             result.add(new OriginKernel.RawClient(
                     (int) OriginMapLayouts.CLIENT_KEY_SERVICE_ID.get(keys, k),
@@ -149,6 +232,9 @@ final class OriginMapReader implements AutoCloseable {
                     (long) OriginMapLayouts.CLIENT_RTT_MIN_NS.get(values, v),
                     (long) OriginMapLayouts.CLIENT_RTT_SAMPLES.get(values, v),
                     (int) OriginMapLayouts.CLIENT_FLAGS.get(values, v)));
+        }
+        if (remember != null && remember != keys) {
+            knownCount = result.size();
         }
         return result;
     }
