@@ -103,16 +103,21 @@ public final class DeviceClient {
             long start = System.currentTimeMillis();
             System.out.println("READY " + start);
             System.out.flush();
-            Thread prober = Thread.ofPlatform().daemon().name("prober").start(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    try {
-                        Thread.sleep(Math.max(50, intervalMs / 2));
+            // Probes go out twice a tick, right after its compared requests and at mid-tick, never during them: a
+            // free-running prober's packets (and their WAN replies, 60 ms later) fell among the compared requests
+            // the more often the shorter the tick. A round lasts ~65 ms (the WAN round trip); one still running
+            // when the next is due is not doubled.
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<?>> probing =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Runnable probeRound = () -> {
+                java.util.concurrent.Future<?> running = probing.get();
+                if (running == null || running.isDone()) {
+                    probing.set(background.submit(() -> {
                         probeAll(background, true);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+                        return null;
+                    }));
                 }
-            });
+            };
             long next = start;
             // Every order of the targets in turn: a request pays for whatever ran just before it (the sidecar's
             // log writes, a woken core), so each target must follow each other one equally often; rotating
@@ -127,6 +132,7 @@ public final class DeviceClient {
                 } else {
                     next = now; // slow requests (60 ms links) made it late: no burst to catch up, just go on
                 }
+                long tickStart = next;
                 next += intervalMs;
                 java.util.List<String> labels = orders.get(tick++ % orders.size());
                 String node = entry;
@@ -164,6 +170,8 @@ public final class DeviceClient {
                         request(label, targets.get(label), node, true, lastServedBy);
                     }
                 }
+                probeRound.run();
+                long midTick = tickStart + intervalMs / 2;
                 for (java.util.concurrent.Future<?> f : farRequests) {
                     try {
                         f.get();
@@ -171,8 +179,12 @@ public final class DeviceClient {
                         throw new IllegalStateException("a request failed unexpectedly", e.getCause());
                     }
                 }
+                long untilMid = midTick - System.currentTimeMillis();
+                if (untilMid > 0) {
+                    Thread.sleep(untilMid);
+                }
+                probeRound.run();
             }
-            prober.interrupt();
         }
     }
 
