@@ -171,7 +171,7 @@ final class OriginMapReader implements AutoCloseable {
                     skip = duplicateKeys::seenBefore;
                 }
                 List<OriginKernel.RawClient> result = decode(n, rows, entrySize, rows.asSlice(CLIENT_KEY.byteSize()),
-                        entrySize, skip, n <= keyedReadLimit ? knownKeys : null);
+                        entrySize, skip, keyedReadLimit > 0 && n <= keyedReadLimit ? knownKeys : null);
                 if (duplicateKeys.duplicates() != before) {
                     LOG.debug("{}: skipped {} entries the copier listed twice (LRU churn during the walk)",
                             clients.name(), duplicateKeys.duplicates() - before);
@@ -192,7 +192,7 @@ final class OriginMapReader implements AutoCloseable {
                     + " the walk); this snapshot may miss clients (truncated reads so far: {})", clients.name(), n,
                     TRUNCATED_RETRIES + 1, truncatedReads);
         }
-        boolean complete = !clientReader.truncated() && n <= keyedReadLimit;
+        boolean complete = keyedReadLimit > 0 && !clientReader.truncated() && n <= keyedReadLimit;
         // batch reads lock each bucket: no duplicates
         return decode(n, clientReader.keys(), CLIENT_KEY.byteSize(), clientReader.values(),
                 clientReader.valueStride(), row -> false, complete ? knownKeys : null);
@@ -216,7 +216,7 @@ final class OriginMapReader implements AutoCloseable {
             if (family != OriginMapLayouts.FAMILY_IPV4 && family != OriginMapLayouts.FAMILY_IPV6) {
                 continue; // the programs never write another family; skip rather than fail a whole snapshot
             }
-            if (remember != null && remember != keys) {
+            if (remember != null) {
                 MemorySegment.copy(keys, k, remember, result.size() * keySize, keySize);
             }
             result.add(new OriginKernel.RawClient(
@@ -233,7 +233,7 @@ final class OriginMapReader implements AutoCloseable {
                     (long) OriginMapLayouts.CLIENT_RTT_SAMPLES.get(values, v),
                     (int) OriginMapLayouts.CLIENT_FLAGS.get(values, v)));
         }
-        if (remember != null && remember != keys) {
+        if (remember != null) {
             knownCount = result.size();
         }
         return result;

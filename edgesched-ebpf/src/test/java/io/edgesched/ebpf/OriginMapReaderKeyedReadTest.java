@@ -78,12 +78,39 @@ class OriginMapReaderKeyedReadTest {
                 assertThat(reader.readClients()).hasSize(1);
                 assertThat(reader.keyedReads()).isZero();
             } finally {
-                if (previous == null) {
-                    System.clearProperty(OriginMapReader.KEYED_READS_PROPERTY);
-                } else {
-                    System.setProperty(OriginMapReader.KEYED_READS_PROPERTY, previous);
-                }
+                restore(OriginMapReader.KEYED_READS_PROPERTY, previous);
             }
+        }
+    }
+
+    @Test
+    void batchReadsOfAnEmptyTableHonourTheSwitchToo() {
+        try (OriginHarness h = OriginHarness.load(1024, 0)) {
+            String copier = System.setProperty(OriginMapReader.COPIER_PROPERTY, "false");
+            String keyed = System.setProperty(OriginMapReader.KEYED_READS_PROPERTY, "false");
+            try (OriginMapReader off = new OriginMapReader(h.clients, h.stats)) {
+                restore(OriginMapReader.KEYED_READS_PROPERTY, keyed);
+                try (OriginMapReader on = new OriginMapReader(h.clients, h.stats)) {
+                    assertThat(off.usesCopier()).isFalse();
+                    for (int i = 0; i < 2; i++) {
+                        assertThat(off.readClients()).isEmpty();
+                        assertThat(on.readClients()).isEmpty();
+                    }
+                    assertThat(off.keyedReads()).isZero();
+                    assertThat(on.keyedReads()).as("an empty table is known too").isEqualTo(1);
+                }
+            } finally {
+                restore(OriginMapReader.COPIER_PROPERTY, copier);
+                restore(OriginMapReader.KEYED_READS_PROPERTY, keyed);
+            }
+        }
+    }
+
+    private static void restore(String property, String previous) {
+        if (previous == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, previous);
         }
     }
 

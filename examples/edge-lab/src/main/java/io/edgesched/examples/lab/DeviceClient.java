@@ -47,6 +47,8 @@ public final class DeviceClient {
      * scale >= 0.15: 400 ms ticks at 0.2, the quick start's scale, idle long enough for cores to sleep).
      */
     static final long WARM_UP_FROM_INTERVAL_MS = 300;
+    /** The last probe round of a tick starts this long before the next one: done (one WAN round trip) before it. */
+    private static final long PROBE_LEAD_MS = 100;
 
     private final Map<String, String> nodes;
     private final Map<String, Integer> targets;
@@ -103,10 +105,11 @@ public final class DeviceClient {
             long start = System.currentTimeMillis();
             System.out.println("READY " + start);
             System.out.flush();
-            // Probes go out twice a tick, right after its compared requests and at mid-tick, never during them: a
-            // free-running prober's packets (and their WAN replies, 60 ms later) fell among the compared requests
-            // the more often the shorter the tick. A round lasts ~65 ms (the WAN round trip); one still running
-            // when the next is due is not doubled.
+            // Probes go out twice a tick, at mid-tick and PROBE_LEAD_MS before the next tick, never among the
+            // compared requests: a free-running prober's packets (and their WAN replies, 60 ms later) fell among them
+            // the more often the shorter the tick. The late round's answer is what the next tick's requests use (a
+            // round right after the tick would wait a whole tick to be used). A round lasts ~65 ms (the WAN round
+            // trip); one still running when the next is due is not doubled.
             java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<?>> probing =
                     new java.util.concurrent.atomic.AtomicReference<>();
             Runnable probeRound = () -> {
@@ -170,8 +173,6 @@ public final class DeviceClient {
                         request(label, targets.get(label), node, true, lastServedBy);
                     }
                 }
-                probeRound.run();
-                long midTick = tickStart + intervalMs / 2;
                 for (java.util.concurrent.Future<?> f : farRequests) {
                     try {
                         f.get();
@@ -179,11 +180,13 @@ public final class DeviceClient {
                         throw new IllegalStateException("a request failed unexpectedly", e.getCause());
                     }
                 }
-                long untilMid = midTick - System.currentTimeMillis();
-                if (untilMid > 0) {
-                    Thread.sleep(untilMid);
+                for (long at : new long[] {tickStart + intervalMs / 2, next - PROBE_LEAD_MS}) {
+                    long wait = at - System.currentTimeMillis();
+                    if (wait > 0) {
+                        Thread.sleep(wait);
+                    }
+                    probeRound.run();
                 }
-                probeRound.run();
             }
         }
     }
