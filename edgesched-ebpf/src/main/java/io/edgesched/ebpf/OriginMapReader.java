@@ -92,9 +92,10 @@ final class OriginMapReader implements AutoCloseable {
     }
 
     /**
-     * Keyed reads pay one lookup (~1 us) per entry, a whole read ~18 ns per bucket (the table's max entries rounded
-     * up to a power of two): they break even near one key per 55 buckets, so at most maxEntries / 64 keys, at most
-     * 1,024. Zero turns keyed reads off.
+     * Keyed reads pay one lookup per entry (~1 us: half the get_next_key loop's ~2 us per entry, two system calls,
+     * docs/bench/binding.md), a whole read ~18 ns per bucket (the copier on an empty 65,536-entry table: 1.19 ms;
+     * buckets are max entries rounded up to a power of two): they break even near one key per 55 buckets, so at
+     * most maxEntries / 64 keys, at most 1,024. Zero turns keyed reads off.
      */
     private static int keyedReadLimit(int maxEntries) {
         if (!Boolean.parseBoolean(System.getProperty(KEYED_READS_PROPERTY, "true"))) {

@@ -157,11 +157,15 @@ public final class DeviceClient {
                 // machine (cores, caches, the services' threads), and the later ones ran ever warmer. So, for the
                 // lanes served at a near entry node: one unrecorded round that wakes every path, then every lane
                 // measured twice, in this order and mirrored (A B C C B A): each lane's two samples sit at the same
-                // mean position, and a trend along the tick cancels. Only after an idle interval: with ticks 200 ms
-                // apart (time scale 0.1) the machine hardly idles between them, and the tick is better kept short.
+                // mean position, and a trend along the tick cancels. The unrecorded round goes in reverse (C B A):
+                // a request also pays for how long ago its own path last ran, and in the same order the first lane's
+                // samples came 2 and 4 requests after its previous one, the last lane's 2 and 0, so the lane that went
+                // first paid more (sidecar - eBPF 62-91 us apart by order at time scale 0.2); reversed, the first and
+                // the last lane both get 0 and 4, the middle one 2 and 2. Only after an idle interval: with ticks
+                // 200 ms apart (time scale 0.1) the machine hardly idles between them, and the tick is better kept short.
                 boolean warm = intervalMs >= WARM_UP_FROM_INTERVAL_MS;
                 if (warm) {
-                    for (String label : nearLanes) {
+                    for (String label : nearLanes.reversed()) {
                         request(label, targets.get(label), node, false, lastServedBy);
                     }
                 }
