@@ -21,8 +21,8 @@ import java.util.concurrent.Executors;
  * forwards to wherever the service runs. Each interval it sends one HTTP request, on a new connection, to
  * each target service (the methods' services run side by side on their own NodePorts; the order goes
  * through every permutation so that each one goes first, and follows each other one, equally often); near a
- * node, after an unrecorded round that wakes every path, twice: in that order and mirrored. A request that
- * crosses the WAN goes out at the tick's start, beside the others.
+ * node, after an unrecorded round in reverse order that wakes every path, twice: in that order and mirrored. A
+ * request that crosses the WAN goes out at the tick's start, beside the others.
  *
  * <p>Probe: a TCP connect to a port where nothing listens; the node's kernel answers the SYN with a
  * reset after one round trip, so no process on the node is involved.

@@ -311,8 +311,8 @@ public final class LabReport {
         PairedDifference paired = pairedDifference();
         if (paired.medianMicros().isPresent()) {
             sb.append(String.format(Locale.ROOT, "%nRequest by request (each tick's requests go back to back, in every"
-                            + " order in turn; near a node, with ticks >= %d ms apart, after an unrecorded round, twice: in order"
-                            + " and mirrored, each method's two averaged): the sidecar's request"
+                            + " order in turn; near a node, with ticks >= %d ms apart, after an unrecorded round in reverse,"
+                            + " twice: in order and mirrored, each method's two averaged): the sidecar's request"
                             + " took %+.0f us longer than the eBPF one (%d pairs; median of sidecar - eBPF %+.0f us when the"
                             + " sidecar's went first and %+.0f us when the eBPF one did; the two are averaged).%n",
                     DeviceClient.WARM_UP_FROM_INTERVAL_MS, paired.medianMicros().getAsDouble(), paired.pairs(),
