@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The end device, run by the lab inside the device's namespace. Like the thesis's device it probes
@@ -54,6 +55,8 @@ public final class DeviceClient {
     private final Map<String, Integer> targets;
     private final Map<String, Deque<Long>> probes = new ConcurrentHashMap<>();
     private volatile String entry;
+    /** The running probe round, if any (the tick loop's thread only). */
+    private Future<?> probeRound;
 
     DeviceClient(Map<String, String> nodes, Map<String, Integer> targets) {
         this.nodes = nodes;
@@ -105,22 +108,6 @@ public final class DeviceClient {
             long start = System.currentTimeMillis();
             System.out.println("READY " + start);
             System.out.flush();
-            // Probes go out twice a tick, at mid-tick and PROBE_LEAD_MS before the next tick, never among the
-            // compared requests: a free-running prober's packets (and their WAN replies, 60 ms later) fell among them
-            // the more often the shorter the tick. The late round's answer is what the next tick's requests use (a
-            // round right after the tick would wait a whole tick to be used). A round lasts ~65 ms (the WAN round
-            // trip); one still running when the next is due is not doubled.
-            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<?>> probing =
-                    new java.util.concurrent.atomic.AtomicReference<>();
-            Runnable probeRound = () -> {
-                java.util.concurrent.Future<?> running = probing.get();
-                if (running == null || running.isDone()) {
-                    probing.set(background.submit(() -> {
-                        probeAll(background, true);
-                        return null;
-                    }));
-                }
-            };
             long next = start;
             // Every order of the targets in turn: a request pays for whatever ran just before it (the sidecar's
             // log writes, a woken core), so each target must follow each other one equally often; rotating
@@ -144,7 +131,7 @@ public final class DeviceClient {
                 // ~375 ms of a 400 ms tick at time scale 0.2, and the last lane's first request through a new entry
                 // node would go out ~1.3 scenario-s after the first's. These are never compared (docs/lab.md).
                 java.util.List<String> nearLanes = new java.util.ArrayList<>();
-                java.util.List<java.util.concurrent.Future<?>> farRequests = new java.util.ArrayList<>();
+                java.util.List<Future<?>> farRequests = new java.util.ArrayList<>();
                 boolean nearEntry = nearby(node);
                 for (String label : labels) {
                     if (nearEntry && node.equals(lastServedBy.get(label))) {
@@ -158,11 +145,11 @@ public final class DeviceClient {
                 // lanes served at a near entry node: one unrecorded round that wakes every path, then every lane
                 // measured twice, in this order and mirrored (A B C C B A): each lane's two samples sit at the same
                 // mean position, and a trend along the tick cancels. The unrecorded round goes in reverse (C B A):
-                // a request also pays for how long ago its own path last ran, and in the same order the first lane's
-                // samples came 2 and 4 requests after its previous one, the last lane's 2 and 0, so the lane that went
-                // first paid more (sidecar - eBPF 62-91 us apart by order at time scale 0.2); reversed, the first and
-                // the last lane both get 0 and 4, the middle one 2 and 2. Only after an idle interval: with ticks
-                // 200 ms apart (time scale 0.1) the machine hardly idles between them, and the tick is better kept short.
+                // a request also pays for how long ago its own path last ran; in the tick's order the first lane's
+                // samples came 2 and 4 requests after its previous one and the last lane's 2 and 0, so going first
+                // cost more (docs/lab.md); reversed, the first and last lanes both get 0 and 4, the middle one 2 and 2.
+                // Only after an idle interval: with ticks 200 ms apart (time scale 0.1) the machine hardly idles
+                // between them, and the tick is better kept short.
                 boolean warm = intervalMs >= WARM_UP_FROM_INTERVAL_MS;
                 if (warm) {
                     for (String label : nearLanes.reversed()) {
@@ -177,21 +164,35 @@ public final class DeviceClient {
                         request(label, targets.get(label), node, true, lastServedBy);
                     }
                 }
-                for (java.util.concurrent.Future<?> f : farRequests) {
+                for (Future<?> f : farRequests) {
                     try {
                         f.get();
                     } catch (java.util.concurrent.ExecutionException e) {
                         throw new IllegalStateException("a request failed unexpectedly", e.getCause());
                     }
                 }
+                // Probes go out twice a tick, at mid-tick and PROBE_LEAD_MS before the next tick, never among the
+                // compared requests: a free-running prober's packets (and their WAN replies, 60 ms later) fell among
+                // them the more often the shorter the tick. The late round's answer is what the next tick's requests
+                // use (a round right after the tick would wait a whole tick to be used).
                 for (long at : new long[] {tickStart + intervalMs / 2, next - PROBE_LEAD_MS}) {
                     long wait = at - System.currentTimeMillis();
                     if (wait > 0) {
                         Thread.sleep(wait);
                     }
-                    probeRound.run();
+                    startProbeRound(background);
                 }
             }
+        }
+    }
+
+    /** Starts a probe round unless one is still running (a round lasts ~65 ms, the WAN round trip). */
+    private void startProbeRound(ExecutorService background) {
+        if (probeRound == null || probeRound.isDone()) {
+            probeRound = background.submit(() -> {
+                probeAll(background, true);
+                return null;
+            });
         }
     }
 
@@ -215,7 +216,7 @@ public final class DeviceClient {
     }
 
     private void probeAll(ExecutorService pool, boolean choose) throws InterruptedException {
-        var futures = new LinkedHashMap<String, java.util.concurrent.Future<Long>>();
+        var futures = new LinkedHashMap<String, Future<Long>>();
         nodes.forEach((name, ip) -> futures.put(name, pool.submit(() -> probe(ip))));
         for (var e : futures.entrySet()) {
             try {
