@@ -36,7 +36,9 @@ final class OriginMapReader implements AutoCloseable {
     private final OriginClientCopier copier;
     private final DuplicateKeyFilter duplicateKeys = new DuplicateKeyFilter();
     private final BpfMap stats;
-    private final MapSnapshotReader clientReader;
+    /** Batch-lookup buffers for the whole table (~6.5 MiB at 65,536 entries); made on first need, as the copier
+     * answers every read unless it is off or unavailable or the table outgrew its copy. */
+    private MapSnapshotReader clientReader;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment statKey;
     private final MemorySegment statValues;
@@ -62,7 +64,6 @@ final class OriginMapReader implements AutoCloseable {
                     + ", value " + stats.valueSize() + " bytes): the object and OriginMapLayouts disagree");
         }
         try {
-            this.clientReader = clients.snapshotReader(clients.maxEntries());
             this.statKey = arena.allocate(ValueLayout.JAVA_INT);
             this.statValues = arena.allocate(stats.valueStride(), 8);
             this.clientKey = arena.allocate(CLIENT_KEY);
@@ -181,6 +182,7 @@ final class OriginMapReader implements AutoCloseable {
             }
             LOG.debug("{} outgrew its copy; reading it with batch lookups", clients.name());
         }
+        MapSnapshotReader clientReader = batchReader();
         int n = clientReader.read();
         // Full buffers mean entries were inserted during the walk (the table holds at most the capacity): read
         // again rather than hand out a silently short table; if churn outruns that too, say so.
@@ -197,6 +199,18 @@ final class OriginMapReader implements AutoCloseable {
         // batch reads lock each bucket: no duplicates
         return decode(n, clientReader.keys(), CLIENT_KEY.byteSize(), clientReader.values(),
                 clientReader.valueStride(), row -> false, complete ? knownKeys : null);
+    }
+
+    private MapSnapshotReader batchReader() {
+        if (clientReader == null) {
+            clientReader = clients.snapshotReader(clients.maxEntries());
+        }
+        return clientReader;
+    }
+
+    /** True once the batch-lookup buffers exist. */
+    boolean hasBatchBuffers() {
+        return clientReader != null;
     }
 
     /**
@@ -290,7 +304,9 @@ final class OriginMapReader implements AutoCloseable {
         if (copier != null) {
             copier.close();
         }
-        clientReader.close();
+        if (clientReader != null) {
+            clientReader.close();
+        }
         if (arena.scope().isAlive()) {
             arena.close();
         }

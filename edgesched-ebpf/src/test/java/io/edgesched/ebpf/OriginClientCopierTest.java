@@ -65,6 +65,7 @@ class OriginClientCopierTest {
                 });
                 assertThat(clients).extracting(c -> io.edgesched.api.ClientAddress.of(c.address()).toString())
                         .containsExactlyInAnyOrder("198.51.100.7", "2001:db8:1::7");
+                assertThat(reader.hasBatchBuffers()).as("the copier answered: no batch buffers made").isFalse();
             }
         }
     }
@@ -82,6 +83,8 @@ class OriginClientCopierTest {
                     assertThat(copying.usesCopier()).isTrue();
                     assertThat(batch.readClients()).usingRecursiveFieldByFieldElementComparator()
                             .isEqualTo(copying.readClients()).hasSize(1);
+                    assertThat(batch.hasBatchBuffers()).isTrue();
+                    assertThat(copying.hasBatchBuffers()).isFalse();
                 }
             } finally {
                 restore(previous);
