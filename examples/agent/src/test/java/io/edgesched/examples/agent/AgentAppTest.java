@@ -78,7 +78,7 @@ class AgentAppTest {
         Path kubeconfig = AppProcessSupport.writeKubeconfig(dir, client.getMasterUrl().toString());
         int metricsPort = AppProcessSupport.freeTcpPort();
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", agentRuntimeClasspath(), AgentMain.class.getName(),
                 "--interface=" + lab.serverInterface(), "--netns=" + lab.serverNs(), "--interval=1s",
                 "--metrics-port=" + metricsPort)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
@@ -125,6 +125,13 @@ class AgentAppTest {
         assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress"))
                 .doesNotContain("origin");
         assertThat(log(dir)).contains("observing").doesNotContain("Exception in thread");
+    }
+
+    /** The agent's classes and its runtime dependencies only, as examples/bin/agent starts it (pom.xml trims them). */
+    static String agentRuntimeClasspath() throws Exception {
+        String dependencies = Files.readString(Path.of("target", "runtime-classpath.txt")).strip();
+        Path classes = Path.of(AgentMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return classes + java.io.File.pathSeparator + dependencies;
     }
 
     static OriginReport report(KubernetesClient client) {
