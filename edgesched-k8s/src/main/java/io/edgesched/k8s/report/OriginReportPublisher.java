@@ -6,9 +6,6 @@ import io.edgesched.api.RequestOriginSource;
 import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class OriginReportPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(OriginReportPublisher.class);
 
-    private final KubernetesClient client;
+    private final OriginReportStore store;
+    /** The last write succeeded: the report is there (a failed write makes the next turn write whatever changed). */
+    private boolean reportExists;
     private final String namespace;
     private final RequestOriginSource source;
     private final Supplier<ClusterSnapshot> topology;
@@ -37,7 +36,6 @@ public final class OriginReportPublisher {
     private final AgentDemand demand;
     /** The cluster snapshot the watch list was last brought to in full; reads skip the sync while it is current. */
     private ClusterSnapshot planSynced;
-    private boolean reportExists;
     private long published;
     private long skipped;
     private OriginReport lastWritten;
@@ -58,7 +56,14 @@ public final class OriginReportPublisher {
     public OriginReportPublisher(KubernetesClient client, String namespace, RequestOriginSource source,
                                  Supplier<ClusterSnapshot> topology, ReportLimits limits, DemandConfig demandConfig,
                                  Clock clock) {
-        this.client = Objects.requireNonNull(client, "client");
+        this(OriginReportStore.fabric8(client, namespace), namespace, source, topology, limits, demandConfig, clock);
+    }
+
+    /** Writing through {@code store} (the agent's light client: {@code io.edgesched.k8s.lite.LiteReportStore}). */
+    public OriginReportPublisher(OriginReportStore store, String namespace, RequestOriginSource source,
+                                 Supplier<ClusterSnapshot> topology, ReportLimits limits, DemandConfig demandConfig,
+                                 Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
         this.namespace = Objects.requireNonNull(namespace, "namespace");
         this.source = Objects.requireNonNull(source, "source");
         this.topology = Objects.requireNonNull(topology, "topology");
@@ -241,27 +246,12 @@ public final class OriginReportPublisher {
     }
 
     private void write(OriginReport report) {
-        var resources = client.resources(OriginReport.class).inNamespace(namespace);
         try {
-            if (!reportExists) {
-                resources.resource(report).createOr(NonDeletingOperation::update);
-                reportExists = true;
-                return;
-            }
-            try {
-                resources.resource(report).update();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
-                    throw e;
-                }
-                resources.resource(report).create(); // someone deleted it: write it again
-            }
-        } catch (KubernetesClientException e) {
+            store.write(report);
+            reportExists = true;
+        } catch (RuntimeException e) {
             reportExists = false;
-            throw new KubernetesClientException("writing OriginReport " + namespace + "/" + report.getMetadata().getName()
-                    + " failed (HTTP " + e.getCode() + "): " + e.getMessage()
-                    + ". Is the CRD installed (kubectl apply -f deploy/crd-originreport.yaml) and may the agent's"
-                    + " service account create/update originreports in " + namespace + "?", e);
+            throw e;
         }
     }
 }

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * listing in a loop) and hands out {@link ClusterSnapshot}s built from the informer caches.
  * A snapshot is rebuilt only after something changed.
  */
-public final class KubernetesTopology implements AutoCloseable {
+public final class KubernetesTopology implements TopologySource {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesTopology.class);
 
     /**
@@ -110,6 +110,7 @@ public final class KubernetesTopology implements AutoCloseable {
     }
 
     /** Waits until every informer has its initial list; tells which ones have not when it times out. */
+    @Override
     public void awaitSynced(Duration timeout) throws TimeoutException, InterruptedException {
         List<SharedIndexInformer<?>> all = all();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -128,12 +129,14 @@ public final class KubernetesTopology implements AutoCloseable {
     }
 
     /** Informers that have not listed yet or stopped (empty when every one is synced and running). */
+    @Override
     public List<String> notSynced() {
         return all().stream().filter(i -> !i.hasSynced() || !i.isRunning())
                 .map(i -> i.getApiTypeClass().getSimpleName()).toList();
     }
 
     /** Called after every change the informers see (on an informer thread: keep it short). */
+    @Override
     public void addListener(Runnable onChange) {
         listeners.add(onChange);
     }
@@ -144,6 +147,7 @@ public final class KubernetesTopology implements AutoCloseable {
     }
 
     /** The cluster as the caches see it now; rebuilt only when something changed since the last call. */
+    @Override
     public synchronized ClusterSnapshot snapshot() {
         long v = version.get();
         if (snapshot == null || v != snapshotVersion) {

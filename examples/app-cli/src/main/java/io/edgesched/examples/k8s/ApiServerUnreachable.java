@@ -15,21 +15,7 @@ public final class ApiServerUnreachable {
                 + " (check KUBECONFIG or the in-cluster service account, and that RBAC allows get/list/watch; see docs/k8s.md)";
     }
 
-    /**
-     * The most telling cause: a refused or unresolvable connection by name (the JDK HTTP client reports a refusal as a
-     * ConnectException without a message around a ClosedChannelException), else the innermost cause's message.
-     */
     static String reason(Throwable e) {
-        Throwable root = e;
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.net.ConnectException) {
-                return t.getMessage() != null && !t.getMessage().isBlank() ? t.getMessage() : "Connection refused";
-            }
-            if (t instanceof java.net.UnknownHostException) {
-                return "unknown host " + t.getMessage();
-            }
-            root = t;
-        }
-        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return ConnectionFailure.reason(e);
     }
 }
