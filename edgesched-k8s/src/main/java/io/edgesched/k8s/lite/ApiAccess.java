@@ -1,0 +1,60 @@
+package io.edgesched.k8s.lite;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.WebSocket;
+import java.time.Duration;
+
+/**
+ * How the light client reaches the API server: its address, an HTTP client (with the TLS setup) and builders that
+ * carry the credentials.
+ */
+public interface ApiAccess {
+    /** The API server's base address, e.g. {@code https://10.96.0.1:443}; no trailing slash. */
+    URI server();
+
+    /** The client all requests and WebSockets go through. */
+    HttpClient http();
+
+    /** A request to {@code server() + pathAndQuery}, accepting JSON, with the Authorization header set (if any). */
+    HttpRequest.Builder request(String pathAndQuery);
+
+    /** A WebSocket builder with the Authorization header set (if any). */
+    WebSocket.Builder webSocket();
+
+    /**
+     * Access without credentials, over HTTP/1.1: for {@code kubectl proxy} and tests.
+     *
+     * @param server an {@code http} or {@code https} base address; a trailing slash is dropped
+     */
+    static ApiAccess plain(URI server) {
+        if (!"http".equals(server.getScheme()) && !"https".equals(server.getScheme())) {
+            throw new IllegalArgumentException("not an http(s) address: " + server);
+        }
+        URI base = URI.create(server.toString().replaceAll("/+$", ""));
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        return new ApiAccess() {
+            @Override
+            public URI server() {
+                return base;
+            }
+
+            @Override
+            public HttpClient http() {
+                return client;
+            }
+
+            @Override
+            public HttpRequest.Builder request(String pathAndQuery) {
+                return HttpRequest.newBuilder(URI.create(base + pathAndQuery)).header("Accept", "application/json");
+            }
+
+            @Override
+            public WebSocket.Builder webSocket() {
+                return client.newWebSocketBuilder();
+            }
+        };
+    }
+}
