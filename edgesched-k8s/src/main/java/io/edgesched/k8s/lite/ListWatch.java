@@ -56,6 +56,7 @@ public final class ListWatch implements AutoCloseable {
     private final ApiAccess api;
     private final String path;
     private final String fieldSelector;
+    private final String labelSelector;
     private final Predicate<Map<String, Object>> filter;
     private final Runnable onChange;
     private final int pageLimit;
@@ -64,6 +65,7 @@ public final class ListWatch implements AutoCloseable {
     private final CountDownLatch listed = new CountDownLatch(1);
     private final AtomicLong refused = new AtomicLong();
     private volatile String lastError;
+    private volatile Throwable lastFailure;
     private volatile String resourceVersion;
     private volatile boolean relist = true;
     private volatile boolean closed;
@@ -82,10 +84,21 @@ public final class ListWatch implements AutoCloseable {
      */
     public ListWatch(String name, ApiAccess api, String collectionPath, String fieldSelector,
             Predicate<Map<String, Object>> filter, Runnable onChange) {
-        this(name, api, collectionPath, fieldSelector, filter, onChange, DEFAULT_PAGE_LIMIT);
+        this(name, api, collectionPath, fieldSelector, null, filter, onChange, DEFAULT_PAGE_LIMIT);
+    }
+
+    /** As above, and {@code labelSelector} (e.g. {@code edgesched.io/managed=true}, or null) sent to the server too. */
+    public ListWatch(String name, ApiAccess api, String collectionPath, String fieldSelector, String labelSelector,
+            Predicate<Map<String, Object>> filter, Runnable onChange) {
+        this(name, api, collectionPath, fieldSelector, labelSelector, filter, onChange, DEFAULT_PAGE_LIMIT);
     }
 
     ListWatch(String name, ApiAccess api, String collectionPath, String fieldSelector,
+            Predicate<Map<String, Object>> filter, Runnable onChange, int pageLimit) {
+        this(name, api, collectionPath, fieldSelector, null, filter, onChange, pageLimit);
+    }
+
+    ListWatch(String name, ApiAccess api, String collectionPath, String fieldSelector, String labelSelector,
             Predicate<Map<String, Object>> filter, Runnable onChange, int pageLimit) {
         if (!collectionPath.startsWith("/") || collectionPath.contains("?")) {
             throw new IllegalArgumentException("not a collection path: " + collectionPath);
@@ -94,6 +107,7 @@ public final class ListWatch implements AutoCloseable {
         this.api = Objects.requireNonNull(api);
         this.path = collectionPath;
         this.fieldSelector = fieldSelector;
+        this.labelSelector = labelSelector;
         this.filter = Objects.requireNonNull(filter);
         this.onChange = Objects.requireNonNull(onChange);
         this.pageLimit = pageLimit;
@@ -137,6 +151,16 @@ public final class ListWatch implements AutoCloseable {
         return Optional.ofNullable(lastError);
     }
 
+    /** The exception behind the latest failed list or watch attempt (its causes say, e.g., "Connection refused"). */
+    public Optional<Throwable> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    /** The name given at construction, for logs and messages. */
+    public String name() {
+        return name;
+    }
+
     /** Stops the thread and aborts the WebSocket; returns once the thread has ended (or after 2 s). */
     @Override
     public void close() {
@@ -174,6 +198,7 @@ public final class ListWatch implements AutoCloseable {
                 // close() interrupts; the loop condition decides
             } catch (IOException | RuntimeException e) {
                 if (!closed) {
+                    lastFailure = e;
                     fail(e instanceof IOException && e.getMessage() != null ? e.getMessage() : describe(e));
                 }
             }
@@ -197,7 +222,8 @@ public final class ListWatch implements AutoCloseable {
             if (closed) {
                 throw new InterruptedException();
             }
-            Map<String, Object> page = get("?limit=" + pageLimit + param("continue", token) + param("fieldSelector", fieldSelector));
+            Map<String, Object> page = get("?limit=" + pageLimit + param("continue", token) + param("fieldSelector", fieldSelector)
+                    + param("labelSelector", labelSelector));
             Object items = page.get("items");
             if (items != null && !(items instanceof List)) {
                 refuse("list of " + path + " whose items are " + Json.typeName(items));
@@ -287,7 +313,8 @@ public final class ListWatch implements AutoCloseable {
         String scheme = "https".equals(server.getScheme()) ? "wss" : "ws";
         return URI.create(scheme + server.toString().substring(server.getScheme().length()) + path
                 + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=" + WATCH_SECONDS
-                + param("resourceVersion", resourceVersion) + param("fieldSelector", fieldSelector));
+                + param("resourceVersion", resourceVersion) + param("fieldSelector", fieldSelector)
+                + param("labelSelector", labelSelector));
     }
 
     /** Applies one watch event (a complete message); package-private so tests can feed it hostile input. */
