@@ -15,6 +15,7 @@ command -v iptables >/dev/null || need_pkgs+=(iptables)
 command -v nginx >/dev/null || need_pkgs+=(nginx-light)
 command -v kubectl >/dev/null || need_pkgs+=(kubectl)
 command -v unzip >/dev/null || need_pkgs+=(unzip)
+command -v openssl >/dev/null || need_pkgs+=(openssl)  # ApiConnectionTest writes PKCS#1 and SEC1 keys with it
 command -v curl >/dev/null || command -v wget >/dev/null || need_pkgs+=(curl)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
