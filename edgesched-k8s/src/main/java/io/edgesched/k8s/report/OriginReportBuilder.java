@@ -11,8 +11,8 @@ import io.edgesched.k8s.report.OriginReportSpec.Departure;
 import io.edgesched.k8s.report.OriginReportSpec.NodeRtt;
 import io.edgesched.k8s.report.OriginReportSpec.OtherClients;
 import io.edgesched.k8s.report.OriginReportSpec.WorkloadOrigins;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.edgesched.k8s.lite.OriginReportJson;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +20,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,7 +45,6 @@ public final class OriginReportBuilder {
     static final Duration MIN_QUIET = Duration.ofMillis(500);
 
     private final ReportLimits limits;
-    private final KubernetesSerialization serialization = new KubernetesSerialization();
 
     public OriginReportBuilder(ReportLimits limits) {
         this.limits = Objects.requireNonNull(limits, "limits");
@@ -91,8 +91,7 @@ public final class OriginReportBuilder {
                 origins.add(summarise(ranked.get(i), topN, generatedAt));
             }
             OriginReport report = new OriginReport();
-            report.setMetadata(new ObjectMetaBuilder().withName(node.name()).withNamespace(namespace)
-                    .addToLabels("app.kubernetes.io/managed-by", "edgesched-agent").build());
+            report.setMetadata(metadata(node.name(), namespace));
             report.setSpec(new OriginReportSpec(node.name(), DateTimeFormatter.ISO_INSTANT.format(generatedAt),
                     windowSeconds, origins, rtts, metricName));
             report.setStatus(status(topN, ranked.size() - workloadCap, unmappedRecords, 0, stats));
@@ -181,9 +180,23 @@ public final class OriginReportBuilder {
         }
     }
 
-    /** JSON size of the object as it would be sent to the API server. */
+    /** Setters rather than ObjectMetaBuilder: the agent then loads no builder classes for it. */
+    private static ObjectMeta metadata(String name, String namespace) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("app.kubernetes.io/managed-by", "edgesched-agent");
+        ObjectMeta meta = new ObjectMeta();
+        meta.setName(name);
+        meta.setNamespace(namespace);
+        meta.setLabels(labels);
+        return meta;
+    }
+
+    /**
+     * JSON size of the object as it would be sent to the API server: {@link OriginReportJson} writes what
+     * fabric8's serialization writes, without loading Jackson.
+     */
     public long sizeOf(OriginReport report) {
-        return serialization.asJson(report).getBytes(StandardCharsets.UTF_8).length;
+        return OriginReportJson.encode(report).getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static OriginReportStatus status(int topN, int omitted, long unmapped, long size, OriginStats s) {
