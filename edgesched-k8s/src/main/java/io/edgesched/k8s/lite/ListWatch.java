@@ -414,7 +414,11 @@ public final class ListWatch implements AutoCloseable {
     private void fail(String message) {
         String safe = brief(message);
         if (!safe.equals(lastError)) { // a persisting failure is logged once
-            LOG.warn("watch {}: {}", name, safe);
+            if (synced()) {
+                LOG.warn("watch {}: {}", name, safe);
+            } else { // before the first list the caller reports it (LiteTopology.awaitSynced)
+                LOG.info("watch {}: {}", name, safe);
+            }
         }
         lastError = safe;
     }

@@ -6,7 +6,6 @@ import io.edgesched.api.OriginSourceException;
 import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.DemandMetric;
 import io.edgesched.ebpf.EbpfRequestOriginSource;
-import io.edgesched.examples.k8s.ApiServerUnreachable;
 import io.edgesched.examples.k8s.Cli;
 import io.edgesched.examples.k8s.DurationConverter;
 import io.edgesched.examples.k8s.PositiveDurationConverter;
@@ -20,9 +19,7 @@ import io.edgesched.k8s.report.ReportLimits;
 import io.edgesched.k8s.topology.ClusterNode;
 import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.edgesched.k8s.topology.KubernetesTopology;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.edgesched.k8s.topology.TopologySource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -100,6 +97,11 @@ public final class AgentMain implements Callable<Integer> {
             description = "Report size budget; top-N is halved until the report fits (default: ${DEFAULT-VALUE}).")
     int maxReportBytes;
 
+    @Option(names = "--api-client", defaultValue = "LITE", description = "API client: LITE (JSON over the JDK's HTTP"
+            + " client; kubeconfig with a token or client certificate, or the in-cluster service account; ~45 MiB less"
+            + " memory) or FABRIC8 (every kubeconfig feature, e.g. exec credential plugins) (default: ${DEFAULT-VALUE}).")
+    ClusterAccess.Kind apiClient;
+
     @Option(names = "--netns", description = "Named network namespace (ip netns) the interface lives in; for labs, "
             + "a DaemonSet uses the host's (hostNetwork).")
     String networkNamespace;
@@ -159,19 +161,17 @@ public final class AgentMain implements Callable<Integer> {
         }
         NodeId self = NodeId.of(node);
         try (Shutdown shutdown = new Shutdown()) {
-            KubernetesClient client = shutdown.add(new KubernetesClientBuilder().build());
-            KubernetesTopology topology;
+            KubernetesTopology.Options watchOptions = new KubernetesTopology.Options(workloadNamespaces, Optional.of(self));
+            ClusterAccess access;
             try {
-                topology = shutdown.add(KubernetesTopology.start(client,
-                        new KubernetesTopology.Options(workloadNamespaces, Optional.of(self))));
-                topology.awaitSynced(syncTimeout);
-            } catch (TimeoutException e) {
+                access = apiClient == ClusterAccess.Kind.FABRIC8
+                        ? Fabric8ClusterAccess.open(shutdown, watchOptions, namespace, syncTimeout)
+                        : LiteClusterAccess.open(shutdown, watchOptions, namespace, syncTimeout);
+            } catch (ClusterAccess.Unavailable e) {
                 System.err.println("agent: " + e.getMessage());
-                return 3;
-            } catch (KubernetesClientException e) {
-                System.err.println(ApiServerUnreachable.describe("agent", client, e));
-                return 3;
+                return e.exitCode();
             }
+            TopologySource topology = access.topology();
             ClusterSnapshot cluster = topology.snapshot();
             ClusterNode me = cluster.nodes().get(self);
             if (me == null) {
@@ -231,7 +231,7 @@ public final class AgentMain implements Callable<Integer> {
                 shutdown.add(MetricsEndpoint.start(registry, bind, () -> agentLoop.get() == null ? Optional.empty()
                         : agentHealth(agentLoop.get().lastTurn(), interval)));
             }
-            OriginReportPublisher publisher = new OriginReportPublisher(client, namespace, source, topology::snapshot,
+            OriginReportPublisher publisher = new OriginReportPublisher(access.store(), namespace, source, topology::snapshot,
                     limits, DemandConfig.defaults().withMetric(metric), Clock.systemUTC());
             AgentLoop loop = AgentLoop.start(publisher, topology::addListener, metrics,
                     new AgentLoop.Settings(interval, watchSyncDelay, heartbeat.isZero() ? PublishRule.everyReport()

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,8 +63,9 @@ class AgentAppTest {
         }
     }
 
-    @Test
-    void publishesReportsOfRealTrafficAndDetachesOnSigterm(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @EnumSource(ClusterAccess.Kind.class)
+    void publishesReportsOfRealTrafficAndDetachesOnSigterm(ClusterAccess.Kind apiClient, @TempDir Path dir) throws Exception {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         lab = NetnsLab.create(2, 1);
         sink = TcpSinkServer.Handle.start(lab, NODE_PORT);
@@ -78,8 +80,9 @@ class AgentAppTest {
         Path kubeconfig = AppProcessSupport.writeKubeconfig(dir, client.getMasterUrl().toString());
         int metricsPort = AppProcessSupport.freeTcpPort();
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", agentRuntimeClasspath(), AgentMain.class.getName(),
-                "--interface=" + lab.serverInterface(), "--netns=" + lab.serverNs(), "--interval=1s",
+                "--enable-native-access=ALL-UNNAMED", "-Xlog:class+load=info:file=" + dir.resolve("classes.log"),
+                "-cp", agentRuntimeClasspath(), AgentMain.class.getName(),
+                "--interface=" + lab.serverInterface(), "--netns=" + lab.serverNs(), "--interval=1s", "--api-client=" + apiClient,
                 "--metrics-port=" + metricsPort)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
         pb.environment().put("KUBECONFIG", kubeconfig.toString());
@@ -125,6 +128,13 @@ class AgentAppTest {
         assertThat(lab.execIn(lab.serverNs(), "tc", "filter", "show", "dev", lab.serverInterface(), "ingress"))
                 .doesNotContain("origin");
         assertThat(log(dir)).contains("observing").doesNotContain("Exception in thread");
+        if (apiClient == ClusterAccess.Kind.LITE) {
+            // the light client's point: neither fabric8's client nor Jackson's mapper and parser are loaded, only a few
+            // model classes and annotations (docs/bench/k8s-reports.md, "Node agent footprint")
+            assertThat(Files.readString(dir.resolve("classes.log"))).contains("io.edgesched.k8s.lite.ListWatch")
+                    .doesNotContain("tools.jackson.databind.ObjectMapper").doesNotContain("tools.jackson.core.json")
+                    .doesNotContain("io.fabric8.kubernetes.client.impl").doesNotContain("KubernetesDeserializer");
+        }
     }
 
     /** The agent's classes and its runtime dependencies only, as examples/bin/agent starts it (pom.xml trims them). */
