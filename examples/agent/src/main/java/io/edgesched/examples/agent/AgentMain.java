@@ -171,6 +171,7 @@ public final class AgentMain implements Callable<Integer> {
                 System.err.println("agent: " + e.getMessage());
                 return e.exitCode();
             }
+            LOG.info("cluster view synced from {}", access.describe());
             TopologySource topology = access.topology();
             ClusterSnapshot cluster = topology.snapshot();
             ClusterNode me = cluster.nodes().get(self);

@@ -27,7 +27,7 @@ record ClusterAccess(TopologySource topology, OriginReportStore store, String de
         }
     }
 
-    /** The timeout's message and exit code 3, or the interrupt passed on. */
+    /** A first sync that timed out: its message, exit code 3. */
     static Unavailable notSynced(java.util.concurrent.TimeoutException e) {
         return new Unavailable(e.getMessage(), 3, e);
     }
