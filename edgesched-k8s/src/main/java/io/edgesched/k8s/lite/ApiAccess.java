@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * How the light client reaches the API server: its address, an HTTP client (with the TLS setup) and builders that
@@ -17,11 +18,23 @@ public interface ApiAccess {
     /** The client all requests and WebSockets go through. */
     HttpClient http();
 
+    /** The Authorization header's value, if there are credentials. */
+    Optional<String> authorization();
+
     /** A request to {@code server() + pathAndQuery}, accepting JSON, with the Authorization header set (if any). */
-    HttpRequest.Builder request(String pathAndQuery);
+    default HttpRequest.Builder request(String pathAndQuery) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server() + pathAndQuery)).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json");
+        authorization().ifPresent(a -> b.header("Authorization", a));
+        return b;
+    }
 
     /** A WebSocket builder with the Authorization header set (if any). */
-    WebSocket.Builder webSocket();
+    default WebSocket.Builder webSocket() {
+        WebSocket.Builder b = http().newWebSocketBuilder();
+        authorization().ifPresent(a -> b.header("Authorization", a));
+        return b;
+    }
 
     /**
      * Access without credentials, over HTTP/1.1: for {@code kubectl proxy} and tests.
@@ -47,13 +60,8 @@ public interface ApiAccess {
             }
 
             @Override
-            public HttpRequest.Builder request(String pathAndQuery) {
-                return HttpRequest.newBuilder(URI.create(base + pathAndQuery)).header("Accept", "application/json");
-            }
-
-            @Override
-            public WebSocket.Builder webSocket() {
-                return client.newWebSocketBuilder();
+            public Optional<String> authorization() {
+                return Optional.empty();
             }
         };
     }

@@ -3,8 +3,6 @@ package io.edgesched.k8s.lite;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,21 +171,6 @@ public final class ApiConnection implements ApiAccess, AutoCloseable {
     }
 
     @Override
-    public HttpRequest.Builder request(String pathAndQuery) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + pathAndQuery)).timeout(Duration.ofSeconds(30))
-                .header("Accept", "application/json");
-        authorization().ifPresent(a -> b.header("Authorization", a));
-        return b;
-    }
-
-    @Override
-    public WebSocket.Builder webSocket() {
-        WebSocket.Builder b = http.newWebSocketBuilder();
-        authorization().ifPresent(a -> b.header("Authorization", a));
-        return b;
-    }
-
-    /** The Authorization header's value, if the configuration has credentials. */
     public Optional<String> authorization() {
         return credentials.authorization();
     }

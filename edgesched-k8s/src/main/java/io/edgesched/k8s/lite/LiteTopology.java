@@ -1,5 +1,6 @@
 package io.edgesched.k8s.lite;
 
+import io.edgesched.k8s.topology.ChangeListeners;
 import io.edgesched.k8s.topology.ClusterSnapshot;
 import io.edgesched.k8s.topology.KubernetesTopology;
 import io.edgesched.k8s.topology.TopologySource;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -32,8 +32,7 @@ public final class LiteTopology implements TopologySource {
     private final List<MappedCollection<io.fabric8.kubernetes.api.model.Pod>> pods = new ArrayList<>();
     private final List<MappedCollection<io.fabric8.kubernetes.api.model.Service>> services = new ArrayList<>();
     private final List<MappedCollection<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>> slices = new ArrayList<>();
-    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-    private final AtomicLong version = new AtomicLong();
+    private final ChangeListeners changes = new ChangeListeners();
     private final AtomicLong unmapped = new AtomicLong();
     private long snapshotVersion = -1;
     private ClusterSnapshot snapshot;
@@ -138,7 +137,7 @@ public final class LiteTopology implements TopologySource {
 
     @Override
     public void addListener(Runnable onChange) {
-        listeners.add(onChange);
+        changes.add(onChange);
     }
 
     /** Object versions left out of snapshots because they did not map (wrong types, missing fields). */
@@ -148,7 +147,7 @@ public final class LiteTopology implements TopologySource {
 
     @Override
     public synchronized ClusterSnapshot snapshot() {
-        long v = version.get();
+        long v = changes.version();
         if (snapshot == null || v != snapshotVersion) {
             snapshot = ClusterSnapshot.of(nodes.objects(), objects(deployments), objects(pods), objects(services),
                     objects(slices));
@@ -176,14 +175,7 @@ public final class LiteTopology implements TopologySource {
     }
 
     private void changed() {
-        version.incrementAndGet();
-        for (Runnable l : listeners) {
-            try {
-                l.run();
-            } catch (RuntimeException e) {
-                LOG.warn("topology listener failed; the change is still recorded", e);
-            }
-        }
+        changes.changed();
     }
 
     @Override

@@ -16,9 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,8 +63,7 @@ public final class KubernetesTopology implements TopologySource {
     private final List<SharedIndexInformer<Pod>> pods = new ArrayList<>();
     private final List<SharedIndexInformer<Service>> services = new ArrayList<>();
     private final List<SharedIndexInformer<EndpointSlice>> slices = new ArrayList<>();
-    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-    private final AtomicLong version = new AtomicLong();
+    private final ChangeListeners changes = new ChangeListeners();
     private volatile long snapshotVersion = -1;
     private volatile ClusterSnapshot snapshot;
 
@@ -138,18 +135,18 @@ public final class KubernetesTopology implements TopologySource {
     /** Called after every change the informers see (on an informer thread: keep it short). */
     @Override
     public void addListener(Runnable onChange) {
-        listeners.add(onChange);
+        changes.add(onChange);
     }
 
     /** Monotonic change counter. */
     public long version() {
-        return version.get();
+        return changes.version();
     }
 
     /** The cluster as the caches see it now; rebuilt only when something changed since the last call. */
     @Override
     public synchronized ClusterSnapshot snapshot() {
-        long v = version.get();
+        long v = changes.version();
         if (snapshot == null || v != snapshotVersion) {
             snapshot = ClusterSnapshot.of(items(nodes), items(deployments), items(pods), items(services), items(slices));
             snapshotVersion = v;
@@ -195,14 +192,7 @@ public final class KubernetesTopology implements TopologySource {
     }
 
     private void changed() {
-        version.incrementAndGet();
-        for (Runnable l : listeners) {
-            try {
-                l.run();
-            } catch (RuntimeException e) {
-                LOG.warn("topology listener failed; the change is still recorded", e);
-            }
-        }
+        changes.changed();
     }
 
     @Override

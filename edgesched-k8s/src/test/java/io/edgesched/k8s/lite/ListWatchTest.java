@@ -401,8 +401,8 @@ class ListWatchTest {
             }
 
             @Override
-            public java.net.http.HttpRequest.Builder request(String pathAndQuery) {
-                return http.request(pathAndQuery);
+            public java.util.Optional<String> authorization() {
+                return http.authorization();
             }
 
             @Override
