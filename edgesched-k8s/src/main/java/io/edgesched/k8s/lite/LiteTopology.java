@@ -145,6 +145,12 @@ public final class LiteTopology implements TopologySource {
         return unmapped.get();
     }
 
+    /** Watch events and list items the watches refused, plus object versions that did not map. */
+    @Override
+    public long refusedObjects() {
+        return unmapped.get() + all().stream().mapToLong(c -> c.watch.refused()).sum();
+    }
+
     @Override
     public synchronized ClusterSnapshot snapshot() {
         long v = changes.version();

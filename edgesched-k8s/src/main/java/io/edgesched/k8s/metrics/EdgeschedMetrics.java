@@ -43,6 +43,7 @@ public final class EdgeschedMetrics {
     private final AtomicReference<LongSupplier> droppedEntries = new AtomicReference<>(() -> 0);
     private final AtomicReference<LongSupplier> eventsWritten = new AtomicReference<>(() -> 0);
     private final AtomicReference<LongSupplier> eventsDeferred = new AtomicReference<>(() -> 0);
+    private final AtomicReference<LongSupplier> refusedClusterObjects = new AtomicReference<>(() -> 0);
 
     public EdgeschedMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -85,6 +86,8 @@ public final class EdgeschedMetrics {
                 handoffsEnded);
         countFrom("edgesched.report.entries.dropped", "OriginReport entries refused as unbelievable", null,
                 droppedEntries);
+        countFrom("edgesched.topology.objects.refused", "Cluster objects and watch events the cluster view refused"
+                + " (malformed, wrong types, missing fields)", null, refusedClusterObjects);
         countFrom("edgesched.reports.events", "Reports written at once for a client's arrival or departure", "written",
                 eventsWritten);
         countFrom("edgesched.reports.events", "Events that waited for the event write budget", "deferred",
@@ -200,6 +203,11 @@ public final class EdgeschedMetrics {
     public void reportEvents(LongSupplier written, LongSupplier deferred) {
         eventsWritten.set(Objects.requireNonNull(written, "written"));
         eventsDeferred.set(Objects.requireNonNull(deferred, "deferred"));
+    }
+
+    /** Cluster objects and watch events the agent's cluster view refused ({@code edgesched.topology.objects.refused}). */
+    public void refusedClusterObjects(LongSupplier refused) {
+        refusedClusterObjects.set(Objects.requireNonNull(refused, "refused"));
     }
 
     private void countFrom(String name, String description, String state, AtomicReference<LongSupplier> source) {

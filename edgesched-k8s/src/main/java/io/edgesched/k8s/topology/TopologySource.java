@@ -21,6 +21,11 @@ public interface TopologySource extends AutoCloseable {
     /** The cluster as the caches see it now; rebuilt only when something changed since the last call. */
     ClusterSnapshot snapshot();
 
+    /** Objects and watch events refused as malformed so far (counted and logged where they were refused). */
+    default long refusedObjects() {
+        return 0;
+    }
+
     @Override
     void close();
 }

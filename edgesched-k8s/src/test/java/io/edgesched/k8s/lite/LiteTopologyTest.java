@@ -106,6 +106,7 @@ class LiteTopologyTest {
             client.nodes().resource(node("edge-2", "10.0.0.2", true)).create();
             waitFor(() -> lite.snapshot().nodes().size() == 2);
             assertThat(lite.unmappedObjects()).as("counted once per object version, not per snapshot").isEqualTo(1);
+            assertThat(lite.refusedObjects()).isEqualTo(1);
         }
     }
 

@@ -216,6 +216,7 @@ public final class AgentMain implements Callable<Integer> {
             AtomicReference<AgentLoop> agentLoop = new AtomicReference<>();
             PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
             EdgeschedMetrics metrics = new EdgeschedMetrics(registry);
+            metrics.refusedClusterObjects(topology::refusedObjects);
             if (metricsPort > 0) {
                 InetSocketAddress bind;
                 if (metricsAddress == null || metricsAddress.isBlank()) {

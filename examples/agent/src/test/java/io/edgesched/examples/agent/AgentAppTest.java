@@ -115,7 +115,8 @@ class AgentAppTest {
         HttpResponse<String> metrics = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(metrics.body()).contains("edgesched_reports_published_total").doesNotContain("publish_failures_total 1");
+        assertThat(metrics.body()).contains("edgesched_reports_published_total").doesNotContain("publish_failures_total 1")
+                .contains("edgesched_topology_objects_refused_total 0.0");
 
         // tcx where the kernel has it: a tc filter appears only after the logged fallback
         boolean tcFallback = log(dir).contains("attaching tc filters");
