@@ -55,6 +55,7 @@ public final class ListWatch implements AutoCloseable {
     private final String name;
     private final ApiAccess api;
     private final String path;
+    private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
     private final String fieldSelector;
     private final String labelSelector;
     private final Predicate<Map<String, Object>> filter;
@@ -234,7 +235,7 @@ public final class ListWatch implements AutoCloseable {
                 if (key == null) {
                     refuse("list item without metadata.name");
                 } else if (Boolean.TRUE.equals(accepts(cast(item)))) {
-                    fresh.put(key, cast(item));
+                    fresh.put(key, withoutBookkeeping(cast(item)));
                 }
             }
             Map<?, ?> metadata = page.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
@@ -356,7 +357,7 @@ public final class ListWatch implements AutoCloseable {
         boolean changed = true;
         synchronized (objects) {
             if (keep) {
-                objects.put(key, object);
+                objects.put(key, withoutBookkeeping(object));
             } else {
                 changed = objects.remove(key) != null; // a filtered-out object may have been kept before
             }
@@ -503,6 +504,21 @@ public final class ListWatch implements AutoCloseable {
                 fail("watch of " + path + " failed: " + describe(error));
             }
         }
+    }
+
+    /**
+     * Drops what the API server keeps for its own bookkeeping and no reader here needs: metadata.managedFields and
+     * kubectl's last-applied-configuration annotation, often most of an object's size (client-go's informers strip
+     * them the same way). The caches hold every Service and EndpointSlice of the cluster under a small heap.
+     */
+    static Map<String, Object> withoutBookkeeping(Map<String, Object> object) {
+        if (object.get("metadata") instanceof Map<?, ?> metadata) {
+            metadata.remove("managedFields");
+            if (metadata.get("annotations") instanceof Map<?, ?> annotations) {
+                annotations.remove(LAST_APPLIED);
+            }
+        }
+        return object;
     }
 
     static String keyOf(Map<?, ?> object) {

@@ -262,6 +262,22 @@ class ListWatchTest {
     }
 
     @Test
+    void keepsObjectsWithoutTheServersBookkeeping() {
+        ListWatch nodes = watch("nodes", ApiAccess.plain(URI.create("http://127.0.0.1:9")), "/api/v1/nodes", null, ALL);
+        String event = "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"edge-1\",\"resourceVersion\":\"5\","
+                + "\"managedFields\":[{\"manager\":\"kubelet\",\"fieldsV1\":{\"f:status\":{}}}],\"annotations\":{"
+                + "\"kubectl.kubernetes.io/last-applied-configuration\":\"{...}\",\"team\":\"edge\"}},"
+                + "\"spec\":{\"unschedulable\":true}}}";
+        assertThat(nodes.applyEvent(event)).isEqualTo(Applied.CHANGED);
+        Map<String, Object> stored = nodes.items().getFirst();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> metadata = (Map<String, Object>) stored.get("metadata");
+        assertThat(metadata).doesNotContainKey("managedFields").containsEntry("resourceVersion", "5");
+        assertThat(metadata.get("annotations")).isEqualTo(Map.of("team", "edge"));
+        assertThat(stored.get("spec")).isEqualTo(Map.of("unschedulable", true));
+    }
+
+    @Test
     void assemblesFragmentsRequestsMoreAndDropsAnOversizedMessage() {
         ListWatch nodes = watch("nodes", ApiAccess.plain(URI.create("http://127.0.0.1:9")), "/api/v1/nodes", null, ALL);
         ListWatch.WatchSession session = nodes.new WatchSession();
