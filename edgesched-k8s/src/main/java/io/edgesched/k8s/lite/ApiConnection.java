@@ -1,6 +1,7 @@
 package io.edgesched.k8s.lite;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,8 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
@@ -31,8 +33,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * The agent's connection to the API server without fabric8: the server, TLS and credentials from a kubeconfig (its
  * current context) or from the pod's service account. Supports bearer tokens (inline or a file, re-read at most every
  * 60 s since bound service-account tokens rotate), client certificates (PEM: PKCS#8, PKCS#1 RSA, SEC1 EC keys),
- * basic auth, a CA (file or inline) and insecure-skip-tls-verify (certificates not checked; the JDK's HTTP client still
- * checks the host name unless {@code -Djdk.internal.httpclient.disableHostnameVerification=true}). Exec credential
+ * basic auth, a CA (file or inline) and insecure-skip-tls-verify (neither certificate nor host name checked, as with
+ * kubectl). Exec credential
  * plugins and auth providers are refused with what to do instead.
  */
 public final class ApiConnection implements ApiAccess, AutoCloseable {
@@ -267,14 +269,33 @@ public final class ApiConnection implements ApiAccess, AutoCloseable {
         }
     }
 
-    /** insecure-skip-tls-verify: the user chose not to check the server's certificate. */
-    private static final class TrustingEverything implements X509TrustManager {
+    /**
+     * insecure-skip-tls-verify: the user chose not to check the server's certificate, nor (as kubectl) its host name.
+     * An extended trust manager, because the JDK checks the host name inside one and wraps a plain one in its own.
+     */
+    private static final class TrustingEverything extends X509ExtendedTrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
         }
 
         @Override

@@ -141,6 +141,33 @@ class ApiConnectionTest {
         }
     }
 
+    @Test
+    void insecureSkipsTheCertificateAndTheHostNameAsKubectlDoes() throws Exception {
+        Tls elsewhere = Tls.create(dir, "elsewhere", "EC", "dns:api.example.invalid"); // not 127.0.0.1
+        HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(elsewhere.serverContext()));
+        https.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        https.start();
+        try {
+            String url = "https://127.0.0.1:" + https.getAddress().getPort();
+            Path trusted = kubeconfig(url, "{token: t}", "certificate-authority-data: " + b64(elsewhere.certPem) + ", ");
+            try (ApiConnection api = ApiConnection.fromKubeconfig(trusted)) {
+                assertThatThrownBy(() -> api.http().send(api.request("/version").build(), HttpResponse.BodyHandlers.discarding()))
+                        .as("a trusted certificate for another name is refused").hasCauseInstanceOf(SSLHandshakeException.class);
+            }
+            Path insecure = kubeconfig(url, "{token: t}", "insecure-skip-tls-verify: true, ");
+            try (ApiConnection api = ApiConnection.fromKubeconfig(insecure)) {
+                assertThat(api.http().send(api.request("/version").build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode()).isEqualTo(200);
+            }
+        } finally {
+            https.stop(0);
+        }
+    }
+
     private Path kubeconfig(String server, String user, String clusterExtra) throws Exception {
         return Files.writeString(Files.createTempFile(dir, "kubeconfig", ""), """
                 apiVersion: v1
@@ -161,9 +188,13 @@ class ApiConnectionTest {
         static final char[] PASSWORD = "changeit".toCharArray();
 
         static Tls create(Path dir, String name, String algorithm) throws Exception {
+            return create(dir, name, algorithm, "ip:127.0.0.1");
+        }
+
+        static Tls create(Path dir, String name, String algorithm, String subjectAltName) throws Exception {
             Path store = dir.resolve(name + ".p12");
             run(List.of(keytool(), "-genkeypair", "-alias", name, "-keyalg", algorithm, "-dname", "CN=" + name,
-                    "-ext", "san=ip:127.0.0.1", "-validity", "2", "-keystore", store.toString(), "-storetype", "PKCS12",
+                    "-ext", "san=" + subjectAltName, "-validity", "2", "-keystore", store.toString(), "-storetype", "PKCS12",
                     "-storepass", "changeit"), dir);
             KeyStore ks = KeyStore.getInstance("PKCS12");
             try (var in = new FileInputStream(store.toFile())) {
