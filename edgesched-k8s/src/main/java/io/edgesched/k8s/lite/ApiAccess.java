@@ -46,8 +46,7 @@ public interface ApiAccess {
             throw new IllegalArgumentException("not an http(s) address: " + server);
         }
         URI base = URI.create(server.toString().replaceAll("/+$", ""));
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient client = ApiConnection.clientBuilder().build();
         return new ApiAccess() {
             @Override
             public URI server() {

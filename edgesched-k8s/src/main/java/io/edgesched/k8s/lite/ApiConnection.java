@@ -48,14 +48,18 @@ public final class ApiConnection implements ApiAccess, AutoCloseable {
 
     private ApiConnection(URI server, SSLContext tls, Credentials credentials, String describe) {
         this.server = server;
-        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10));
+        HttpClient.Builder builder = clientBuilder();
         if (tls != null) {
             builder.sslContext(tls);
         }
         this.http = builder.build();
         this.credentials = credentials;
         this.describe = server + " (" + describe + ")";
+    }
+
+    /** HTTP/1.1 (WebSocket watches need it), a 10 s connect timeout. */
+    static HttpClient.Builder clientBuilder() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10));
     }
 
     /** KUBECONFIG (its first file) if set; else the pod's service account if in a pod; else ~/.kube/config. */

@@ -275,7 +275,7 @@ public final class ListWatch implements AutoCloseable {
         }
         String text = new String(body, UTF_8);
         if (status != 200) {
-            throw new IOException("HTTP " + status + " from " + path + ": " + statusMessage(text));
+            throw new IOException("HTTP " + status + " from " + path + ": " + LiteApiException.statusMessage(text));
         }
         try {
             return Json.parseObject(text);
@@ -428,7 +428,7 @@ public final class ListWatch implements AutoCloseable {
         if (t instanceof WebSocketHandshakeException h) {
             Object body = h.getResponse().body();
             String text = body instanceof byte[] b ? new String(b, UTF_8) : body instanceof String s ? s : "";
-            return "HTTP " + h.getResponse().statusCode() + " from watch of " + path + ": " + statusMessage(text);
+            return "HTTP " + h.getResponse().statusCode() + " from watch of " + path + ": " + LiteApiException.statusMessage(text);
         }
         return "watch of " + path + " failed: " + describe(t);
     }
@@ -533,7 +533,7 @@ public final class ListWatch implements AutoCloseable {
         return namespace instanceof String ns ? ns + "/" + name : null;
     }
 
-    private static String versionOf(Map<?, ?> object) {
+    static String versionOf(Map<?, ?> object) {
         return object.get("metadata") instanceof Map<?, ?> metadata
                 && metadata.get("resourceVersion") instanceof String v && !v.isEmpty() ? v : null;
     }
@@ -545,18 +545,6 @@ public final class ListWatch implements AutoCloseable {
 
     private static String param(String key, String value) {
         return value == null ? "" : "&" + key + "=" + URLEncoder.encode(value, UTF_8);
-    }
-
-    /** The message of a Kubernetes Status body, or the body itself. */
-    private static String statusMessage(String body) {
-        try {
-            if (Json.parseObject(body).get("message") instanceof String message) {
-                return message;
-            }
-        } catch (Json.JsonException e) {
-            // not a Status
-        }
-        return body.isBlank() ? "(no body)" : body;
     }
 
     private static String describe(Throwable t) {

@@ -78,13 +78,13 @@ public final class LiteTopology implements TopologySource {
 
     private ListWatch watch(ApiAccess api, String name, String path, String fieldSelector,
                             Predicate<Map<String, Object>> keep) {
-        return new ListWatch(name, api, path, fieldSelector, keep, this::changed);
+        return new ListWatch(name, api, path, fieldSelector, keep, changes::changed);
     }
 
     /** Managed Deployments only, selected by the server (and checked here too). */
     private ListWatch managedDeployments(ApiAccess api, String name, String path) {
         return new ListWatch(name, api, path, null, ClusterSnapshot.MANAGED_LABEL + "=true", LiteTopology::isManaged,
-                this::changed);
+                changes::changed);
     }
 
     private static boolean isManaged(Map<String, Object> object) {
@@ -180,10 +180,6 @@ public final class LiteTopology implements TopologySource {
         return all;
     }
 
-    private void changed() {
-        changes.changed();
-    }
-
     @Override
     public void close() {
         for (MappedCollection<?> c : all()) {
@@ -213,8 +209,8 @@ public final class LiteTopology implements TopologySource {
             Map<String, Mapped<T>> next = new HashMap<>();
             List<T> out = new ArrayList<>();
             for (Map<String, Object> json : watch.items()) {
-                String key = path(json, "metadata", "namespace") + "/" + path(json, "metadata", "name");
-                Object resourceVersion = path(json, "metadata", "resourceVersion");
+                String key = ListWatch.keyOf(json);
+                String resourceVersion = ListWatch.versionOf(json);
                 Mapped<T> m = mapped.get(key);
                 if (m == null || resourceVersion == null || !resourceVersion.equals(m.resourceVersion())) {
                     try {
@@ -238,6 +234,6 @@ public final class LiteTopology implements TopologySource {
         }
     }
 
-    private record Mapped<T>(Object resourceVersion, T object) {
+    private record Mapped<T>(String resourceVersion, T object) {
     }
 }

@@ -176,23 +176,19 @@ public final class KubernetesTopology implements TopologySource {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
-                changed();
+                changes.changed();
             }
 
             @Override
             public void onUpdate(T oldObj, T newObj) {
-                changed();
+                changes.changed();
             }
 
             @Override
             public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                changed();
+                changes.changed();
             }
         };
-    }
-
-    private void changed() {
-        changes.changed();
     }
 
     @Override

@@ -29,10 +29,9 @@ final class LiteClusterAccess {
             LiteTopology topology = shutdown.add(LiteTopology.start(api, options));
             topology.awaitSynced(syncTimeout);
             return new ClusterAccess(topology, new LiteReportStore(api, reportNamespace), api.describe());
-        } catch (LiteApiException e) {
-            String status = e.status() > 0 ? "HTTP " + e.status() + " " : "";
+        } catch (LiteApiException e) { // the first failed list: the status, if any, is in the message
             throw new ClusterAccess.Unavailable("cannot list from the Kubernetes API server at " + api.server() + ": "
-                    + status + ConnectionFailure.reason(e) + " (check KUBECONFIG or the in-cluster service account,"
+                    + ConnectionFailure.reason(e) + " (check KUBECONFIG or the in-cluster service account,"
                     + " and that RBAC allows get/list/watch; see docs/k8s.md)", 3, e);
         } catch (TimeoutException e) {
             throw ClusterAccess.notSynced(e);
