@@ -22,7 +22,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -115,16 +114,14 @@ public final class DemandStore {
     private final Map<ClientAtNode, Candidate> candidates = new HashMap<>();
     private final ArrayDeque<Handoff> recentHandoffs = new ArrayDeque<>();
     private long handoffs;
-    private int lastViewPairs;
-    /** Each view part's sums, kept for the next view. */
-    private final PairSums[] viewSums = new PairSums[8];
+    /** Slots of the records {@link #apply} looks up ahead (a batch's lines fit in the core's cache). */
+    private final int[] foundSlots = new int[32];
+    private final ViewBuilder viewBuilder = new ViewBuilder(this::decayedIn);
     /**
      * Snapshots prepared and applied as one run: bounds the ingest buffers kept (a run's helpers are done by its
      * end, so a longer run only saves a short wait per run).
      */
     private static final int MAX_RUN = 64;
-    /** Views of fewer aggregates are summed on one thread. */
-    private static final int PARALLEL_VIEW_MIN = 50_000;
     /** Decay factors are precomputed for rates this many ticks old at most (older ones call exp). */
     private static final int DECAY_TABLE = 4096;
     private long handoffsSplit;
@@ -335,7 +332,8 @@ public final class DemandStore {
         p.previousReadTick = previousReadTick;
         p.nodeSeconds = nodeSeconds;
         p.nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
-        ServiceWorkloads resolved = p.services;
+        ServiceWorkloads known = state.services; // the last snapshot's answers
+        ServiceWorkloads resolved = state.spareServices; // this snapshot's
         resolved.clear();
         boolean haveLast = false;
         long lastServiceKey = 0;
@@ -356,8 +354,7 @@ public final class DemandStore {
                 long mixed = CounterBaselines.mix(serviceKey);
                 wl = resolved.get(mixed);
                 if (wl == ServiceWorkloads.ABSENT) {
-                    wl = resolveWorkload(p, r.serviceId(), r.localPort());
-                    resolved.put(mixed, wl);
+                    wl = resolveWorkload(p, r.serviceId(), r.localPort(), mixed, known, resolved);
                 }
                 haveLast = true;
                 lastServiceKey = serviceKey;
@@ -436,6 +433,8 @@ public final class DemandStore {
         state.takenAt = snapshot.takenAt();
         state.spare = previous == state.baselines ? previous : new CounterBaselines(0);
         state.baselines = next;
+        state.spareServices = known;
+        state.services = resolved;
     }
 
     /** Adds a prepared snapshot's records to the aggregate table (this thread only, in the batch's order; the caller releases it). */
@@ -457,17 +456,29 @@ public final class DemandStore {
         int previousReadTick = p.previousReadTick;
         double nodeSeconds = p.nodeSeconds;
         boolean handoffOn = config.handoff().enabled();
+        int[] found = foundSlots;
+        int foundFrom = 0;
+        int foundCapacity = -1;
         for (int k = 0; k < p.size; k++) {
-            int wl = p.workload[k];
-            if (wl < 0) {
-                wl = p.newWorkloadIndex[PreparedSnapshot.NEW_WORKLOAD - wl];
+            if (k == foundFrom + found.length || foundCapacity < 0) {
+                // Look the next records up in a tight loop first: their slots are at random places in a table of
+                // millions, and independent look-ups in a row wait for memory together, not one after another.
+                foundFrom = k;
+                foundCapacity = table.capacity();
+                for (int j = k, end = Math.min(p.size, k + found.length); j < end; j++) {
+                    found[j - k] = table.find(workloadOf(p, j), p.meta[j], p.hi[j], p.lo[j]);
+                }
             }
+            int wl = workloadOf(p, k);
             int meta = p.meta[k];
             long h = p.hi[k];
             long l = p.lo[k];
             long delta = p.delta[k];
             double seconds = p.seconds[k];
-            int slot = table.find(wl, meta, h, l);
+            int slot = found[k - foundFrom];
+            if (slot < 0 || table.capacity() != foundCapacity) {
+                slot = table.find(wl, meta, h, l); // inserted since by an earlier record, or the table grew
+            }
             boolean inserted = false;
             if (slot < 0) {
                 if (table.size() >= config.maxAggregates()) {
@@ -503,6 +514,11 @@ public final class DemandStore {
         }
     }
 
+    private static int workloadOf(PreparedSnapshot p, int k) {
+        int wl = p.workload[k];
+        return wl < 0 ? p.newWorkloadIndex[PreparedSnapshot.NEW_WORKLOAD - wl] : wl;
+    }
+
     /**
      * Drops idle aggregates and the counter baselines of nodes silent for longer than {@code staleAfter}, and
      * enforces top-N per workload, folding what it removes into "other clients". Call once per decision round
@@ -521,6 +537,8 @@ public final class DemandStore {
                     && Duration.between(state.takenAt, now).compareTo(config.staleAfter()) > 0) {
                 state.baselines = new CounterBaselines(0);
                 state.spare = new CounterBaselines(0);
+                state.services = new ServiceWorkloads();
+                state.spareServices = new ServiceWorkloads();
             }
         }
         AggregateTable old = table;
@@ -655,33 +673,7 @@ public final class DemandStore {
         if (epoch == null) {
             return DemandView.empty(now);
         }
-        int nowTick = tick(now);
-        AggregateTable t = table;
-        // Workloads split into parts by index, each summed on its own thread (the pool's and this one): a part
-        // scans the whole table but adds, sorts and builds only its workloads' pairs.
-        int parts = t.size() < PARALLEL_VIEW_MIN ? 1 : Math.min(8, ForkJoinPool.getCommonPoolParallelism() + 1);
-        int expectedPairs = Math.max(t.size() / 4, lastViewPairs + lastViewPairs / 4) / parts;
-        @SuppressWarnings("unchecked")
-        List<WorkloadDemand>[] results = new List[parts];
-        int[] pairs = new int[parts];
-        List<ForkJoinTask<?>> forked = new ArrayList<>();
-        for (int part = 1; part < parts; part++) {
-            int p = part;
-            forked.add(ForkJoinPool.commonPool().submit(() -> {
-                results[p] = viewPart(t, p, parts, nowTick, expectedPairs, pairs);
-            }));
-        }
-        results[0] = viewPart(t, 0, parts, nowTick, expectedPairs, pairs);
-        for (ForkJoinTask<?> f : forked) {
-            f.join();
-        }
-        List<WorkloadDemand> out = new ArrayList<>(workloads.size());
-        int pairCount = 0;
-        for (int part = 0; part < parts; part++) {
-            out.addAll(results[part]); // order does not matter: the view sorts by workload
-            pairCount += pairs[part];
-        }
-        lastViewPairs = pairCount; // presizes the next view's sums: no rehash of ~a million pairs per round
+        List<WorkloadDemand> out = viewBuilder.build(table, tick(now), workloads, nodes);
         if (recentHandoffs.isEmpty()) {
             return DemandView.of(now, out);
         }
@@ -693,47 +685,6 @@ public final class DemandStore {
             }
         }
         return DemandView.of(now, out, byWorkload);
-    }
-
-    /** The demand of the workloads with {@code index % parts == part}, in workload order. */
-    private List<WorkloadDemand> viewPart(AggregateTable t, int part, int parts, int nowTick, int expectedPairs,
-                                          int[] pairs) {
-        int cap = t.capacity();
-        PairSums sums = viewSums[part] == null ? new PairSums(expectedPairs) : viewSums[part].reset(expectedPairs);
-        viewSums[part] = sums;
-        for (int i = 0; i < cap; i++) {
-            int wl = t.workload(i);
-            if (wl < 0 || wl % parts != part) {
-                continue;
-            }
-            double r = decayedIn(t, i, nowTick);
-            if (!(r > 0)) {
-                continue;
-            }
-            long key = ((long) wl << 32) | AggregateTable.nodeOf(t.nodeMeta(i));
-            sums.add(key, r, t.rtt(i));
-        }
-        pairs[part] = sums.size();
-        long[] keys = sums.sortedKeys();
-        List<WorkloadDemand> out = new ArrayList<>();
-        List<EntryDemand> entries = new ArrayList<>();
-        int currentWl = -1;
-        for (long key : keys) {
-            int wl = (int) (key >>> 32);
-            if (wl != currentWl && currentWl >= 0) {
-                out.add(new WorkloadDemand(workloads.get(currentWl), entries));
-                entries = new ArrayList<>();
-            }
-            currentWl = wl;
-            int s = sums.slotOf(key);
-            double rttRate = sums.rttRate(s);
-            double meanRtt = rttRate > 0 ? sums.rttWeighted(s) / rttRate : Double.NaN;
-            entries.add(new EntryDemand(nodes.get((int) key), sums.rate(s), meanRtt, sums.clients(s)));
-        }
-        if (currentWl >= 0) {
-            out.add(new WorkloadDemand(workloads.get(currentWl), entries));
-        }
-        return out;
     }
 
     /** The workload's largest client aggregates, highest rate first. */
@@ -823,7 +774,7 @@ public final class DemandStore {
         return table.size();
     }
 
-    /** Bytes held by the store's arrays (aggregates, per-node counter baselines and their spares, ingest buffers, view sums), excluding small maps. */
+    /** Bytes held by the store's arrays (aggregates, per-node counter baselines and their spares, ingest buffers, view buckets), excluding small maps. */
     public long estimatedMemoryBytes() {
         long bytes = table.bytes();
         for (NodeHistory s : nodeStates) {
@@ -832,9 +783,7 @@ public final class DemandStore {
         for (PreparedSnapshot p : preparedPool) {
             bytes += p.bytes();
         }
-        for (PairSums sums : viewSums) {
-            bytes += sums == null ? 0 : sums.bytes();
-        }
+        bytes += viewBuilder.bytes();
         return bytes;
     }
 
@@ -1051,26 +1000,35 @@ public final class DemandStore {
     }
 
     /**
-     * Asks the catalog; when it names the same workload object as this service's last answer ({@code known}), the
-     * index is that one, without hashing the id (a look-up per service and node costs several cache misses).
+     * Asks the catalog and stores the answer in {@code resolved}; when it names the same workload object as the
+     * node's last snapshot did ({@code known}), the index is that one, without hashing the id (a look-up per
+     * service and node costs several cache misses, and a snapshot lists about one record per service).
      */
-    private int resolveWorkload(PreparedSnapshot p, int serviceId, int port) {
+    private int resolveWorkload(PreparedSnapshot p, int serviceId, int port, long key, ServiceWorkloads known,
+                                ServiceWorkloads resolved) {
         Optional<WorkloadId> w = catalog.workloadFor(p.snapshot.node(), serviceId, port);
         if (w == null || w.isEmpty()) {
+            resolved.put(key, -1);
             return -1;
         }
         WorkloadId id = w.get();
-        Integer index = workloadIndex.get(id);
-        if (index != null) {
-            return index;
+        int index = known.getIfSameAnswer(key, id);
+        if (index == ServiceWorkloads.ABSENT) {
+            Integer numbered = workloadIndex.get(id);
+            if (numbered == null) {
+                // numbered when applied, in the batch's order: indices do not depend on which thread prepared what
+                int k = p.newWorkloads.indexOf(id);
+                if (k < 0) {
+                    k = p.newWorkloads.size();
+                    p.newWorkloads.add(id);
+                }
+                resolved.put(key, PreparedSnapshot.NEW_WORKLOAD - k); // not an index yet: never reused as one
+                return PreparedSnapshot.NEW_WORKLOAD - k;
+            }
+            index = numbered;
         }
-        // numbered when applied, in the batch's order: indices do not depend on which thread prepared what
-        int k = p.newWorkloads.indexOf(id);
-        if (k < 0) {
-            k = p.newWorkloads.size();
-            p.newWorkloads.add(id);
-        }
-        return PreparedSnapshot.NEW_WORKLOAD - k;
+        resolved.put(key, index, id); // indices never change once numbered
+        return index;
     }
 
     /** The workload's index, numbering it when new (the applying thread only). */

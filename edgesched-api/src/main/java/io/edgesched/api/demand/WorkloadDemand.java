@@ -12,15 +12,29 @@ import java.util.Objects;
 public record WorkloadDemand(WorkloadId workload, List<EntryDemand> entries) {
     public WorkloadDemand {
         Objects.requireNonNull(workload, "workload");
-        List<EntryDemand> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparing(EntryDemand::entryNode));
-        for (int i = 1; i < sorted.size(); i++) {
-            if (sorted.get(i).entryNode().equals(sorted.get(i - 1).entryNode())) {
-                throw new IllegalArgumentException("entry node " + sorted.get(i).entryNode()
-                        + " listed twice in the demand of " + workload);
+        if (!strictlyAscending(entries)) { // the store's views come sorted: one pass instead of a sort
+            List<EntryDemand> sorted = new ArrayList<>(entries);
+            sorted.sort(Comparator.comparing(EntryDemand::entryNode));
+            for (int i = 1; i < sorted.size(); i++) {
+                if (sorted.get(i).entryNode().equals(sorted.get(i - 1).entryNode())) {
+                    throw new IllegalArgumentException("entry node " + sorted.get(i).entryNode()
+                            + " listed twice in the demand of " + workload);
+                }
             }
+            entries = sorted;
         }
-        entries = List.copyOf(sorted);
+        entries = List.copyOf(entries);
+    }
+
+    private static boolean strictlyAscending(List<EntryDemand> entries) {
+        EntryDemand previous = null;
+        for (EntryDemand e : entries) {
+            if (previous != null && previous.entryNode().compareTo(e.entryNode()) >= 0) {
+                return false;
+            }
+            previous = e;
+        }
+        return true;
     }
 
     public static WorkloadDemand none(WorkloadId workload) {

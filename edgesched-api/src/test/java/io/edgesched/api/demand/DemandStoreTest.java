@@ -39,6 +39,33 @@ class DemandStoreTest {
     }
 
     @Test
+    void aServiceRemappedToAnotherWorkloadCountsForTheNewOneFromTheNextSnapshot() {
+        // the catalog's answer for port 8080 changes between snapshots: WEB, then API, then an equal copy of WEB
+        // (a new object: the store must not trust the last answer's identity alone)
+        WorkloadId[] answer = {WEB};
+        ServiceCatalog catalog = (node, serviceId, port) -> port == 8080 ? java.util.Optional.of(answer[0])
+                : java.util.Optional.empty();
+        DemandStore store = new DemandStore(catalog, CONFIG);
+        int t = 0;
+        for (; t <= 300; t += 5) {
+            store.ingest(at("n1", t, 1, record(8080, "10.0.0.1", 10L * t, -100)));
+        }
+        assertThat(rate(store, 300, WEB, "n1")).isCloseTo(10, within(0.5));
+        answer[0] = API;
+        for (; t <= 600; t += 5) {
+            store.ingest(at("n1", t, 1, record(8080, "10.0.0.1", 10L * t, -100)));
+        }
+        assertThat(rate(store, 600, API, "n1")).isGreaterThan(9);
+        assertThat(rate(store, 600, WEB, "n1")).isLessThan(0.01);
+        answer[0] = WorkloadId.of("default", "web");
+        for (; t <= 900; t += 5) {
+            store.ingest(at("n1", t, 1, record(8080, "10.0.0.1", 10L * t, -100)));
+        }
+        assertThat(rate(store, 900, WEB, "n1")).isGreaterThan(9);
+        assertThat(rate(store, 900, API, "n1")).isLessThan(0.01);
+    }
+
+    @Test
     void idleClientDecaysWithTheHalfLife() {
         DemandStore store = new DemandStore(CATALOG, CONFIG);
         for (int t = 0; t <= 600; t += 5) {
