@@ -19,7 +19,7 @@ final class KMedian {
      * candidate's node index in the topology.
      */
     static final class Instance {
-        final double[] sub;
+        final float[] sub;
         final int[] rowBase;
         final int[] entryPos;  // candidate position of each entry's own node, -1 when it is not a candidate
         final int nc;
@@ -28,7 +28,7 @@ final class KMedian {
         final int[] domainOf;
         final int maxPerDomain;
 
-        Instance(double[] sub, int[] rowBase, int[] entryPos, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
+        Instance(float[] sub, int[] rowBase, int[] entryPos, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
             this.sub = sub;
             this.rowBase = rowBase;
             this.entryPos = entryPos;
@@ -44,6 +44,11 @@ final class KMedian {
          * node is a candidate, else a copy into a per-thread buffer.
          */
         static Instance of(double[] lat, int n, int[] rows, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
+            return of(NodeGeometry.toFloats(lat), n, rows, w, cands, domainOf, maxPerDomain);
+        }
+
+        /** The same over a float matrix (what the policy keeps: {@link NodeGeometry#latF}). */
+        static Instance of(float[] lat, int n, int[] rows, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
             int nc = cands.length;
             int[] rowBase = new int[rows.length];
             int[] entryPos = new int[rows.length];
@@ -56,7 +61,7 @@ final class KMedian {
                 }
                 return new Instance(lat, rowBase, entryPos, w, cands, domainOf, maxPerDomain);
             }
-            double[] sub = scratch(rows.length * nc);
+            float[] sub = scratch(rows.length * nc);
             for (int e = 0; e < rows.length; e++) {
                 int base = rows[e] * n;
                 rowBase[e] = e * nc;
@@ -76,16 +81,16 @@ final class KMedian {
         }
     }
 
-    private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[0]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * A per-thread buffer for instance matrices: instances live only within one solve, and allocating a fresh
      * entries x candidates matrix per workload (up to a megabyte) would churn the heap at 10k workloads.
      */
-    private static double[] scratch(int size) {
-        double[] buffer = SCRATCH.get();
+    private static float[] scratch(int size) {
+        float[] buffer = SCRATCH.get();
         if (buffer.length < size) {
-            buffer = new double[Math.max(size, buffer.length + buffer.length / 2)];
+            buffer = new float[Math.max(size, buffer.length + buffer.length / 2)];
             SCRATCH.set(buffer);
         }
         return buffer;
@@ -294,7 +299,7 @@ final class KMedian {
     static double[] singleCosts(Instance in) {
         int nc = in.nc;
         double[] cost = new double[nc];
-        double[] sub = in.sub;
+        float[] sub = in.sub;
         for (int e = 0; e < in.entries(); e++) {
             int base = in.rowBase[e];
             double w = in.w[e];

@@ -15,7 +15,7 @@ final class KMedianSwap {
      * of workloads, and fresh arrays for each made ~100 MB of garbage per round at 10k workloads.
      */
     private static final class Scratch {
-        double[] lat = new double[0];
+        float[] lat = new float[0];
         int[] base = new int[0];
         double[] best = new double[0];
         double[] score = new double[0];
@@ -41,6 +41,10 @@ final class KMedianSwap {
         void fitPool(int entries, int size) {
             lat = fit(lat, entries * size);
             base = fit(base, entries);
+        }
+
+        private static float[] fit(float[] a, int n) {
+            return a.length >= n ? a : new float[Math.max(64, n + n / 2)];
         }
 
         private static double[] fit(double[] a, int n) {
@@ -74,7 +78,7 @@ final class KMedianSwap {
         int entries = in.entries();
         int size = pool.length;
         Scratch scratch = SCRATCH.get().fit(entries, size, m);
-        double[] lat;
+        float[] lat;
         int[] base;
         if (size == nc) { // pool is every candidate in order: use the instance's rows as they are
             lat = in.sub;
@@ -173,12 +177,14 @@ final class KMedianSwap {
                 double a = near[e];
                 double b = second[e];
                 int off = nearSlot[e] * size;
+                // Two loops, each writing one array: the compiler cannot tell two double[] apart, and vectorizes
+                // a loop only when its stores cannot overlap its other accesses. Math.min is branch-free.
+                for (int q = 0; q < size; q++) {
+                    total[q] += we * Math.min(lat[rb + q], a);
+                }
                 for (int q = 0; q < size; q++) {
                     double l = lat[rb + q];
-                    double kept = Math.min(l, a); // Math.min is branch-free; these comparisons are unpredictable
-                    double fallback = Math.min(l, b);
-                    total[q] += we * kept;
-                    extra[off + q] += we * (fallback - kept);
+                    extra[off + q] += we * (Math.min(l, b) - Math.min(l, a));
                 }
             }
             double bestSwap = current;

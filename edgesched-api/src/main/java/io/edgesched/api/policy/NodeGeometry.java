@@ -17,8 +17,16 @@ final class NodeGeometry {
     final ForwardingCost forwarding;
     final double penalty;
     final int n;
-    /** {@code lat[i * n + j]}: latency from node i to node j in microseconds. */
+    /**
+     * {@code lat[i * n + j]}: latency from node i to node j in microseconds, rounded to float precision (a relative
+     * 6e-8: far below any latency difference that matters), so {@link #latF} holds the same values exactly.
+     */
     final double[] lat;
+    /**
+     * The same matrix as floats: the solver's hot loops read floats into double sums (half the memory traffic, and
+     * loops that read one array type and write another can run on vector units).
+     */
+    final float[] latF;
     /** Neighbours kept per node: min(n, requested). */
     final int near;
     /** {@code neighbours[i * near + r]}: the r-th nearest node of i (ties by node index); i itself among them. */
@@ -36,6 +44,7 @@ final class NodeGeometry {
         this.penalty = penalty;
         this.n = ids.size();
         this.lat = denseMatrix(ids, matrix, forwarding, penalty);
+        this.latF = toFloats(lat);
         this.near = Math.min(n, Math.max(0, near));
         this.neighbours = nearestNeighbours(lat, n, this.near);
         this.hubs = spreadNodes(lat, n, Math.min(n, 2 * this.near));
@@ -57,6 +66,7 @@ final class NodeGeometry {
         this.penalty = Double.NaN;
         this.n = n;
         this.lat = lat;
+        this.latF = toFloats(lat);
         this.near = Math.min(n, Math.max(0, near));
         this.neighbours = nearestNeighbours(lat, n, this.near);
         this.hubs = spreadNodes(lat, n, Math.min(n, 2 * this.near));
@@ -93,10 +103,19 @@ final class NodeGeometry {
                         v = penalty;
                     }
                 }
-                lat[i * n + j] = v;
+                lat[i * n + j] = (float) v;
             }
         }
         return lat;
+    }
+
+    /** The float copy; for a matrix not already at float precision (tests' dense matrices) the values round. */
+    static float[] toFloats(double[] lat) {
+        float[] out = new float[lat.length];
+        for (int i = 0; i < lat.length; i++) {
+            out[i] = (float) lat[i];
+        }
+        return out;
     }
 
     /** The medoid, then repeatedly the node farthest from those taken (ties: lowest index); sorted. */

@@ -184,7 +184,7 @@ final class PlanRound {
 
     KMedian.Instance instance(Prepared p, int[] cands, WorkloadSpec spec) {
         int maxPerDomain = spec.spreadLabel().isPresent() ? spec.maxReplicasPerDomain() : Integer.MAX_VALUE;
-        return KMedian.Instance.of(lat, n, p.rows, p.w, cands, domainsOf(cands, spec), maxPerDomain);
+        return KMedian.Instance.of(geometry.latF, n, p.rows, p.w, cands, domainsOf(cands, spec), maxPerDomain);
     }
 
     List<CandidateCost> topCandidates(Prepared p, KMedian.Instance in, double[] single) {
