@@ -83,9 +83,23 @@ final class ReplanFilter {
         if (shift > tolerance) {
             return null;
         }
-        return String.format(java.util.Locale.ROOT,
-                "inputs unchanged since round %d (demand shape moved %.1f %% <= %.1f %%, same placement, nodes and latencies): %s",
-                memo.round, 100 * shift, 100 * tolerance, memo.decision.explanation().detail());
+        // thousands of skipped workloads per round: a builder, not a format string parsed for each
+        StringBuilder why = new StringBuilder(160).append("inputs unchanged since round ").append(memo.round)
+                .append(" (demand shape moved ");
+        appendPercent(why, shift).append(" % <= ");
+        appendPercent(why, tolerance).append(" %, same placement, nodes and latencies): ")
+                .append(memo.decision.explanation().detail());
+        return why.toString();
+    }
+
+    /** {@code fraction} as a percentage with one decimal (half up), e.g. 0.0123 as "1.2". */
+    static StringBuilder appendPercent(StringBuilder sb, double fraction) {
+        long tenths = Math.round(fraction * 1000);
+        if (tenths < 0) {
+            sb.append('-');
+            tenths = -tenths;
+        }
+        return sb.append(tenths / 10).append('.').append(tenths % 10);
     }
 
     WorkloadDecision remembered(WorkloadId workload) {

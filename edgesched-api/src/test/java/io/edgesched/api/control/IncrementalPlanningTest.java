@@ -53,7 +53,8 @@ class IncrementalPlanningTest {
             assertThat(report.planned()).isZero();
             assertThat(report.decisions()).hasSize(2).allSatisfy(d -> {
                 assertThat(d.reason()).isEqualTo(DecisionReason.HOLD_AT_OPTIMUM);
-                assertThat(d.why()).startsWith("inputs unchanged since round 1");
+                assertThat(d.why()).startsWith("inputs unchanged since round 1 (demand shape moved ")
+                        .contains(" % <= 5.0 %, same placement, nodes and latencies): ");
                 assertThat(d.policy().orElseThrow().reason()).isEqualTo(DecisionReason.HOLD_AT_OPTIMUM);
             });
         }
@@ -106,6 +107,23 @@ class IncrementalPlanningTest {
             assertThat(report.wouldMove()).isEqualTo(1);
             clock.advance(Duration.ofSeconds(30));
         }
+    }
+
+    @Test
+    void percentagesReadAsAFormatStringWouldPrintThem() {
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            double fraction = i < 2001 ? i / 1000.0 : rnd.nextDouble() * 2;
+            String expected = String.format(java.util.Locale.ROOT, "%.1f", 100 * fraction);
+            String got = ReplanFilter.appendPercent(new StringBuilder(), fraction).toString();
+            // the two round differently only for fractions within 1e-12 of a half tenth, which print either way
+            if (!expected.equals(got)) {
+                assertThat(Math.abs(fraction * 1000 - Math.floor(fraction * 1000) - 0.5)).as("%s", fraction).isLessThan(1e-9);
+            }
+        }
+        assertThat(ReplanFilter.appendPercent(new StringBuilder(), 0.0171).toString()).isEqualTo("1.7");
+        assertThat(ReplanFilter.appendPercent(new StringBuilder(), 0.05).toString()).isEqualTo("5.0");
+        assertThat(ReplanFilter.appendPercent(new StringBuilder(), 2).toString()).isEqualTo("200.0");
     }
 
     @Test
