@@ -116,6 +116,8 @@ public final class DemandStore {
     private long handoffs;
     /** Slots of the records {@link #apply} looks up ahead (a batch's lines fit in the core's cache). */
     private final int[] foundSlots = new int[32];
+    /** Each preparing thread's workload indices by answer identity (indices never change once numbered). */
+    private final ThreadLocal<WorkloadIdentities> identities = ThreadLocal.withInitial(WorkloadIdentities::new);
     private final ViewBuilder viewBuilder = new ViewBuilder(this::decayedIn);
     /**
      * Snapshots prepared and applied as one run: bounds the ingest buffers kept (a run's helpers are done by its
@@ -332,9 +334,9 @@ public final class DemandStore {
         p.previousReadTick = previousReadTick;
         p.nodeSeconds = nodeSeconds;
         p.nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
-        ServiceWorkloads known = state.services; // the last snapshot's answers
-        ServiceWorkloads resolved = state.spareServices; // this snapshot's
+        ServiceWorkloads resolved = p.services;
         resolved.clear();
+        WorkloadIdentities known = identities.get();
         boolean haveLast = false;
         long lastServiceKey = 0;
         int lastWorkload = -1;
@@ -354,7 +356,8 @@ public final class DemandStore {
                 long mixed = CounterBaselines.mix(serviceKey);
                 wl = resolved.get(mixed);
                 if (wl == ServiceWorkloads.ABSENT) {
-                    wl = resolveWorkload(p, r.serviceId(), r.localPort(), mixed, known, resolved);
+                    wl = resolveWorkload(p, r.serviceId(), r.localPort(), known);
+                    resolved.put(mixed, wl);
                 }
                 haveLast = true;
                 lastServiceKey = serviceKey;
@@ -433,8 +436,6 @@ public final class DemandStore {
         state.takenAt = snapshot.takenAt();
         state.spare = previous == state.baselines ? previous : new CounterBaselines(0);
         state.baselines = next;
-        state.spareServices = known;
-        state.services = resolved;
     }
 
     /** Adds a prepared snapshot's records to the aggregate table (this thread only, in the batch's order; the caller releases it). */
@@ -537,8 +538,6 @@ public final class DemandStore {
                     && Duration.between(state.takenAt, now).compareTo(config.staleAfter()) > 0) {
                 state.baselines = new CounterBaselines(0);
                 state.spare = new CounterBaselines(0);
-                state.services = new ServiceWorkloads();
-                state.spareServices = new ServiceWorkloads();
             }
         }
         AggregateTable old = table;
@@ -1000,35 +999,31 @@ public final class DemandStore {
     }
 
     /**
-     * Asks the catalog and stores the answer in {@code resolved}; when it names the same workload object as the
-     * node's last snapshot did ({@code known}), the index is that one, without hashing the id (a look-up per
-     * service and node costs several cache misses, and a snapshot lists about one record per service).
+     * Asks the catalog; when it answers with a workload object this thread has seen numbered ({@code known}), the
+     * index is that one, without comparing ids by their strings.
      */
-    private int resolveWorkload(PreparedSnapshot p, int serviceId, int port, long key, ServiceWorkloads known,
-                                ServiceWorkloads resolved) {
+    private int resolveWorkload(PreparedSnapshot p, int serviceId, int port, WorkloadIdentities known) {
         Optional<WorkloadId> w = catalog.workloadFor(p.snapshot.node(), serviceId, port);
         if (w == null || w.isEmpty()) {
-            resolved.put(key, -1);
             return -1;
         }
         WorkloadId id = w.get();
-        int index = known.getIfSameAnswer(key, id);
-        if (index == ServiceWorkloads.ABSENT) {
-            Integer numbered = workloadIndex.get(id);
-            if (numbered == null) {
-                // numbered when applied, in the batch's order: indices do not depend on which thread prepared what
-                int k = p.newWorkloads.indexOf(id);
-                if (k < 0) {
-                    k = p.newWorkloads.size();
-                    p.newWorkloads.add(id);
-                }
-                resolved.put(key, PreparedSnapshot.NEW_WORKLOAD - k); // not an index yet: never reused as one
-                return PreparedSnapshot.NEW_WORKLOAD - k;
-            }
-            index = numbered;
+        int cached = known.indexOf(id);
+        if (cached != WorkloadIdentities.ABSENT) {
+            return cached;
         }
-        resolved.put(key, index, id); // indices never change once numbered
-        return index;
+        Integer index = workloadIndex.get(id);
+        if (index != null) {
+            known.put(id, index, workloadIndex.size());
+            return index;
+        }
+        // numbered when applied, in the batch's order: indices do not depend on which thread prepared what
+        int k = p.newWorkloads.indexOf(id);
+        if (k < 0) {
+            k = p.newWorkloads.size();
+            p.newWorkloads.add(id);
+        }
+        return PreparedSnapshot.NEW_WORKLOAD - k;
     }
 
     /** The workload's index, numbering it when new (the applying thread only). */

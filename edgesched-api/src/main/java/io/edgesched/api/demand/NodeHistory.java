@@ -21,10 +21,6 @@ final class NodeHistory {
     CounterBaselines baselines = new CounterBaselines(0);
     /** The previous snapshot's table, emptied and refilled by the next snapshot (none after a restart or silence). */
     CounterBaselines spare = new CounterBaselines(0);
-    /** Workloads the services of the last snapshot resolved to, with the catalog's answers (see {@link ServiceWorkloads}). */
-    ServiceWorkloads services = new ServiceWorkloads();
-    /** The map before it, emptied and refilled by the next snapshot. */
-    ServiceWorkloads spareServices = new ServiceWorkloads();
 
     /** Seconds between an earlier snapshot of this node and now: monotonic clock, else wall clock. */
     double secondsSince(int earlierSequence, long nowMono, long nowWall) {

@@ -49,6 +49,7 @@ final class PreparedSnapshot {
     int[] newWorkloadIndex = new int[0];
 
     /** (service id, port) -> workload (index or new-workload marker) in this snapshot. */
+    final ServiceWorkloads services = new ServiceWorkloads();
 
     volatile boolean ready;
     Throwable failure;

@@ -1,11 +1,9 @@
 package io.edgesched.api.demand;
 
 /**
- * The workload each (service id, port) of one node's snapshot resolved to: a small open-addressing map from a
+ * The workload each (service id, port) of one snapshot resolved to: a small open-addressing map from a
  * mixed 64-bit key to an int, so resolving a record costs no boxing (a kernel snapshot lists records in hash
- * order, not grouped by service, so most records miss the "same service as the last record" shortcut). Each entry
- * may keep the catalog's answer it came from, so the next snapshot can reuse the index when the catalog gives the
- * same object again.
+ * order, not grouped by service, so most records miss the "same service as the last record" shortcut).
  */
 final class ServiceWorkloads {
     static final int ABSENT = Integer.MIN_VALUE;
@@ -13,7 +11,6 @@ final class ServiceWorkloads {
     private long[] keys = new long[16];
     private int[] values = new int[16];
     private boolean[] used = new boolean[16];
-    private Object[] answers = new Object[16];
     private int size;
 
     /** The value stored for {@code key}, or {@link #ABSENT}. */
@@ -27,23 +24,7 @@ final class ServiceWorkloads {
         return ABSENT;
     }
 
-    /** The value stored for {@code key} if it was stored with this very answer object, else {@link #ABSENT}. */
-    int getIfSameAnswer(long key, Object answer) {
-        int mask = keys.length - 1;
-        for (int i = (int) key & mask; used[i]; i = (i + 1) & mask) {
-            if (keys[i] == key) {
-                return answers[i] == answer ? values[i] : ABSENT;
-            }
-        }
-        return ABSENT;
-    }
-
     void put(long key, int value) {
-        put(key, value, null);
-    }
-
-    /** Stores the value with the answer it came from (null: none, never matched). */
-    void put(long key, int value, Object answer) {
         if ((size + 1) * 2 > keys.length) {
             grow();
         }
@@ -52,7 +33,6 @@ final class ServiceWorkloads {
         while (used[i]) {
             if (keys[i] == key) {
                 values[i] = value;
-                answers[i] = answer;
                 return;
             }
             i = (i + 1) & mask;
@@ -60,14 +40,12 @@ final class ServiceWorkloads {
         used[i] = true;
         keys[i] = key;
         values[i] = value;
-        answers[i] = answer;
         size++;
     }
 
     /** Empties the map and keeps its capacity (one map serves snapshot after snapshot, warm in the cache). */
     void clear() {
         java.util.Arrays.fill(used, false);
-        java.util.Arrays.fill(answers, null); // no catalog answer outlives its use
         size = 0;
     }
 
@@ -75,15 +53,13 @@ final class ServiceWorkloads {
         long[] oldKeys = keys;
         int[] oldValues = values;
         boolean[] oldUsed = used;
-        Object[] oldAnswers = answers;
         keys = new long[oldKeys.length * 2];
         values = new int[oldKeys.length * 2];
         used = new boolean[oldKeys.length * 2];
-        answers = new Object[oldKeys.length * 2];
         size = 0;
         for (int i = 0; i < oldKeys.length; i++) {
             if (oldUsed[i]) {
-                put(oldKeys[i], oldValues[i], oldAnswers[i]);
+                put(oldKeys[i], oldValues[i]);
             }
         }
     }
