@@ -543,18 +543,47 @@ public final class DemandStore {
         AggregateTable old = table;
         int cap = old.capacity();
         boolean[] drop = new boolean[cap];
-        int[] perWorkload = new int[workloads.size()];
-        for (int i = 0; i < cap; i++) {
-            if (old.workload(i) < 0) {
-                continue;
+        // One pass over the table, in parts on the pool's threads and this one: idle slots to drop, the rest
+        // counted per workload (for top-N); the parts' counts are added after.
+        int parts = ViewBuilder.partsFor(old);
+        int[][] perWorkloadOfPart = new int[parts][workloads.size()];
+        int[] droppedOfPart = new int[parts];
+        int[] keptOfPart = new int[parts];
+        ViewBuilder.inParallel(parts, part -> {
+            int[] counts = perWorkloadOfPart[part];
+            int dropped = 0;
+            int kept = 0;
+            for (int i = ViewBuilder.from(part, parts, cap), end = ViewBuilder.from(part + 1, parts, cap); i < end; i++) {
+                int w = old.workload(i);
+                if (w < 0) {
+                    continue;
+                }
+                if ((long) nowTick - old.lastActiveTick(i) > staleTicks) {
+                    drop[i] = true;
+                    dropped++;
+                } else {
+                    kept++;
+                    if (!isOther(old, i)) {
+                        counts[w]++;
+                    }
+                }
             }
-            if ((long) nowTick - old.lastActiveTick(i) > staleTicks) {
-                drop[i] = true;
-                evictedStale++;
-            } else if (!isOther(old, i)) {
-                perWorkload[old.workload(i)]++;
+            droppedOfPart[part] = dropped;
+            keptOfPart[part] = kept;
+        });
+        int[] perWorkload = perWorkloadOfPart[0];
+        int dropped = 0;
+        int survivors = 0;
+        for (int part = 0; part < parts; part++) {
+            if (part > 0) {
+                for (int w = 0; w < perWorkload.length; w++) {
+                    perWorkload[w] += perWorkloadOfPart[part][w];
+                }
             }
+            dropped += droppedOfPart[part];
+            survivors += keptOfPart[part];
         }
+        evictedStale += dropped;
         // Top-N: group the slots of workloads over the limit (counting sort by workload), order each group by
         // decayed rate (ties by slot position: the same history gives the same table), fold all after the first N.
         int limit = config.maxClientsPerWorkload();
@@ -581,23 +610,18 @@ public final class DemandStore {
                         drop[i] = true;
                         folded.add(i);
                         foldedTopN++;
+                        dropped++;
+                        survivors--;
                     }
                 }
             }
         }
-        int survivors = 0;
-        int dropped = 0;
-        for (int i = 0; i < cap; i++) {
-            if (!drop[i]) {
-                if (old.used(i)) {
-                    survivors++;
+        if (dropped > 0 && !candidates.isEmpty()) {
+            for (int i = 0; i < cap; i++) {
+                if (drop[i] && old.candidate(i)) {
+                    // dropped as idle or folded into "other clients": no identity left to hand off
+                    candidates.remove(new ClientAtNode(old.workload(i), old.nodeMeta(i), old.hi(i), old.lo(i)));
                 }
-                continue;
-            }
-            dropped++;
-            if (old.candidate(i)) {
-                // dropped as idle or folded into "other clients": no identity left to hand off
-                candidates.remove(new ClientAtNode(old.workload(i), old.nodeMeta(i), old.hi(i), old.lo(i)));
             }
         }
         if (dropped == 0 && survivors >= cap / 8) {

@@ -50,8 +50,12 @@ final class ViewBuilder {
 
     /** Every workload's entry-node demand at {@code nowTick}, workloads in index order; none for workloads without demand. */
     List<WorkloadDemand> build(AggregateTable t, int nowTick, List<WorkloadId> workloads, List<NodeId> nodes) {
-        int parts = t.size() < PARALLEL_MIN ? 1 : Math.min(MAX_PARTS, ForkJoinPool.getCommonPoolParallelism() + 1);
-        return build(t, nowTick, workloads, nodes, parts);
+        return build(t, nowTick, workloads, nodes, partsFor(t));
+    }
+
+    /** How many parts a pass over the table is split into: one per thread of the common pool and the caller. */
+    static int partsFor(AggregateTable t) {
+        return t.size() < PARALLEL_MIN ? 1 : Math.min(MAX_PARTS, ForkJoinPool.getCommonPoolParallelism() + 1);
     }
 
     /** The same, in {@code parts} parts (tests compare part counts: the result must not depend on them). */
@@ -132,12 +136,13 @@ final class ViewBuilder {
         return all;
     }
 
-    private static int from(int part, int parts, int length) {
+    /** Where part {@code part} of {@code parts} of a range of {@code length} begins. */
+    static int from(int part, int parts, int length) {
         return (int) ((long) length * part / parts);
     }
 
     /** Runs parts 1.. on the common pool and part 0 here; returns when all are done. */
-    private static void inParallel(int parts, IntConsumer work) {
+    static void inParallel(int parts, IntConsumer work) {
         List<ForkJoinTask<?>> forked = new ArrayList<>(parts);
         for (int part = 1; part < parts; part++) {
             int p = part;
