@@ -334,6 +334,15 @@ public final class DemandStore {
         p.previousReadTick = previousReadTick;
         p.nodeSeconds = nodeSeconds;
         p.nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
+        p.history = state;
+        p.previous = previous;
+        p.next = next;
+        p.sequence = sequence;
+        p.previousSequence = previousSequence;
+        p.nowMono = nowMono;
+        p.nowWall = nowWall;
+        p.previousMono = previousMono;
+        p.sameBoot = sameBoot;
         ServiceWorkloads resolved = p.services;
         resolved.clear();
         WorkloadIdentities known = identities.get();
@@ -367,54 +376,7 @@ public final class DemandStore {
                 p.unresolved++;
                 continue;
             }
-            ClientAddress client = r.client();
-            boolean ipv6 = !client.isIpv4();
-            long rawHi = client.highBits();
-            long rawLo = client.lowBits();
-            int rawPrefix = client.prefixLength();
-            long fingerprint = CounterBaselines.mix(serviceKey ^ CounterBaselines.mix(rawHi + 31 * rawPrefix))
-                    ^ CounterBaselines.mix(rawLo * 0x9E3779B97F4A7C15L + (ipv6 ? 1 : 0));
-            long counter = counter(r);
-            next.put(fingerprint, counter, sequence);
-
-            // The increase since the baseline, and the seconds it accrued over. Whole counters count only when
-            // the record's first packet came after the moment its count could have started unseen.
-            long delta = 0;
-            double seconds = nodeSeconds;
-            int at = previous.find(fingerprint);
-            if (at >= 0 && state.remembers(previous.sequenceAt(at))) {
-                int baseSequence = previous.sequenceAt(at);
-                seconds = baseSequence == previousSequence ? nodeSeconds
-                        : state.secondsSince(baseSequence, nowMono, nowWall);
-                long before = previous.valueAt(at);
-                if (counter >= before) {
-                    delta = counter - before;
-                } else {
-                    p.counterResets++;
-                    delta = firstSeenAfter(r, state.monoOf(baseSequence)) ? counter : 0;
-                }
-            } else if (sameBoot && firstSeenAfter(r, previousMono)) {
-                delta = counter;
-            } else {
-                p.baselineOnly++;
-            }
-
-            int prefix = Math.min(rawPrefix, ipv6 ? config.ipv6PrefixBits() : config.ipv4PrefixBits());
-            long h = rawHi;
-            long l = rawLo;
-            if (ipv6) {
-                h &= mask64(Math.min(prefix, 64));
-                l &= mask64(Math.max(0, prefix - 64));
-            } else {
-                l &= mask64(prefix) >>> 32;
-            }
-            int seen = delta > 0 ? kernelTick(r.lastSeenNanos(), snapshot, tick) : tick;
-            // where a visit that starts with this record began: its first packet when new since the last read
-            int began = !trackActivity || delta <= 0 ? tick
-                    : sameBoot && firstSeenAfter(r, previousMono) ? kernelTick(r.firstSeenNanos(), snapshot, tick)
-                    : previousReadTick == Integer.MIN_VALUE ? tick : previousReadTick;
-            float rtt = r.rttSamples() > 0 && r.rttMicros() >= 0 ? (float) r.rttMicros() : Float.NaN;
-            p.add(wl, AggregateTable.meta(node, prefix, ipv6), h, l, delta, seconds, seen, began, rtt);
+            prepareRecord(p, r, wl, serviceKey);
         }
         // Carry over baselines of records this snapshot did not list, while they are recent enough.
         double staleSeconds = config.staleAfter().toNanos() / 1e9;
@@ -438,6 +400,61 @@ public final class DemandStore {
         state.baselines = next;
     }
 
+    /**
+     * One record of {@link #prepare}: its baseline, increase and prefix (a method of its own: the JIT compiles and,
+     * when a first-time branch traps, recompiles it alone, not the whole snapshot loop).
+     */
+    private void prepareRecord(PreparedSnapshot p, OriginRecord r, int wl, long serviceKey) {
+        ClientAddress client = r.client();
+        boolean ipv6 = !client.isIpv4();
+        long rawHi = client.highBits();
+        long rawLo = client.lowBits();
+        int rawPrefix = client.prefixLength();
+        long fingerprint = CounterBaselines.mix(serviceKey ^ CounterBaselines.mix(rawHi + 31 * rawPrefix))
+                ^ CounterBaselines.mix(rawLo * 0x9E3779B97F4A7C15L + (ipv6 ? 1 : 0));
+        long counter = counter(r);
+        p.next.put(fingerprint, counter, p.sequence);
+
+        // The increase since the baseline, and the seconds it accrued over. Whole counters count only when
+        // the record's first packet came after the moment its count could have started unseen.
+        long delta = 0;
+        double seconds = p.nodeSeconds;
+        int at = p.previous.find(fingerprint);
+        if (at >= 0 && p.history.remembers(p.previous.sequenceAt(at))) {
+            int baseSequence = p.previous.sequenceAt(at);
+            seconds = baseSequence == p.previousSequence ? p.nodeSeconds
+                    : p.history.secondsSince(baseSequence, p.nowMono, p.nowWall);
+            long before = p.previous.valueAt(at);
+            if (counter >= before) {
+                delta = counter - before;
+            } else {
+                p.counterResets++;
+                delta = firstSeenAfter(r, p.history.monoOf(baseSequence)) ? counter : 0;
+            }
+        } else if (p.sameBoot && firstSeenAfter(r, p.previousMono)) {
+            delta = counter;
+        } else {
+            p.baselineOnly++;
+        }
+
+        int prefix = Math.min(rawPrefix, ipv6 ? config.ipv6PrefixBits() : config.ipv4PrefixBits());
+        long h = rawHi;
+        long l = rawLo;
+        if (ipv6) {
+            h &= mask64(Math.min(prefix, 64));
+            l &= mask64(Math.max(0, prefix - 64));
+        } else {
+            l &= mask64(prefix) >>> 32;
+        }
+        int seen = delta > 0 ? kernelTick(r.lastSeenNanos(), p.snapshot, p.tick) : p.tick;
+        // where a visit that starts with this record began: its first packet when new since the last read
+        int began = !trackActivity || delta <= 0 ? p.tick
+                : p.sameBoot && firstSeenAfter(r, p.previousMono) ? kernelTick(r.firstSeenNanos(), p.snapshot, p.tick)
+                : p.previousReadTick == Integer.MIN_VALUE ? p.tick : p.previousReadTick;
+        float rtt = r.rttSamples() > 0 && r.rttMicros() >= 0 ? (float) r.rttMicros() : Float.NaN;
+        p.add(wl, AggregateTable.meta(p.node, prefix, ipv6), h, l, delta, seconds, seen, began, rtt);
+    }
+
     /** Adds a prepared snapshot's records to the aggregate table (this thread only, in the batch's order; the caller releases it). */
     private void apply(PreparedSnapshot p) {
         records += p.records;
@@ -452,11 +469,6 @@ public final class DemandStore {
         for (int k = 0; k < p.newWorkloads.size(); k++) {
             p.newWorkloadIndex[k] = workloadIndex(p.newWorkloads.get(k));
         }
-        int node = p.node;
-        int tick = p.tick;
-        int previousReadTick = p.previousReadTick;
-        double nodeSeconds = p.nodeSeconds;
-        boolean handoffOn = config.handoff().enabled();
         int[] found = foundSlots;
         int foundFrom = 0;
         int foundCapacity = -1;
@@ -470,48 +482,64 @@ public final class DemandStore {
                     found[j - k] = table.find(workloadOf(p, j), p.meta[j], p.hi[j], p.lo[j]);
                 }
             }
-            int wl = workloadOf(p, k);
-            int meta = p.meta[k];
-            long h = p.hi[k];
-            long l = p.lo[k];
-            long delta = p.delta[k];
-            double seconds = p.seconds[k];
             int slot = found[k - foundFrom];
             if (slot < 0 || table.capacity() != foundCapacity) {
-                slot = table.find(wl, meta, h, l); // inserted since by an earlier record, or the table grew
+                slot = -1; // inserted since by an earlier record, or the table grew: look it up again
             }
-            boolean inserted = false;
-            if (slot < 0) {
-                if (table.size() >= config.maxAggregates()) {
-                    foldedOverCapacity++;
-                    slot = otherSlot(wl, node, tick);
-                } else {
-                    slot = table.insert(wl, meta, h, l, tick);
-                    inserted = true;
-                }
+            applyRecord(p, k, slot);
+        }
+    }
+
+    /**
+     * Adds record {@code k} of a prepared snapshot to its aggregate at {@code slot} (-1: not looked up, or absent).
+     * A method of its own, so a first-time branch that traps recompiles only this.
+     */
+    private void applyRecord(PreparedSnapshot p, int k, int slot) {
+        int node = p.node;
+        int tick = p.tick;
+        int previousReadTick = p.previousReadTick;
+        double nodeSeconds = p.nodeSeconds;
+        boolean handoffOn = config.handoff().enabled();
+        int wl = workloadOf(p, k);
+        int meta = p.meta[k];
+        long h = p.hi[k];
+        long l = p.lo[k];
+        long delta = p.delta[k];
+        double seconds = p.seconds[k];
+        if (slot < 0) {
+            slot = table.find(wl, meta, h, l);
+        }
+        boolean inserted = false;
+        if (slot < 0) {
+            if (table.size() >= config.maxAggregates()) {
+                foldedOverCapacity++;
+                slot = otherSlot(wl, node, tick);
+            } else {
+                slot = table.insert(wl, meta, h, l, tick);
+                inserted = true;
             }
-            int seen = p.seen[k];
-            if (delta > 0 && seconds > 0 && !inserted) {
-                seconds = betweenLastPackets(slot, seen, tick, previousReadTick, seconds);
+        }
+        int seen = p.seen[k];
+        if (delta > 0 && seconds > 0 && !inserted) {
+            seconds = betweenLastPackets(slot, seen, tick, previousReadTick, seconds);
+        }
+        if (delta > 0 && seconds > 0) {
+            if (handoffOn && AggregateTable.prefixOf(meta) > 0 && table.nodeMeta(slot) == meta) {
+                noteArrival(slot, wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick(slot),
+                        tick, previousReadTick);
             }
-            if (delta > 0 && seconds > 0) {
-                if (handoffOn && AggregateTable.prefixOf(meta) > 0 && table.nodeMeta(slot) == meta) {
-                    noteArrival(slot, wl, meta, h, l, inserted ? Integer.MIN_VALUE : table.lastActiveTick(slot),
-                            tick, previousReadTick);
-                }
-                if (trackActivity) {
-                    noteActivity(slot, inserted, p.began[k], tick, seen, delta / seconds);
-                }
-                double alpha = seconds == nodeSeconds ? p.nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
-                table.setRate(slot, (float) (decayed(slot, tick) + alpha * delta / seconds), tick);
-                table.setLastActiveTick(slot, tick);
-                table.setLastSeenTick(slot, Math.max(table.lastSeenTick(slot), seen));
+            if (trackActivity) {
+                noteActivity(slot, inserted, p.began[k], tick, seen, delta / seconds);
             }
-            float rtt = p.rtt[k];
-            if (!Float.isNaN(rtt)) {
-                float old = table.rtt(slot);
-                table.setRtt(slot, Float.isNaN(old) ? rtt : (float) (old + config.rttSmoothing() * (rtt - old)));
-            }
+            double alpha = seconds == nodeSeconds ? p.nodeAlpha : 1 - Math.exp(-lambdaPerSecond * seconds);
+            table.setRate(slot, (float) (decayed(slot, tick) + alpha * delta / seconds), tick);
+            table.setLastActiveTick(slot, tick);
+            table.setLastSeenTick(slot, Math.max(table.lastSeenTick(slot), seen));
+        }
+        float rtt = p.rtt[k];
+        if (!Float.isNaN(rtt)) {
+            float old = table.rtt(slot);
+            table.setRtt(slot, Float.isNaN(old) ? rtt : (float) (old + config.rttSmoothing() * (rtt - old)));
         }
     }
 

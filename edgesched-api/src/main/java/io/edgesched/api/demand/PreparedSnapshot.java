@@ -25,6 +25,17 @@ final class PreparedSnapshot {
     double nodeSeconds;
     double nodeAlpha;
 
+    // the node's history while it is prepared
+    NodeHistory history;
+    CounterBaselines previous;
+    CounterBaselines next;
+    int sequence;
+    int previousSequence;
+    long nowMono;
+    long nowWall;
+    long previousMono;
+    boolean sameBoot;
+
     // counters, added to the store's when applied
     long records;
     long forwarded;
@@ -96,6 +107,9 @@ final class PreparedSnapshot {
     /** Drops the snapshot reference (the records it holds) once applied; the arrays stay for the next batch. */
     void release() {
         snapshot = null;
+        history = null;
+        previous = null;
+        next = null;
         ready = false;
     }
 }
