@@ -31,7 +31,8 @@ final class CounterBaselines {
     CounterBaselines reset(int expected) {
         int needed = capacityFor(expected);
         if (capacity < needed || capacity > 4 * needed + 64) {
-            return new CounterBaselines(expected);
+            // half again as large: a node whose clients grow for a while gets a table that fits its next snapshots
+            return new CounterBaselines(expected + expected / 2);
         }
         java.util.Arrays.fill(slots, 0); // also brings the table into the cache for the puts that follow
         size = 0;

@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
  * <p><b>Memory.</b> Aggregates live in one primitive array (48 bytes per slot, 64 with {@link ClientActivity}, 75 % max load); baselines cost
- * 24 bytes per record at 70 % max load. Clients are optionally aggregated to prefixes before they are stored
+ * 24 bytes per record at 70 % max load (tables are made half again as large as needed, so a growing node does not
+ * reallocate every snapshot). Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
  *
@@ -327,7 +328,10 @@ public final class DemandStore {
         long previousMono = state.monotonicNanos;
         double nodeSeconds = state.seen ? state.secondsSince(previousSequence, nowMono, nowWall) : 0;
         int sequence = previousSequence + 1;
-        CounterBaselines next = state.spare.reset(Math.max(snapshot.records().size(), previous.size()));
+        // room for the records and the previous baselines carried over, plus an eighth for clients that come and go
+        // (without it every node's table grew, a rehash of every baseline, in the first rounds with churn)
+        int expectedBaselines = Math.max(snapshot.records().size(), previous.size());
+        CounterBaselines next = state.spare.reset(expectedBaselines + expectedBaselines / 8);
         int tick = tick(snapshot.takenAt());
         int previousReadTick = state.seen ? tick(state.takenAt) : Integer.MIN_VALUE;
         p.tick = tick;
