@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -24,7 +25,7 @@ import java.util.function.IntConsumer;
 final class ViewBuilder {
     /** Tables with fewer aggregates are summed on one thread. */
     static final int PARALLEL_MIN = 50_000;
-    private static final int MAX_PARTS = 8;
+    private static final int MAX_PARTS = 32;
 
     /** The decayed rate of a slot at a tick. */
     @FunctionalInterface
@@ -53,9 +54,12 @@ final class ViewBuilder {
         return build(t, nowTick, workloads, nodes, partsFor(t));
     }
 
-    /** How many parts a pass over the table is split into: one per thread of the common pool and the caller. */
+    /**
+     * How many parts a pass over the table is split into: four per thread (the common pool's and the caller), so
+     * the threads stay busy until the end even when one starts late.
+     */
     static int partsFor(AggregateTable t) {
-        return t.size() < PARALLEL_MIN ? 1 : Math.min(MAX_PARTS, ForkJoinPool.getCommonPoolParallelism() + 1);
+        return t.size() < PARALLEL_MIN ? 1 : Math.min(MAX_PARTS, 4 * (ForkJoinPool.getCommonPoolParallelism() + 1));
     }
 
     /** The same, in {@code parts} parts (tests compare part counts: the result must not depend on them). */
@@ -141,14 +145,23 @@ final class ViewBuilder {
         return (int) ((long) length * part / parts);
     }
 
-    /** Runs parts 1.. on the common pool and part 0 here; returns when all are done. */
+    /**
+     * Runs every part once: this thread and up to the common pool's parallelism of helpers claim parts in turn, so a
+     * helper that starts late (its thread busy elsewhere) only takes fewer parts; returns when all are done.
+     */
     static void inParallel(int parts, IntConsumer work) {
-        List<ForkJoinTask<?>> forked = new ArrayList<>(parts);
-        for (int part = 1; part < parts; part++) {
-            int p = part;
-            forked.add(ForkJoinPool.commonPool().submit(() -> work.accept(p)));
+        AtomicInteger next = new AtomicInteger();
+        Runnable claimer = () -> {
+            for (int part = next.getAndIncrement(); part < parts; part = next.getAndIncrement()) {
+                work.accept(part);
+            }
+        };
+        int helpers = Math.min(ForkJoinPool.getCommonPoolParallelism(), parts - 1);
+        List<ForkJoinTask<?>> forked = new ArrayList<>(helpers);
+        for (int h = 0; h < helpers; h++) {
+            forked.add(ForkJoinPool.commonPool().submit(claimer));
         }
-        work.accept(0);
+        claimer.run();
         for (ForkJoinTask<?> f : forked) {
             f.join();
         }

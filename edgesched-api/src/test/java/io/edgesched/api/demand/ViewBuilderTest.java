@@ -67,7 +67,7 @@ class ViewBuilderTest {
         }
         List<WorkloadDemand> one = new ViewBuilder(UNDECAYED).build(t, 0, workloads, nodes, 1);
         ViewBuilder reused = new ViewBuilder(UNDECAYED);
-        for (int parts : new int[] {2, 3, 8, 2}) {
+        for (int parts : new int[] {2, 3, 8, 32, 2}) {
             assertThat(reused.build(t, 0, workloads, nodes, parts)).as("%d parts", parts).isEqualTo(one);
         }
         assertThat(one).isEqualTo(slotBySlot(t, workloads, nodes));
