@@ -155,19 +155,26 @@ final class KMedian {
     static int[] nearCandidates(NodeGeometry g, int[] rows, double[] w, int perEntry, int[] usable, int[] extra,
                                 boolean[] expanded) {
         int k = Math.min(perEntry, g.near);
-        boolean[] mark = new boolean[g.n];
+        int budget = 2 * k;
+        // the marked nodes as a list (a few hundred at most), so nothing here walks all n nodes
+        boolean[] mark = MARKS.get();
+        if (mark.length < g.n) {
+            mark = new boolean[g.n];
+            MARKS.set(mark);
+        }
+        int[] marked = new int[rows.length + g.hubs.length + extra.length + budget + k];
+        int count = 0;
         for (int r : rows) {
-            mark[r] = true;
+            count = mark(mark, r, marked, count);
         }
         for (int h : g.hubs) {
-            mark[h] = true;
+            count = mark(mark, h, marked, count);
         }
         for (int x : extra) {
             if (x >= 0) {
-                mark[x] = true;
+                count = mark(mark, x, marked, count);
             }
         }
-        int budget = 2 * k;
         int added = 0;
         // busiest entry first (ties: lowest position); a few entries usually fill the budget, so pick, not sort;
         // at most `budget` entries, so entries that are all each other's neighbours cannot make this quadratic
@@ -183,28 +190,36 @@ final class KMedian {
             }
             int base = rows[e] * g.near;
             for (int j = 0; j < k; j++) {
-                int v = g.neighbours[base + j];
-                if (!mark[v]) {
-                    mark[v] = true;
-                    added++;
-                }
+                int before = count;
+                count = mark(mark, g.neighbours[base + j], marked, count);
+                added += count - before;
             }
             expanded[e] = true;
         }
-        int count = 0;
-        for (int u : usable) {
-            if (mark[u]) {
-                count++;
+        for (int i = 0; i < count; i++) {
+            mark[marked[i]] = false; // the thread's marks are clear again for its next workload
+        }
+        Arrays.sort(marked, 0, count);
+        if (usable.length == g.n) { // every node is usable (usable is sorted and distinct)
+            return Arrays.copyOf(marked, count);
+        }
+        int kept = 0;
+        for (int i = 0; i < count; i++) {
+            if (Arrays.binarySearch(usable, marked[i]) >= 0) {
+                marked[kept++] = marked[i];
             }
         }
-        int[] out = new int[count];
-        int i = 0;
-        for (int u : usable) {
-            if (mark[u]) {
-                out[i++] = u;
-            }
+        return Arrays.copyOf(marked, kept);
+    }
+
+    private static final ThreadLocal<boolean[]> MARKS = ThreadLocal.withInitial(() -> new boolean[0]);
+
+    private static int mark(boolean[] mark, int node, int[] marked, int count) {
+        if (!mark[node]) {
+            mark[node] = true;
+            marked[count++] = node;
         }
-        return out;
+        return count;
     }
 
     /**

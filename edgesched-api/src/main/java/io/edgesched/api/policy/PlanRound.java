@@ -36,7 +36,8 @@ final class PlanRound {
     final int n;
     final Map<NodeId, Integer> index = new HashMap<>();
     final double penalty;
-    final double[] lat;
+    /** The geometry's dense latencies (floats: the solver's values, see {@link NodeGeometry#latF}). */
+    final float[] latF;
     final NodeGeometry geometry;
     final long[] remaining;
     final NodeInfo[] nodes;
@@ -65,7 +66,7 @@ final class PlanRound {
         }
         this.penalty = config.forwarding() == ForwardingCost.UNIFORM ? config.uniformHopMicros() : unknown;
         this.geometry = policy.geometryFor(ids, matrix, penalty);
-        this.lat = geometry.lat;
+        this.latF = geometry.latF;
         this.remaining = new long[n];
         for (int i = 0; i < n; i++) {
             int cap = nodes[i].capacityUnits();
@@ -394,7 +395,7 @@ final class PlanRound {
         for (int e = 0; e < p.rows.length; e++) {
             double best = Double.POSITIVE_INFINITY;
             for (int c : cols) {
-                best = Math.min(best, c < 0 ? penalty : lat[p.rows[e] * n + c]);
+                best = Math.min(best, c < 0 ? penalty : latF[p.rows[e] * n + c]);
             }
             sum += p.w[e] * best;
         }
