@@ -31,8 +31,9 @@ final class CounterBaselines {
     CounterBaselines reset(int expected) {
         int needed = capacityFor(expected);
         if (capacity < needed || capacity > 4 * needed + 64) {
-            // half again as large: a node whose clients grow for a while gets a table that fits its next snapshots
-            return new CounterBaselines(expected + expected / 2);
+            // A table outgrown by its node gets half again as much room, so a node whose clients grow for a while
+            // does not reallocate every snapshot; a first table (capacity 8) is sized to fit.
+            return new CounterBaselines(capacity <= 8 ? expected : expected + expected / 2);
         }
         java.util.Arrays.fill(slots, 0); // also brings the table into the cache for the puts that follow
         size = 0;
