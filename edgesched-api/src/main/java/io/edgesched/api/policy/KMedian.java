@@ -47,7 +47,7 @@ final class KMedian {
             return of(NodeGeometry.toFloats(lat), n, rows, w, cands, domainOf, maxPerDomain);
         }
 
-        /** The same over a float matrix (what the policy keeps: {@link NodeGeometry#latF}). */
+        /** The same over a float matrix (what the policy keeps: {@link NodeGeometry#lat}). */
         static Instance of(float[] lat, int n, int[] rows, double[] w, int[] cands, int[] domainOf, int maxPerDomain) {
             int nc = cands.length;
             int[] rowBase = new int[rows.length];

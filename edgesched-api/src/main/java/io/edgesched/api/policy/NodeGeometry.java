@@ -18,15 +18,12 @@ final class NodeGeometry {
     final double penalty;
     final int n;
     /**
-     * {@code lat[i * n + j]}: latency from node i to node j in microseconds, rounded to float precision (a relative
-     * 6e-8: far below any latency difference that matters), so {@link #latF} holds the same values exactly.
+     * {@code lat[i * n + j]}: latency from node i to node j in microseconds, as a float (a relative 6e-8: far below
+     * any latency difference that matters). Costs are summed in doubles; floats halve the matrix (n x n: 4 MB at
+     * 1,000 nodes) and its memory traffic, and the solver's loops that read floats and write doubles can run on
+     * vector units.
      */
-    final double[] lat;
-    /**
-     * The same matrix as floats: the solver's hot loops read floats into double sums (half the memory traffic, and
-     * loops that read one array type and write another can run on vector units).
-     */
-    final float[] latF;
+    final float[] lat;
     /** Neighbours kept per node: min(n, requested). */
     final int near;
     /** {@code neighbours[i * near + r]}: the r-th nearest node of i (ties by node index); i itself among them. */
@@ -44,10 +41,9 @@ final class NodeGeometry {
         this.penalty = penalty;
         this.n = ids.size();
         this.lat = denseMatrix(ids, matrix, forwarding, penalty);
-        this.latF = toFloats(lat);
         this.near = Math.min(n, Math.max(0, near));
-        this.neighbours = nearestNeighbours(lat, n, this.near);
-        this.hubs = spreadNodes(lat, n, Math.min(n, 2 * this.near));
+        this.neighbours = nearestNeighbours(this.lat, n, this.near);
+        this.hubs = spreadNodes(this.lat, n, Math.min(n, 2 * this.near));
     }
 
     static NodeGeometry of(List<NodeId> ids, LatencyMatrix matrix, ForwardingCost forwarding, double penalty, int near) {
@@ -65,11 +61,10 @@ final class NodeGeometry {
         this.forwarding = ForwardingCost.MEASURED;
         this.penalty = Double.NaN;
         this.n = n;
-        this.lat = lat;
-        this.latF = toFloats(lat);
+        this.lat = toFloats(lat);
         this.near = Math.min(n, Math.max(0, near));
-        this.neighbours = nearestNeighbours(lat, n, this.near);
-        this.hubs = spreadNodes(lat, n, Math.min(n, 2 * this.near));
+        this.neighbours = nearestNeighbours(this.lat, n, this.near);
+        this.hubs = spreadNodes(this.lat, n, Math.min(n, 2 * this.near));
     }
 
     boolean matches(List<NodeId> ids, LatencyMatrix matrix, ForwardingCost forwarding, double penalty, int near) {
@@ -83,9 +78,9 @@ final class NodeGeometry {
         return lat[i * n + neighbours[i * near + r]];
     }
 
-    private static double[] denseMatrix(List<NodeId> ids, LatencyMatrix matrix, ForwardingCost forwarding, double penalty) {
+    private static float[] denseMatrix(List<NodeId> ids, LatencyMatrix matrix, ForwardingCost forwarding, double penalty) {
         int n = ids.size();
-        double[] lat = new double[n * n];
+        float[] lat = new float[n * n];
         int[] matrixIndex = new int[n];
         for (int i = 0; i < n; i++) {
             matrixIndex[i] = matrix.indexOf(ids.get(i));
@@ -109,7 +104,7 @@ final class NodeGeometry {
         return lat;
     }
 
-    /** The float copy; for a matrix not already at float precision (tests' dense matrices) the values round. */
+    /** A dense double matrix as floats (tests build theirs in doubles). */
     static float[] toFloats(double[] lat) {
         float[] out = new float[lat.length];
         for (int i = 0; i < lat.length; i++) {
@@ -119,7 +114,7 @@ final class NodeGeometry {
     }
 
     /** The medoid, then repeatedly the node farthest from those taken (ties: lowest index); sorted. */
-    private static int[] spreadNodes(double[] lat, int n, int count) {
+    private static int[] spreadNodes(float[] lat, int n, int count) {
         if (count == 0 || n == 0) {
             return new int[0];
         }
@@ -159,7 +154,7 @@ final class NodeGeometry {
     }
 
     /** Per row the {@code near} smallest latencies' columns, ascending, ties by column. */
-    private static int[] nearestNeighbours(double[] lat, int n, int near) {
+    private static int[] nearestNeighbours(float[] lat, int n, int near) {
         int[] out = new int[n * near];
         if (near == 0) {
             return out;
@@ -168,7 +163,9 @@ final class NodeGeometry {
         int[] picked = new int[near];
         for (int i = 0; i < n; i++) {
             int base = i * n;
-            System.arraycopy(lat, base, sorted, 0, n);
+            for (int j = 0; j < n; j++) {
+                sorted[j] = lat[base + j];
+            }
             Arrays.sort(sorted);
             double cut = sorted[near - 1];
             int count = 0;

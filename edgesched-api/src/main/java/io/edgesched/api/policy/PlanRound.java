@@ -36,8 +36,8 @@ final class PlanRound {
     final int n;
     final Map<NodeId, Integer> index = new HashMap<>();
     final double penalty;
-    /** The geometry's dense latencies (floats: the solver's values, see {@link NodeGeometry#latF}). */
-    final float[] latF;
+    /** The geometry's dense latencies (floats: the solver's values, see {@link NodeGeometry#lat}). */
+    final float[] lat;
     final NodeGeometry geometry;
     final long[] remaining;
     final NodeInfo[] nodes;
@@ -66,7 +66,7 @@ final class PlanRound {
         }
         this.penalty = config.forwarding() == ForwardingCost.UNIFORM ? config.uniformHopMicros() : unknown;
         this.geometry = policy.geometryFor(ids, matrix, penalty);
-        this.latF = geometry.latF;
+        this.lat = geometry.lat;
         this.remaining = new long[n];
         for (int i = 0; i < n; i++) {
             int cap = nodes[i].capacityUnits();
@@ -185,7 +185,7 @@ final class PlanRound {
 
     KMedian.Instance instance(Prepared p, int[] cands, WorkloadSpec spec) {
         int maxPerDomain = spec.spreadLabel().isPresent() ? spec.maxReplicasPerDomain() : Integer.MAX_VALUE;
-        return KMedian.Instance.of(geometry.latF, n, p.rows, p.w, cands, domainsOf(cands, spec), maxPerDomain);
+        return KMedian.Instance.of(geometry.lat, n, p.rows, p.w, cands, domainsOf(cands, spec), maxPerDomain);
     }
 
     List<CandidateCost> topCandidates(Prepared p, KMedian.Instance in, double[] single) {
@@ -395,7 +395,7 @@ final class PlanRound {
         for (int e = 0; e < p.rows.length; e++) {
             double best = Double.POSITIVE_INFINITY;
             for (int c : cols) {
-                best = Math.min(best, c < 0 ? penalty : latF[p.rows[e] * n + c]);
+                best = Math.min(best, c < 0 ? penalty : lat[p.rows[e] * n + c]);
             }
             sum += p.w[e] * best;
         }
