@@ -164,40 +164,43 @@ final class KMedian {
         }
         int[] marked = new int[rows.length + g.hubs.length + extra.length + budget + k];
         int count = 0;
-        for (int r : rows) {
-            count = mark(mark, r, marked, count);
-        }
-        for (int h : g.hubs) {
-            count = mark(mark, h, marked, count);
-        }
-        for (int x : extra) {
-            if (x >= 0) {
-                count = mark(mark, x, marked, count);
+        try {
+            for (int r : rows) {
+                count = mark(mark, r, marked, count);
             }
-        }
-        int added = 0;
-        // busiest entry first (ties: lowest position); a few entries usually fill the budget, so pick, not sort;
-        // at most `budget` entries, so entries that are all each other's neighbours cannot make this quadratic
-        for (int picks = 0; picks < budget && added < budget; picks++) {
-            int e = -1;
-            for (int i = 0; i < rows.length; i++) {
-                if (!expanded[i] && (e < 0 || w[i] > w[e])) {
-                    e = i;
+            for (int h : g.hubs) {
+                count = mark(mark, h, marked, count);
+            }
+            for (int x : extra) {
+                if (x >= 0) {
+                    count = mark(mark, x, marked, count);
                 }
             }
-            if (e < 0) {
-                break;
+            int added = 0;
+            // busiest entry first (ties: lowest position); a few entries usually fill the budget, so pick, not sort;
+            // at most `budget` entries, so entries that are all each other's neighbours cannot make this quadratic
+            for (int picks = 0; picks < budget && added < budget; picks++) {
+                int e = -1;
+                for (int i = 0; i < rows.length; i++) {
+                    if (!expanded[i] && (e < 0 || w[i] > w[e])) {
+                        e = i;
+                    }
+                }
+                if (e < 0) {
+                    break;
+                }
+                int base = rows[e] * g.near;
+                for (int j = 0; j < k; j++) {
+                    int before = count;
+                    count = mark(mark, g.neighbours[base + j], marked, count);
+                    added += count - before;
+                }
+                expanded[e] = true;
             }
-            int base = rows[e] * g.near;
-            for (int j = 0; j < k; j++) {
-                int before = count;
-                count = mark(mark, g.neighbours[base + j], marked, count);
-                added += count - before;
+        } finally {
+            for (int i = 0; i < count; i++) {
+                mark[marked[i]] = false; // the thread's marks are clear again for its next workload
             }
-            expanded[e] = true;
-        }
-        for (int i = 0; i < count; i++) {
-            mark[marked[i]] = false; // the thread's marks are clear again for its next workload
         }
         Arrays.sort(marked, 0, count);
         if (usable.length == g.n) { // every node is usable (usable is sorted and distinct)
