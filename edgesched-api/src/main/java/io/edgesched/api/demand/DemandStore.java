@@ -117,8 +117,10 @@ public final class DemandStore {
     private long handoffs;
     /** Slots of the records {@link #apply} looks up ahead (a batch's lines fit in the core's cache). */
     private final int[] foundSlots = new int[32];
-    /** Each preparing thread's workload indices by answer identity (indices never change once numbered). */
-    private final ThreadLocal<WorkloadIdentities> identities = ThreadLocal.withInitial(WorkloadIdentities::new);
+    /** Workload indices by answer identity, read by preparing threads; replaced by the applying thread only. */
+    private volatile WorkloadIdentities identities = WorkloadIdentities.EMPTY;
+    /** What the applied snapshots of a batch found by equality, added to {@link #identities} after the batch. */
+    private final Map<WorkloadId, Integer> identitiesToAdd = new java.util.IdentityHashMap<>();
     private final ViewBuilder viewBuilder = new ViewBuilder(this::decayedIn);
     /**
      * Snapshots prepared and applied as one run: bounds the ingest buffers kept (a run's helpers are done by its
@@ -173,8 +175,15 @@ public final class DemandStore {
     public void ingestAll(Collection<OriginSnapshot> snapshotsToAdd) {
         List<OriginSnapshot> batch = List.copyOf(snapshotsToAdd);
         int from = 0;
-        while (from < batch.size()) {
-            from = ingestRun(batch, from);
+        try {
+            while (from < batch.size()) {
+                from = ingestRun(batch, from);
+            }
+        } finally {
+            if (!identitiesToAdd.isEmpty()) { // the next batch's threads find these by identity
+                identities = identities.with(identitiesToAdd, workloads.size());
+                identitiesToAdd.clear();
+            }
         }
     }
 
@@ -349,7 +358,7 @@ public final class DemandStore {
         p.sameBoot = sameBoot;
         ServiceWorkloads resolved = p.services;
         resolved.clear();
-        WorkloadIdentities known = identities.get();
+        WorkloadIdentities known = identities;
         boolean haveLast = false;
         long lastServiceKey = 0;
         int lastWorkload = -1;
@@ -472,6 +481,9 @@ public final class DemandStore {
         }
         for (int k = 0; k < p.newWorkloads.size(); k++) {
             p.newWorkloadIndex[k] = workloadIndex(p.newWorkloads.get(k));
+        }
+        for (int k = 0; k < p.foundByEquality.size(); k++) {
+            identitiesToAdd.putIfAbsent(p.foundByEquality.get(k), p.foundIndices[k]);
         }
         int[] found = foundSlots;
         int foundFrom = 0;
@@ -1070,7 +1082,12 @@ public final class DemandStore {
         }
         Integer index = workloadIndex.get(id);
         if (index != null) {
-            known.put(id, index, workloadIndex.size());
+            int k = p.foundByEquality.size();
+            if (k == p.foundIndices.length) {
+                p.foundIndices = Arrays.copyOf(p.foundIndices, 2 * k);
+            }
+            p.foundByEquality.add(id);
+            p.foundIndices[k] = index;
             return index;
         }
         // numbered when applied, in the batch's order: indices do not depend on which thread prepared what

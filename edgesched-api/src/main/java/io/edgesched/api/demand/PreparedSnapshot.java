@@ -57,6 +57,9 @@ final class PreparedSnapshot {
     float[] rtt = new float[0];       // NaN: the record carries no RTT
 
     final List<WorkloadId> newWorkloads = new ArrayList<>();
+    /** Workload objects this snapshot found by equality, and their indices: for the store's identity table. */
+    final List<WorkloadId> foundByEquality = new ArrayList<>();
+    int[] foundIndices = new int[16];
     int[] newWorkloadIndex = new int[0];
 
     /** (service id, port) -> workload (index or new-workload marker) in this snapshot. */
@@ -71,6 +74,7 @@ final class PreparedSnapshot {
         records = forwarded = unresolved = counterResets = baselineOnly = generationChanges = 0;
         size = 0;
         newWorkloads.clear();
+        foundByEquality.clear();
         failure = null;
         if (workload.length < expectedRecords) {
             int n = Math.max(expectedRecords, workload.length + workload.length / 2);
