@@ -285,7 +285,31 @@ final class KMedian {
      * (the follow-the-traffic placement), within domain limits; fewer when fewer entries are candidates.
      */
     static int[] busiestEntries(Instance in, int m) {
-        Integer[] order = new Integer[in.entries()];
+        int entries = in.entries();
+        int[] picked = new int[m];
+        int count = 0;
+        int[] domainUse = new int[domainCounts(in).length];
+        boolean[] used = new boolean[in.nc];
+        if (entries <= SELECT_BUSIEST_MAX) {
+            // pick the busiest remaining entry each time (ties: lowest position), the order a sort would give;
+            // a workload needs m <= a few picks, so this saves sorting boxed indices for every workload
+            boolean[] considered = new boolean[entries];
+            while (count < m) {
+                int e = -1;
+                for (int i = 0; i < entries; i++) {
+                    if (!considered[i] && (e < 0 || in.w[i] > in.w[e])) {
+                        e = i;
+                    }
+                }
+                if (e < 0) {
+                    break;
+                }
+                considered[e] = true;
+                count = pickEntry(in, e, picked, count, used, domainUse);
+            }
+            return Arrays.copyOf(picked, count);
+        }
+        Integer[] order = new Integer[entries];
         for (int e = 0; e < order.length; e++) {
             order[e] = e;
         }
@@ -293,24 +317,29 @@ final class KMedian {
             int c = Double.compare(in.w[b], in.w[a]);
             return c != 0 ? c : Integer.compare(a, b);
         });
-        int[] picked = new int[m];
-        int count = 0;
-        int[] domainUse = new int[domainCounts(in).length];
-        boolean[] used = new boolean[in.nc];
         for (int e : order) {
             if (count == m) {
                 break;
             }
-            int p = in.entryPos[e];
-            if (p >= 0 && !used[p] && domainAllows(in, domainUse, p, -1)) {
-                used[p] = true;
-                picked[count++] = p;
-                if (in.domainOf[p] >= 0) {
-                    domainUse[in.domainOf[p]]++;
-                }
-            }
+            count = pickEntry(in, e, picked, count, used, domainUse);
         }
         return Arrays.copyOf(picked, count);
+    }
+
+    /** Entries up to this many are picked by selection in {@link #busiestEntries}, more by sorting. */
+    private static final int SELECT_BUSIEST_MAX = 64;
+
+    /** Takes entry e's own node when it is a candidate, unused and within its domain's limit; the new count. */
+    private static int pickEntry(Instance in, int e, int[] picked, int count, boolean[] used, int[] domainUse) {
+        int p = in.entryPos[e];
+        if (p >= 0 && !used[p] && domainAllows(in, domainUse, p, -1)) {
+            used[p] = true;
+            picked[count++] = p;
+            if (in.domainOf[p] >= 0) {
+                domainUse[in.domainOf[p]]++;
+            }
+        }
+        return count;
     }
 
     /** Cost of every candidate as the only chosen node, indexed by candidate position. */
