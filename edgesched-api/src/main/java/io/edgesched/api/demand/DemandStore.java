@@ -482,9 +482,7 @@ public final class DemandStore {
         for (int k = 0; k < p.newWorkloads.size(); k++) {
             p.newWorkloadIndex[k] = workloadIndex(p.newWorkloads.get(k));
         }
-        for (int k = 0; k < p.foundByEquality.size(); k++) {
-            identitiesToAdd.putIfAbsent(p.foundByEquality.get(k), p.foundIndices[k]);
-        }
+        p.foundByEquality.forEach(identitiesToAdd::putIfAbsent);
         int[] found = foundSlots;
         int foundFrom = 0;
         int foundCapacity = -1;
@@ -589,15 +587,15 @@ public final class DemandStore {
         boolean[] drop = new boolean[cap];
         // One pass over the table, in parts on the pool's threads and this one: idle slots to drop, the rest
         // counted per workload (for top-N); the parts' counts are added after.
-        int parts = ViewBuilder.partsFor(old);
+        int parts = TableParts.partsFor(old);
         int[][] perWorkloadOfPart = new int[parts][workloads.size()];
         int[] droppedOfPart = new int[parts];
         int[] keptOfPart = new int[parts];
-        ViewBuilder.inParallel(parts, part -> {
+        TableParts.inParallel(parts, part -> {
             int[] counts = perWorkloadOfPart[part];
             int dropped = 0;
             int kept = 0;
-            for (int i = ViewBuilder.from(part, parts, cap), end = ViewBuilder.from(part + 1, parts, cap); i < end; i++) {
+            for (int i = TableParts.from(part, parts, cap), end = TableParts.from(part + 1, parts, cap); i < end; i++) {
                 int w = old.workload(i);
                 if (w < 0) {
                     continue;
@@ -1082,12 +1080,7 @@ public final class DemandStore {
         }
         Integer index = workloadIndex.get(id);
         if (index != null) {
-            int k = p.foundByEquality.size();
-            if (k == p.foundIndices.length) {
-                p.foundIndices = Arrays.copyOf(p.foundIndices, 2 * k);
-            }
-            p.foundByEquality.add(id);
-            p.foundIndices[k] = index;
+            p.foundByEquality.put(id, index);
             return index;
         }
         // numbered when applied, in the batch's order: indices do not depend on which thread prepared what

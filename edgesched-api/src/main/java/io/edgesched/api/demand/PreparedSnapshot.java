@@ -5,7 +5,9 @@ import io.edgesched.api.WorkloadId;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One snapshot after its node-local work (workload resolution, counter baselines, increases, prefixes): what is
@@ -58,8 +60,7 @@ final class PreparedSnapshot {
 
     final List<WorkloadId> newWorkloads = new ArrayList<>();
     /** Workload objects this snapshot found by equality, and their indices: for the store's identity table. */
-    final List<WorkloadId> foundByEquality = new ArrayList<>();
-    int[] foundIndices = new int[16];
+    final Map<WorkloadId, Integer> foundByEquality = new IdentityHashMap<>();
     int[] newWorkloadIndex = new int[0];
 
     /** (service id, port) -> workload (index or new-workload marker) in this snapshot. */

@@ -7,10 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 
 /**
  * Sums a table's live aggregates into per-(workload, entry node) demand without hashing: a counting pass finds how
@@ -23,10 +19,6 @@ import java.util.function.IntConsumer;
  * aggregates at 10k workloads).
  */
 final class ViewBuilder {
-    /** Tables with fewer aggregates are summed on one thread. */
-    static final int PARALLEL_MIN = 50_000;
-    private static final int MAX_PARTS = 32;
-
     /** The decayed rate of a slot at a tick. */
     @FunctionalInterface
     interface Decay {
@@ -51,15 +43,7 @@ final class ViewBuilder {
 
     /** Every workload's entry-node demand at {@code nowTick}, workloads in index order; none for workloads without demand. */
     List<WorkloadDemand> build(AggregateTable t, int nowTick, List<WorkloadId> workloads, List<NodeId> nodes) {
-        return build(t, nowTick, workloads, nodes, partsFor(t));
-    }
-
-    /**
-     * How many parts a pass over the table is split into: four per thread (the common pool's and the caller), so
-     * the threads stay busy until the end even when one starts late.
-     */
-    static int partsFor(AggregateTable t) {
-        return t.size() < PARALLEL_MIN ? 1 : Math.min(MAX_PARTS, 4 * (ForkJoinPool.getCommonPoolParallelism() + 1));
+        return build(t, nowTick, workloads, nodes, TableParts.partsFor(t));
     }
 
     /** The same, in {@code parts} parts (tests compare part counts: the result must not depend on them). */
@@ -70,9 +54,9 @@ final class ViewBuilder {
 
         // 1. live aggregates per (part of the table, workload)
         int[][] counts = new int[parts][workloadCount];
-        inParallel(parts, part -> {
+        TableParts.inParallel(parts, part -> {
             int[] c = counts[part];
-            for (int i = from(part, parts, cap), end = from(part + 1, parts, cap); i < end; i++) {
+            for (int i = TableParts.from(part, parts, cap), end = TableParts.from(part + 1, parts, cap); i < end; i++) {
                 int wl = t.workload(i);
                 if (wl >= 0 && decay.at(t, i, nowTick) > 0) {
                     c[wl]++;
@@ -95,9 +79,9 @@ final class ViewBuilder {
         int[] node = bucketNode;
         double[] rate = bucketRate;
         float[] rtt = bucketRtt;
-        inParallel(parts, part -> {
+        TableParts.inParallel(parts, part -> {
             int[] at = counts[part];
-            for (int i = from(part, parts, cap), end = from(part + 1, parts, cap); i < end; i++) {
+            for (int i = TableParts.from(part, parts, cap), end = TableParts.from(part + 1, parts, cap); i < end; i++) {
                 int wl = t.workload(i);
                 if (wl < 0) {
                     continue;
@@ -116,10 +100,10 @@ final class ViewBuilder {
         @SuppressWarnings("unchecked")
         List<WorkloadDemand>[] results = new List[parts];
         int nodeCount = nodes.size();
-        inParallel(parts, part -> {
+        TableParts.inParallel(parts, part -> {
             List<WorkloadDemand> out = new ArrayList<>();
             NodeSums sums = new NodeSums(nodeCount);
-            for (int wl = from(part, parts, workloadCount), end = from(part + 1, parts, workloadCount); wl < end; wl++) {
+            for (int wl = TableParts.from(part, parts, workloadCount), end = TableParts.from(part + 1, parts, workloadCount); wl < end; wl++) {
                 int fromK = bucketStart[wl];
                 int toK = bucketStart[wl + 1];
                 if (fromK == toK) {
@@ -138,33 +122,6 @@ final class ViewBuilder {
             all.addAll(r);
         }
         return all;
-    }
-
-    /** Where part {@code part} of {@code parts} of a range of {@code length} begins. */
-    static int from(int part, int parts, int length) {
-        return (int) ((long) length * part / parts);
-    }
-
-    /**
-     * Runs every part once: this thread and up to the common pool's parallelism of helpers claim parts in turn, so a
-     * helper that starts late (its thread busy elsewhere) only takes fewer parts; returns when all are done.
-     */
-    static void inParallel(int parts, IntConsumer work) {
-        AtomicInteger next = new AtomicInteger();
-        Runnable claimer = () -> {
-            for (int part = next.getAndIncrement(); part < parts; part = next.getAndIncrement()) {
-                work.accept(part);
-            }
-        };
-        int helpers = Math.min(ForkJoinPool.getCommonPoolParallelism(), parts - 1);
-        List<ForkJoinTask<?>> forked = new ArrayList<>(helpers);
-        for (int h = 0; h < helpers; h++) {
-            forked.add(ForkJoinPool.commonPool().submit(claimer));
-        }
-        claimer.run();
-        for (ForkJoinTask<?> f : forked) {
-            f.join();
-        }
     }
 
     private void fit(int total) {
