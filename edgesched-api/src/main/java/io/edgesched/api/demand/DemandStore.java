@@ -114,6 +114,11 @@ public final class DemandStore {
     private static final int MAX_RECENT_HANDOFFS = 4096;
     private final Map<ClientAtNode, Candidate> candidates = new HashMap<>();
     private final ArrayDeque<Handoff> recentHandoffs = new ArrayDeque<>();
+    /** How many of {@link #recentHandoffs} each (workload, client) has: a look-up per candidate, not a scan. */
+    private final Map<RecentClient, Integer> recentByClient = new HashMap<>();
+
+    private record RecentClient(WorkloadId workload, ClientAddress client) {
+    }
     private long handoffs;
     /** Slots of the records {@link #apply} looks up ahead (a batch's lines fit in the core's cache). */
     private final int[] foundSlots = new int[32];
@@ -966,7 +971,7 @@ public final class DemandStore {
     private void resolveHandoffs(Instant now, int nowTick) {
         Instant since = now.minus(config.handoff().window());
         while (!recentHandoffs.isEmpty() && !recentHandoffs.peekFirst().at().isAfter(since)) {
-            recentHandoffs.pollFirst();
+            pollOldestHandoff();
         }
         if (candidates.isEmpty()) {
             return;
@@ -1019,8 +1024,9 @@ public final class DemandStore {
                             nodes.get(AggregateTable.nodeOf(k.meta())), now, moved);
                     LOG.debug("{}", h);
                     recentHandoffs.addLast(h);
+                    recentByClient.merge(new RecentClient(h.workload(), h.client()), 1, Integer::sum);
                     if (recentHandoffs.size() > MAX_RECENT_HANDOFFS) {
-                        recentHandoffs.pollFirst();
+                        pollOldestHandoff();
                     }
                 }
                 it.remove();
@@ -1038,13 +1044,12 @@ public final class DemandStore {
      * needs the full evidence, so one alternating between a near and a far node hands off at most once per window.
      */
     private boolean handedOffRecently(int workload, ClientAddress client) {
-        WorkloadId id = workloads.get(workload);
-        for (Handoff h : recentHandoffs) {
-            if (h.client().equals(client) && h.workload().equals(id)) {
-                return true;
-            }
-        }
-        return false;
+        return recentByClient.containsKey(new RecentClient(workloads.get(workload), client));
+    }
+
+    private void pollOldestHandoff() {
+        Handoff h = recentHandoffs.pollFirst();
+        recentByClient.computeIfPresent(new RecentClient(h.workload(), h.client()), (k, n) -> n > 1 ? n - 1 : null);
     }
 
     // ---- helpers ----
