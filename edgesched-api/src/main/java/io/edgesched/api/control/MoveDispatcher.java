@@ -7,6 +7,7 @@ import io.edgesched.api.WorkloadId;
 import io.edgesched.api.policy.MoveGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.time.Instant;
 import java.time.InstantSource;
@@ -29,9 +30,14 @@ final class MoveDispatcher {
     private final InstantSource clock;
     private final StatsRecorder stats;
     private final List<DecisionListener> listeners;
+    /** Level of the per-move lines: debug for a warm-up's throw-away controller, else info (ends: warn). */
+    private final Level moveLevel;
+    private final Level troubleLevel;
 
     MoveDispatcher(Rescheduler rescheduler, MoveGate gate, MoveTracker tracker, InstantSource clock, StatsRecorder stats,
-                   List<DecisionListener> listeners) {
+                   List<DecisionListener> listeners, boolean quiet) {
+        this.moveLevel = quiet ? Level.DEBUG : Level.INFO;
+        this.troubleLevel = quiet ? Level.DEBUG : Level.WARN;
         this.rescheduler = rescheduler;
         this.gate = Objects.requireNonNull(gate, "gate");
         this.tracker = Objects.requireNonNull(tracker, "tracker");
@@ -48,8 +54,8 @@ final class MoveDispatcher {
     void start(MoveRequest request, Instant now) {
         gate.moveStarted(request.workload(), now);
         stats.movesStarted.increment();
-        log.info("moving {} from {} to {}: {}", request.workload(), request.currentNodes(), request.targetNodes(),
-                request.reason());
+        log.atLevel(moveLevel).log("moving {} from {} to {}: {}", request.workload(), request.currentNodes(),
+                request.targetNodes(), request.reason());
         CompletionStage<MoveResult> stage;
         try {
             stage = Objects.requireNonNull(rescheduler.move(request), "rescheduler returned no stage");
@@ -80,16 +86,16 @@ final class MoveDispatcher {
         switch (result) {
             case MoveResult.Done done -> {
                 stats.movesDone.increment();
-                log.info("moved {} to {} in {}", workload, done.request().targetNodes(), done.took());
+                log.atLevel(moveLevel).log("moved {} to {} in {}", workload, done.request().targetNodes(), done.took());
             }
             case MoveResult.Refused refused -> {
                 stats.movesRefused.increment();
-                log.warn("move of {} to {} refused: {}; not asking again before the inputs change or the cool-down passes",
-                        workload, refused.request().targetNodes(), refused.reason());
+                log.atLevel(troubleLevel).log("move of {} to {} refused: {}; not asking again before the inputs change"
+                        + " or the cool-down passes", workload, refused.request().targetNodes(), refused.reason());
             }
             case MoveResult.Failed failed -> {
                 stats.movesFailed.increment();
-                log.warn("move of {} to {} failed ({}{}); retrying after {}", workload,
+                log.atLevel(troubleLevel).log("move of {} to {} failed ({}{}); retrying after {}", workload,
                         failed.request().targetNodes(), failed.reason(),
                         failed.rolledBack() ? ", rolled back" : "", backoff, failed.cause());
             }

@@ -17,6 +17,7 @@ import io.edgesched.api.policy.WorkloadSpec;
 import io.edgesched.api.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +72,10 @@ public final class PlacementController implements AutoCloseable {
     private volatile RoundReport lastRound;
     private long rounds;
     private volatile boolean closed;
+    private final Level roundLevel;
+    private final PlacementPolicy policy;
+    private final DemandConfig demandConfig;
+    private final double replanTolerance;
 
     private PlacementController(Builder b) {
         this.clock = b.clock;
@@ -86,7 +91,11 @@ public final class PlacementController implements AutoCloseable {
         this.interval = b.interval;
         MoveTracker tracker = new MoveTracker(b.retry, b.settleTimeout, b.random);
         this.listeners.addAll(b.listeners);
-        this.moves = new MoveDispatcher(b.rescheduler, gate, tracker, clock, stats, listeners);
+        this.moves = new MoveDispatcher(b.rescheduler, gate, tracker, clock, stats, listeners, b.quiet);
+        this.roundLevel = b.quiet ? Level.DEBUG : Level.INFO;
+        this.policy = policy;
+        this.demandConfig = b.demandStore != null ? b.demandStore.config() : b.demandConfig;
+        this.replanTolerance = b.replanTolerance;
         this.decide = new DecisionRound(policy, gate, tracker, new ReplanFilter(b.replanTolerance, b.replanMaxAge), dryRun);
         this.scheduler = b.executor != null
                 ? RoundScheduler.on(b.executor, "decision round", this::reconcileOnce, b.minRoundSpacing)
@@ -240,8 +249,8 @@ public final class PlacementController implements AutoCloseable {
                 log.debug("{}", d);
             }
         }
-        if (log.isInfoEnabled() && (startedMoves > 0 || wouldMove > 0)) {
-            log.info("round {}: {} workloads, {} moves started, {} dry-run moves, {} ms", round, decisions.size(),
+        if (log.isEnabledForLevel(roundLevel) && (startedMoves > 0 || wouldMove > 0)) {
+            log.atLevel(roundLevel).log("round {}: {} workloads, {} moves started, {} dry-run moves, {} ms", round, decisions.size(),
                     startedMoves, wouldMove, took / 1_000_000);
         }
         if (!listeners.isEmpty()) {
@@ -284,6 +293,18 @@ public final class PlacementController implements AutoCloseable {
         return stats.snapshot();
     }
 
+    /**
+     * Runs this controller's round code on a synthetic cluster of {@code shape} before the first real round, so
+     * the JIT has compiled it ({@link WarmUp}): the same policy type and settings (a fresh instance of the
+     * built-in policy, so its per-topology cache stays this controller's), demand configuration and incremental
+     * planning. Touches nothing of this controller's state; call it before {@link #start()}, e.g. while waiting
+     * for leadership.
+     */
+    public WarmUp.Report warmUp(WarmUp.Shape shape) {
+        PlacementPolicy shadowPolicy = policy instanceof LatencyAwarePolicy p ? new LatencyAwarePolicy(p.config()) : policy;
+        return WarmUp.run(shape, shadowPolicy, demandConfig, replanTolerance);
+    }
+
     /** Stops scheduling rounds; moves already handed to the rescheduler keep running. Idempotent. */
     @Override
     public synchronized void close() {
@@ -315,8 +336,15 @@ public final class PlacementController implements AutoCloseable {
         private Random random = new Random();
         private ScheduledExecutorService executor;
         private final List<DecisionListener> listeners = new ArrayList<>();
+        private boolean quiet;
 
         private Builder() {
+        }
+
+        /** Round and move lines at debug level (a warm-up's throw-away controller). */
+        Builder quiet() {
+            this.quiet = true;
+            return this;
         }
 
         /**

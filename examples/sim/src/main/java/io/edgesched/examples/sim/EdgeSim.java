@@ -117,6 +117,10 @@ public final class EdgeSim implements Callable<Integer> {
     @Option(names = "--verbose", description = "log every move and retry (controller info logs) to stderr")
     boolean verbose;
 
+    @Option(names = "--no-warm-up", description = "skip the controller's start-up warm-up (a few rounds on a small "
+            + "synthetic cluster so the JIT has compiled the round's code before step 1); see warmUpMillis")
+    boolean noWarmUp;
+
     @Option(names = "--sequential", description = "plan workloads on one thread (default: the common fork-join pool)")
     boolean sequential;
 
@@ -155,7 +159,11 @@ public final class EdgeSim implements Callable<Integer> {
         SimConfig config = validate();
         Simulation simulation = new Simulation(config, "off".equals(handoff) ? HandoffRule.off() : HandoffRule.defaults());
         double initialMs = simulation.initialMeanLatencyMs();
+        Double warmUpMillis = noWarmUp ? null : simulation.warmUp().took().toNanos() / 1e6;
         if (!json) {
+            if (warmUpMillis != null) {
+                out.printf(Locale.ROOT, "controller warm-up (synthetic cluster, before step 1): %.0f ms%n", warmUpMillis);
+            }
             out.printf(Locale.ROOT, "edgesched-sim: %d nodes, %d workloads, %d clients, %d steps of %s, seed %d, optimal %s%n",
                     nodes, workloads, clients, steps, config.step(), seed, simulation.optimalMode().name().toLowerCase(Locale.ROOT));
             out.printf(Locale.ROOT, "initial mean latency %.3f ms%n", initialMs);
@@ -201,6 +209,7 @@ public final class EdgeSim implements Callable<Integer> {
             field(sb, "seed", seed).append(',');
             field(sb, "dryRun", dryRun).append(',');
             field(sb, "optimalKind", last.optimalKind()).append(',');
+            field(sb, "warmUpMillis", warmUpMillis).append(',');
             field(sb, "initialMeanLatencyMs", initialMs).append(',');
             field(sb, "finalMeanLatencyMs", last.meanLatencyMs()).append(',');
             field(sb, "finalOptimalMeanLatencyMs", last.optimalMeanLatencyMs()).append(',');

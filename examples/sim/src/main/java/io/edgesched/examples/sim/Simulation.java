@@ -7,6 +7,7 @@ import io.edgesched.api.control.ControllerStats;
 import io.edgesched.api.control.DemandInput;
 import io.edgesched.api.control.PlacementController;
 import io.edgesched.api.control.RetryPolicy;
+import io.edgesched.api.control.WarmUp;
 import io.edgesched.api.control.RoundReport;
 import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.HandoffRule;
@@ -175,6 +176,11 @@ final class Simulation {
             world.place(w, best[w]);
         }
         refreshTopology();
+    }
+
+    /** The controller's start-up warm-up ({@link PlacementController#warmUp}); run before the first step. */
+    WarmUp.Report warmUp() {
+        return controller.warmUp(WarmUp.Shape.defaults());
     }
 
     double initialMeanLatencyMs() {
