@@ -1,7 +1,9 @@
 package io.edgesched.examples.controller;
 
+import io.edgesched.api.control.WarmUp;
+import io.edgesched.api.demand.DemandConfig;
 import io.edgesched.api.demand.HandoffRule;
-
+import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.PolicyConfig;
 import io.edgesched.api.policy.StabilityConfig;
 import io.edgesched.examples.k8s.ApiServerUnreachable;
@@ -111,6 +113,11 @@ public final class ControllerMain implements Callable<Integer> {
             description = "How long to wait for the first cluster listing (default: ${DEFAULT-VALUE}).")
     Duration syncTimeout;
 
+    @Option(names = "--warm-up-rounds", defaultValue = "12", description = "Before running for leadership, run this many"
+            + " rounds on a small synthetic cluster so the JIT has compiled the round's code before the first real one;"
+            + " 0 = off (default: ${DEFAULT-VALUE}).")
+    int warmUpRounds;
+
     public static void main(String[] args) {
         System.exit(Cli.run("controller", new ControllerMain(), args));
     }
@@ -123,6 +130,10 @@ public final class ControllerMain implements Callable<Integer> {
                     .withRateLimit(movesPerMinute, burst);
         } catch (IllegalArgumentException e) {
             System.err.println("controller: " + e.getMessage());
+            return 2;
+        }
+        if (warmUpRounds < 0 || warmUpRounds > 1_000) {
+            System.err.println("controller: --warm-up-rounds must be 0 (off) to 1000, got " + warmUpRounds);
             return 2;
         }
         try (Shutdown shutdown = new Shutdown()) {
@@ -156,6 +167,11 @@ public final class ControllerMain implements Callable<Integer> {
 
             ReportDrivenController.Settings settings = new ReportDrivenController.Settings(interval, reportDelay, demand,
                     PolicyConfig.defaults(), stability, dryRun).withHandoff(handoff ? HandoffRule.defaults() : HandoffRule.off());
+            if (warmUpRounds > 0) { // the policy and the decision round are the engine's; its own synthetic cluster
+                WarmUp.Shape d = WarmUp.Shape.defaults();
+                WarmUp.run(new WarmUp.Shape(d.nodes(), d.workloads(), d.clients(), warmUpRounds),
+                        new LatencyAwarePolicy(settings.policy()), DemandConfig.defaults(), 0.05);
+            }
             KubernetesRescheduler k8s = null;
             if (!dryRun) {
                 KubernetesRescheduler.Builder rb = KubernetesRescheduler.builder(client).rolloutTimeout(rolloutTimeout);

@@ -39,4 +39,15 @@ class ControllerCommandLineTest {
                     .startsWith("controller: ").contains(bad.substring(0, bad.indexOf('='))));
         }
     }
+
+    @Test
+    void warmUpRoundsOutsideZeroToAThousandAreRefusedWithExitCodeTwo_beforeAnyClusterIsContacted() {
+        for (String bad : List.of("--warm-up-rounds=-1", "--warm-up-rounds=1001")) {
+            assertThat(Cli.run("controller", new ControllerMain(), new PrintWriter(new StringWriter(), true), bad))
+                    .as(bad).isEqualTo(2);
+        }
+        ControllerMain parsed = new ControllerMain();
+        new CommandLine(parsed).parseArgs();
+        assertThat(parsed.warmUpRounds).isEqualTo(12);
+    }
 }
