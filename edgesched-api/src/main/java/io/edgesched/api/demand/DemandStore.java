@@ -16,10 +16,12 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -977,66 +979,147 @@ public final class DemandStore {
             return;
         }
         long windowTicks = config.handoff().window().toNanos() / NANOS_PER_TICK;
+        int n = candidates.size();
+        ClientAtNode[] keys = new ClientAtNode[n];
+        Candidate[] values = new Candidate[n];
+        int at = 0;
+        for (Map.Entry<ClientAtNode, Candidate> e : candidates.entrySet()) {
+            keys[at] = e.getKey();
+            values[at++] = e.getValue();
+        }
+        // Judged in parts on the pool's threads: judging reads the table and the recent handoffs, changes nothing.
+        byte[] verdict = new byte[n];
+        int parts = n < judgeInParallelFrom ? 1 : TableParts.partsForThreads();
+        TableParts.inParallel(parts, part -> {
+            for (int j = TableParts.from(part, parts, n), end = TableParts.from(part + 1, parts, n); j < end; j++) {
+                verdict[j] = judge(keys[j], values[j], nowTick, windowTicks, null);
+            }
+        });
+        // Carried out in the map's order, as one sequential pass would. Only a hand-off changes what judging reads:
+        // its own client's rates and recent handoffs, so a later candidate of that client is judged again; and
+        // when the recent-handoff cap drops an old entry (any client), so is every later verdict that asked
+        // whether its client was handed off recently.
+        Set<ClientKey> handedOff = new HashSet<>();
+        boolean capDropped = false;
         List<Integer> old = new ArrayList<>();
-        var it = candidates.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            ClientAtNode k = e.getKey();
-            Candidate c = e.getValue();
-            int here = table.find(k.workload(), k.meta(), k.hi(), k.lo());
-            if (here < 0) {
-                it.remove(); // dropped as idle or folded into "other clients": no identity left to hand off
+        for (int j = 0; j < n; j++) {
+            ClientAtNode k = keys[j];
+            Candidate c = values[j];
+            byte v = verdict[j];
+            boolean stale = capDropped && (v & ASKED_RECENT) != 0
+                    || !handedOff.isEmpty() && handedOff.contains(ClientKey.of(k));
+            v &= ~ASKED_RECENT;
+            if (stale || v == HAND_OFF) {
+                old.clear();
+                v = (byte) (judge(k, c, nowTick, windowTicks, old) & ~ASKED_RECENT);
+            }
+            if (v == KEEP) {
                 continue;
             }
-            old.clear();
-            boolean split = false;
-            boolean allReadSince = true;
-            boolean closer = true; // every old entry is much farther than N (HandoffRule#closer)
-            for (int s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), -1); s >= 0;
-                 s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), s)) {
-                if (table.lastActiveTick(s) >= c.firstTick) {
-                    split = true; // the old entry saw the client since (or in the same read as) it arrived here
-                } else if (table.rate(s) > 0) {
-                    old.add(s);
-                    closer &= config.handoff().closer(table.rtt(here), table.rtt(s));
-                    NodeHistory m = nodeStates.get(AggregateTable.nodeOf(table.nodeMeta(s)));
-                    if (tick(m.takenAt) <= c.firstTick) {
-                        allReadSince = false; // not read since: silence there is not yet evidence
-                    }
-                }
+            candidates.remove(k);
+            if (v == GONE) {
+                continue; // dropped as idle or folded into "other clients": no identity left to hand off
             }
-            if (split) {
+            int here = table.find(k.workload(), k.meta(), k.hi(), k.lo());
+            table.setCandidate(here, false);
+            if (v == SPLIT) {
                 handoffsSplit++;
-                it.remove();
-                table.setCandidate(here, false);
-            } else if (old.isEmpty()) {
-                it.remove();
-                table.setCandidate(here, false);
-            } else if ((c.reads >= config.handoff().evidenceReads()
-                    || closer && !handedOffRecently(k.workload(), clientOf(table, here))) && allReadSince) {
-                for (int s : old) {
-                    double moved = decayed(s, nowTick);
-                    table.setRate(here, (float) (decayed(here, nowTick) + moved), nowTick);
-                    table.setRate(s, 0, nowTick);
-                    handoffs++;
-                    Handoff h = new Handoff(workloads.get(k.workload()), clientOf(table, here),
-                            nodes.get(AggregateTable.nodeOf(table.nodeMeta(s))),
-                            nodes.get(AggregateTable.nodeOf(k.meta())), now, moved);
-                    LOG.debug("{}", h);
-                    recentHandoffs.addLast(h);
-                    recentByClient.merge(new RecentClient(h.workload(), h.client()), 1, Integer::sum);
-                    if (recentHandoffs.size() > MAX_RECENT_HANDOFFS) {
-                        pollOldestHandoff();
-                    }
-                }
-                it.remove();
-                table.setCandidate(here, false);
-            } else if ((long) nowTick - c.firstTick > windowTicks) {
+            } else if (v == EXPIRED) {
                 handoffsExpired++;
-                it.remove();
-                table.setCandidate(here, false);
+            } else if (v == HAND_OFF) {
+                capDropped |= handOff(k, here, old, now, nowTick);
+                handedOff.add(ClientKey.of(k));
             }
         }
+    }
+
+    /** Candidates below this many are judged on the calling thread (tests set it to compare both ways). */
+    private int judgeInParallelFrom = 4_096;
+
+    void judgeHandoffsInParallelFrom(int candidates) {
+        judgeInParallelFrom = candidates;
+    }
+    private static final byte KEEP = 0;
+    private static final byte GONE = 1;
+    private static final byte SPLIT = 2;
+    private static final byte NO_OLD_ENTRY = 3;
+    private static final byte HAND_OFF = 4;
+    private static final byte EXPIRED = 5;
+    /** Set on a verdict that depended on whether the client was handed off recently. */
+    private static final byte ASKED_RECENT = 0x10;
+
+    /** A client of a workload, whatever node it entered at (what {@link AggregateTable#nextSameClient} matches). */
+    private record ClientKey(int workload, int clientMeta, long hi, long lo) {
+        static ClientKey of(ClientAtNode k) {
+            return new ClientKey(k.workload(), AggregateTable.clientMeta(k.meta()), k.hi(), k.lo());
+        }
+    }
+
+    /**
+     * What becomes of one candidate now, with {@link #ASKED_RECENT} when that depended on the recent handoffs;
+     * reads only. {@code old}, when given, receives the slots a hand-off takes the rate from.
+     */
+    private byte judge(ClientAtNode k, Candidate c, int nowTick, long windowTicks, List<Integer> old) {
+        int here = table.find(k.workload(), k.meta(), k.hi(), k.lo());
+        if (here < 0) {
+            return GONE;
+        }
+        boolean anyOld = false;
+        boolean allReadSince = true;
+        boolean closer = true; // every old entry is much farther than N (HandoffRule#closer)
+        for (int s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), -1); s >= 0;
+             s = table.nextSameClient(k.workload(), k.meta(), k.hi(), k.lo(), s)) {
+            if (table.lastActiveTick(s) >= c.firstTick) {
+                return SPLIT; // the old entry saw the client since (or in the same read as) it arrived here
+            }
+            if (table.rate(s) > 0) {
+                anyOld = true;
+                if (old != null) {
+                    old.add(s);
+                }
+                closer &= config.handoff().closer(table.rtt(here), table.rtt(s));
+                NodeHistory m = nodeStates.get(AggregateTable.nodeOf(table.nodeMeta(s)));
+                if (tick(m.takenAt) <= c.firstTick) {
+                    allReadSince = false; // not read since: silence there is not yet evidence
+                }
+            }
+        }
+        if (!anyOld) {
+            return NO_OLD_ENTRY;
+        }
+        if (allReadSince && c.reads >= config.handoff().evidenceReads()) {
+            return HAND_OFF;
+        }
+        byte asked = 0;
+        if (allReadSince && closer) {
+            asked = ASKED_RECENT;
+            if (!handedOffRecently(k.workload(), clientOf(table, here))) {
+                return HAND_OFF | ASKED_RECENT;
+            }
+        }
+        return (byte) (((long) nowTick - c.firstTick > windowTicks ? EXPIRED : KEEP) | asked);
+    }
+
+    /** Moves the rate of the client's old entries to {@code here}; whether the recent-handoff cap dropped one. */
+    private boolean handOff(ClientAtNode k, int here, List<Integer> old, Instant now, int nowTick) {
+        boolean capDropped = false;
+        for (int s : old) {
+            double moved = decayed(s, nowTick);
+            table.setRate(here, (float) (decayed(here, nowTick) + moved), nowTick);
+            table.setRate(s, 0, nowTick);
+            handoffs++;
+            Handoff h = new Handoff(workloads.get(k.workload()), clientOf(table, here),
+                    nodes.get(AggregateTable.nodeOf(table.nodeMeta(s))),
+                    nodes.get(AggregateTable.nodeOf(k.meta())), now, moved);
+            LOG.debug("{}", h);
+            recentHandoffs.addLast(h);
+            recentByClient.merge(new RecentClient(h.workload(), h.client()), 1, Integer::sum);
+            if (recentHandoffs.size() > MAX_RECENT_HANDOFFS) {
+                pollOldestHandoff();
+                capDropped = true;
+            }
+        }
+        return capDropped;
     }
 
     /**

@@ -22,7 +22,12 @@ final class TableParts {
 
     /** Four parts per thread (the common pool's and the caller), so the threads stay busy until the end. */
     static int partsFor(AggregateTable t) {
-        return t.size() < PARALLEL_MIN ? 1 : Math.min(MAX_PARTS, 4 * (ForkJoinPool.getCommonPoolParallelism() + 1));
+        return t.size() < PARALLEL_MIN ? 1 : partsForThreads();
+    }
+
+    /** Four parts per thread that may take part, whatever the size of the work. */
+    static int partsForThreads() {
+        return Math.min(MAX_PARTS, 4 * (ForkJoinPool.getCommonPoolParallelism() + 1));
     }
 
     /** Where part {@code part} of {@code parts} of a range of {@code length} begins. */
