@@ -124,6 +124,9 @@ public final class DemandStore {
     private long handoffs;
     /** Slots of the records {@link #apply} looks up ahead (a batch's lines fit in the core's cache). */
     private final int[] foundSlots = new int[32];
+    /** {@link #maintain}'s per-slot drop marks and {@link #removeInPlace}'s keys, reused round after round. */
+    private boolean[] dropScratch = new boolean[0];
+    private long[] removeScratch = new long[0];
     /** Workload indices by answer identity, read by preparing threads; replaced by the applying thread only. */
     private volatile WorkloadIdentities identities = WorkloadIdentities.EMPTY;
     /** What the applied snapshots of a batch found by equality, added to {@link #identities} after the batch. */
@@ -591,7 +594,14 @@ public final class DemandStore {
         }
         AggregateTable old = table;
         int cap = old.capacity();
-        boolean[] drop = new boolean[cap];
+        // kept between rounds: a fresh array of a few megabytes every round is a humongous allocation for G1,
+        // which starts a concurrent marking cycle that takes a core from the round
+        if (dropScratch.length < cap) {
+            dropScratch = new boolean[cap];
+        } else {
+            Arrays.fill(dropScratch, 0, cap, false);
+        }
+        boolean[] drop = dropScratch;
         // One pass over the table, in parts on the pool's threads and this one: idle slots to drop, the rest
         // counted per workload (for top-N); the parts' counts are added after.
         int parts = TableParts.partsFor(old);
@@ -702,7 +712,7 @@ public final class DemandStore {
             }
             table = fresh;
         } else {
-            removeInPlace(old, drop, dropped);
+            removeInPlace(old, drop, cap, dropped);
         }
         for (int f = 0; f < foldCount; f++) {
             int other = otherSlot(foldWorkload[f], foldNode[f], nowTick);
@@ -720,23 +730,21 @@ public final class DemandStore {
     }
 
     /** Deletes the dropped slots by key: each deletion may move later slots of its probe run back. */
-    private static void removeInPlace(AggregateTable t, boolean[] drop, int dropped) {
-        int[] wl = new int[dropped];
-        int[] meta = new int[dropped];
-        long[] hi = new long[dropped];
-        long[] lo = new long[dropped];
+    private void removeInPlace(AggregateTable t, boolean[] drop, int cap, int dropped) {
+        if (removeScratch.length < 3 * dropped) {
+            removeScratch = new long[3 * dropped + dropped / 2];
+        }
+        long[] keys = removeScratch; // per slot: workload and node meta, then the client's two halves
         int n = 0;
-        for (int i = 0; i < drop.length; i++) {
+        for (int i = 0; i < cap; i++) {
             if (drop[i]) {
-                wl[n] = t.workload(i);
-                meta[n] = t.nodeMeta(i);
-                hi[n] = t.hi(i);
-                lo[n] = t.lo(i);
-                n++;
+                keys[n++] = ((long) t.workload(i) << 32) | (t.nodeMeta(i) & 0xffffffffL);
+                keys[n++] = t.hi(i);
+                keys[n++] = t.lo(i);
             }
         }
-        for (int d = 0; d < n; d++) {
-            t.remove(t.find(wl[d], meta[d], hi[d], lo[d]));
+        for (int d = 0; d < n; d += 3) {
+            t.remove(t.find((int) (keys[d] >>> 32), (int) keys[d], keys[d + 1], keys[d + 2]));
         }
     }
 

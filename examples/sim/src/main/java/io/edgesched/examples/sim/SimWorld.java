@@ -171,6 +171,8 @@ final class SimWorld {
         return simNanos;
     }
 
+    private int[] byNodeScratch = new int[0];
+
     /** What each node's kernel observer would report now: cumulative counters per (workload, client). */
     List<OriginSnapshot> snapshots(Instant now) {
         int[] perNode = new int[nodeCount];
@@ -183,7 +185,12 @@ final class SimWorld {
         for (int i = 0; i < nodeCount; i++) {
             start[i + 1] = start[i] + perNode[i];
         }
-        int[] byNode = new int[clientCount];
+        // kept between steps: a fresh 4 MB array per step is a humongous allocation whose GC work would land in
+        // the controller's timed round, not in the simulator's own time
+        if (byNodeScratch.length < clientCount) {
+            byNodeScratch = new int[clientCount];
+        }
+        int[] byNode = byNodeScratch;
         int[] fill = Arrays.copyOf(start, nodeCount);
         for (int c = 0; c < clientCount; c++) {
             byNode[fill[clientEntry[c]]++] = c;
