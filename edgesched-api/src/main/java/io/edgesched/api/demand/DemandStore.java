@@ -127,6 +127,7 @@ public final class DemandStore {
     /** {@link #maintain}'s per-slot drop marks and {@link #removeInPlace}'s keys, reused round after round. */
     private boolean[] dropScratch = new boolean[0];
     private long[] removeScratch = new long[0];
+    private static final int MAX_KEPT_REMOVE_KEYS = 1 << 20;
     /** Workload indices by answer identity, read by preparing threads; replaced by the applying thread only. */
     private volatile WorkloadIdentities identities = WorkloadIdentities.EMPTY;
     /** What the applied snapshots of a batch found by equality, added to {@link #identities} after the batch. */
@@ -731,10 +732,12 @@ public final class DemandStore {
 
     /** Deletes the dropped slots by key: each deletion may move later slots of its probe run back. */
     private void removeInPlace(AggregateTable t, boolean[] drop, int cap, int dropped) {
-        if (removeScratch.length < 3 * dropped) {
-            removeScratch = new long[3 * dropped + dropped / 2];
+        // per slot: workload and node meta, then the client's two halves; kept for the next round up to 8 MB (a
+        // round's churn), not after a one-off mass fold
+        long[] keys = removeScratch.length >= 3 * dropped ? removeScratch : new long[3 * dropped];
+        if (keys.length <= MAX_KEPT_REMOVE_KEYS) {
+            removeScratch = keys;
         }
-        long[] keys = removeScratch; // per slot: workload and node meta, then the client's two halves
         int n = 0;
         for (int i = 0; i < cap; i++) {
             if (drop[i]) {
