@@ -16,6 +16,7 @@ import io.edgesched.api.WorkloadId;
 import io.edgesched.api.control.Decision;
 import io.edgesched.api.control.DemandInput;
 import io.edgesched.api.control.PlacementController;
+import io.edgesched.api.control.WarmUp;
 import io.edgesched.api.demand.ServiceCatalog;
 import io.edgesched.api.policy.LatencyAwarePolicy;
 import io.edgesched.api.policy.StabilityConfig;
@@ -120,6 +121,7 @@ class ReadmeExamplesTest {
                 .gate(new StabilityGate(StabilityConfig.defaults(), InstantSource.system()))
                 .rescheduler(rescheduler)                            // e.g. KubernetesRescheduler, or dryRun(true)
                 .build();
+        controller.warmUp(WarmUp.Shape.defaults());                  // optional: compile the round's code first
         controller.start();                                          // every interval, and on trigger()
         // --- end README ---
         try (controller) {
