@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
@@ -88,6 +89,9 @@ public final class WarmUp {
      * ({@code < 0}: plan every round).
      */
     public static Report run(Shape shape, PlacementPolicy policy, DemandConfig demand, double replanTolerance) {
+        Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(demand, "demand config");
         long started = System.nanoTime();
         SyntheticCluster cluster = new SyntheticCluster(shape, 0x5eed_ed9eL);
         PlacementController.Builder b = PlacementController.builder()

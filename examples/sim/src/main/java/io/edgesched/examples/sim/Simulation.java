@@ -178,9 +178,15 @@ final class Simulation {
         refreshTopology();
     }
 
-    /** The controller's start-up warm-up ({@link PlacementController#warmUp}); run before the first step. */
+    /**
+     * The controller's start-up warm-up ({@link PlacementController#warmUp}); run before the first step. A simulated
+     * cluster smaller than the default shape warms up on one of its own size.
+     */
     WarmUp.Report warmUp() {
-        return controller.warmUp(WarmUp.Shape.defaults());
+        WarmUp.Shape d = WarmUp.Shape.defaults();
+        return controller.warmUp(new WarmUp.Shape(Math.max(4, Math.min(d.nodes(), config.nodes())),
+                Math.min(d.workloads(), config.workloads()), Math.max(1, Math.min(d.clients(), config.clients())),
+                d.rounds()));
     }
 
     double initialMeanLatencyMs() {

@@ -30,7 +30,7 @@ class EdgeSimTest {
 
         /** The output without the only non-deterministic fields (wall-clock timings). */
         String withoutTimings() {
-            return out.replaceAll("\"(decideMillis|meanDecideMillis|maxDecideMillis|ingestMillis|meanIngestMillis|inputsMillis|planMillis|cycleMillis|meanCycleMillis|maxCycleMillisAfterFirst|gcMillis)\":[0-9.]+", "\"$1\":_");
+            return out.replaceAll("\"(decideMillis|meanDecideMillis|maxDecideMillis|ingestMillis|meanIngestMillis|inputsMillis|planMillis|cycleMillis|meanCycleMillis|maxCycleMillisAfterFirst|gcMillis|warmUpMillis)\":[0-9.]+", "\"$1\":_");
         }
     }
 
@@ -120,6 +120,14 @@ class EdgeSimTest {
         assertThat(summary.get("moves").asLong()).isEqualTo(lines.subList(0, 5).stream().mapToLong(s -> s.get("moves").asLong()).sum());
         assertThat(summary.get("finalMeanLatencyMs").asDouble()).isEqualTo(lines.get(4).get("meanLatencyMs").asDouble());
         assertThat(summary.has("movesFailed")).isTrue();
+        assertThat(summary.get("warmUpMillis").asDouble()).isPositive(); // the controller warmed up before step 1
+        Run cold = run("--nodes", "6", "--workloads", "4", "--clients", "300", "--steps", "5", "--seed", "3", "--json",
+                "--no-warm-up");
+        assertThat(cold.lines().get(5).get("summary").get("warmUpMillis").isNull()).isTrue();
+        // the warm-up touches nothing of the simulated cluster: the same decisions
+        assertThat(cold.lines().get(5).get("summary").get("moves").asLong()).isEqualTo(summary.get("moves").asLong());
+        assertThat(cold.lines().get(5).get("summary").get("finalMeanLatencyMs").asDouble())
+                .isEqualTo(summary.get("finalMeanLatencyMs").asDouble());
     }
 
     @Test
