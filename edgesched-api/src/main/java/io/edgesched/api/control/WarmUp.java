@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
@@ -76,6 +78,11 @@ public final class WarmUp {
          */
         public static Shape defaults() {
             return new Shape(400, 3_000, 60_000, 12);
+        }
+
+        /** The same cluster, run for {@code rounds} rounds. */
+        public Shape withRounds(int rounds) {
+            return new Shape(nodes, workloads, clients, rounds);
         }
     }
 
@@ -154,7 +161,7 @@ public final class WarmUp {
         private final List<NodeInfo> nodeInfos;
         private final LatencyMatrix latency;
         private final WorkloadId[] workloadIds;
-        private final java.util.Map<WorkloadId, Integer> workloadIndex = new java.util.HashMap<>();
+        private final Map<WorkloadId, Integer> workloadIndex = new HashMap<>();
         private final List<WorkloadSpec> specs;
         private final TreeSet<NodeId>[] placement;
         private final int[] clientWorkload;
@@ -163,7 +170,6 @@ public final class WarmUp {
         private final long[] clientFirstSeen;
         private final ClientAddress[] clientAddress;
         private final List<PendingMove> pending = new ArrayList<>();
-        private final List<PendingMove> dueNow = new ArrayList<>();
         private long nanos = 1_000_000_000L;
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
         private Topology topology;
@@ -299,11 +305,12 @@ public final class WarmUp {
 
         /** Completes the moves started in the round just run: most succeed, 1 in 30 fails and is rolled back. */
         void completeMoves() {
+            List<PendingMove> due;
             synchronized (pending) {
-                dueNow.addAll(pending);
+                due = new ArrayList<>(pending);
                 pending.clear();
             }
-            for (PendingMove m : dueNow) {
+            for (PendingMove m : due) {
                 Integer w = workloadIndex.get(m.request().workload());
                 if (w != null && random.nextInt(30) != 0) {
                     placement[w] = new TreeSet<>(m.request().targetNodes());
@@ -312,7 +319,6 @@ public final class WarmUp {
                     m.result().complete(new MoveResult.Failed(m.request(), "warm-up: failed", true, null));
                 }
             }
-            dueNow.clear();
             refreshTopology();
         }
 

@@ -168,9 +168,8 @@ public final class ControllerMain implements Callable<Integer> {
             ReportDrivenController.Settings settings = new ReportDrivenController.Settings(interval, reportDelay, demand,
                     PolicyConfig.defaults(), stability, dryRun).withHandoff(handoff ? HandoffRule.defaults() : HandoffRule.off());
             if (warmUpRounds > 0) { // the policy and the decision round are the engine's; its own synthetic cluster
-                WarmUp.Shape d = WarmUp.Shape.defaults();
-                WarmUp.run(new WarmUp.Shape(d.nodes(), d.workloads(), d.clients(), warmUpRounds),
-                        new LatencyAwarePolicy(settings.policy()), DemandConfig.defaults(), 0.05);
+                WarmUp.run(WarmUp.Shape.defaults().withRounds(warmUpRounds), new LatencyAwarePolicy(settings.policy()),
+                        DemandConfig.defaults(), 0.05);
             }
             KubernetesRescheduler k8s = null;
             if (!dryRun) {
