@@ -1,45 +1,44 @@
 package io.edgesched.api.demand;
 
+import java.util.function.IntPredicate;
+
 /**
- * The last known cumulative counter of every (service, port, client) record of one node, keyed by a 64-bit
- * fingerprint of the record's identity (collisions are ~n^2/2^65: negligible at a million records), with the
- * sequence number of the snapshot it came from. 24 bytes per record plus slack, whatever the address family, side
- * by side in one array (a look-up is one cache miss, not one per field). Rebuilt from each snapshot; records
- * missing from a snapshot are carried over for a while, so a record that is absent once (a partial read) still has
- * its baseline when it comes back.
+ * The cumulative counters of every (service, port, client) record of one node, keyed by a 64-bit fingerprint of
+ * the record's identity (collisions are ~n^2/2^65: negligible at a million records), updated in place by each
+ * snapshot: a slot holds the counter and sequence number of the last snapshot that listed the record and, as the
+ * record's baseline, the counter and sequence it had before that snapshot. One hash probe per record and one
+ * table per node (32 bytes per record plus slack), where a table rebuilt from each snapshot cost three probes and
+ * two tables.
+ *
+ * <p>Records a snapshot does not list keep their slot, so a record absent once (a partial read) still has its
+ * baseline when it comes back; whether an old baseline still counts is the store's call ({@link #tidy} drops
+ * those it no longer wants when the table fills up). A snapshot that fails half-way is undone by
+ * {@link #rollBack}.
  */
 final class CounterBaselines {
+    /** The sequence of a record that has no baseline (and of one whose snapshot was rolled back). */
+    static final int NONE = Integer.MIN_VALUE;
     private static final double MAX_LOAD = 0.7;
-    private static final int STRIDE = 3; // key, value, sequence
+    private static final int STRIDE = 4; // key, counter, baseline counter, sequence << 32 | baseline sequence
     private long[] slots;
     private int capacity;
     private int size;
 
     CounterBaselines(int expected) {
-        capacity = capacityFor(expected);
-        slots = new long[capacity * STRIDE];
+        allocate(capacityFor(expected));
+    }
+
+    private void allocate(int slotCount) {
+        capacity = slotCount;
+        slots = new long[slotCount * STRIDE];
+        size = 0;
     }
 
     private static int capacityFor(int expected) {
         return Math.max(8, (int) Math.ceil(expected / MAX_LOAD) + 1);
     }
 
-    /**
-     * Empties this table for {@code expected} records, reusing its array when it fits and is not more than 4x
-     * too large (a node's tables are swapped every snapshot, so a steady node allocates nothing).
-     */
-    CounterBaselines reset(int expected) {
-        int needed = capacityFor(expected);
-        if (capacity < needed || capacity > 4 * needed + 64) {
-            // A table outgrown by its node gets half again as much room, so a node whose clients grow for a while
-            // does not reallocate every snapshot; a first table (capacity 8) is sized to fit.
-            return new CounterBaselines(capacity <= 8 ? expected : expected + expected / 2);
-        }
-        java.util.Arrays.fill(slots, 0); // also brings the table into the cache for the puts that follow
-        size = 0;
-        return this;
-    }
-
+    /** Slots in use, including records whose baselines the store no longer wants but that were not compacted yet. */
     int size() {
         return size;
     }
@@ -52,45 +51,78 @@ final class CounterBaselines {
         return fingerprint == 0 ? 1 : fingerprint;
     }
 
-    /** Slot of the fingerprint, or -1 when absent. */
-    int find(long fingerprint) {
-        long key = key(fingerprint);
-        int i = slot(key, capacity);
-        while (true) {
-            long k = slots[i * STRIDE];
-            if (k == 0) {
-                return -1;
+    /**
+     * Before a snapshot of {@code incoming} records: when little room is left for records new to the table (an
+     * eighth of the snapshot), drops the records {@code keep} rejects (by their last sequence) and sizes the table
+     * for what stays or the snapshot, whichever is larger, plus a quarter; in place when the array fits, so a node
+     * with churning clients does not allocate a table every few snapshots. {@code scratch} is a buffer the caller
+     * keeps; the one to keep (grown if needed) is returned.
+     */
+    long[] tidy(int incoming, IntPredicate keep, long[] scratch) {
+        if (size + incoming / 8 + 1 <= capacity * MAX_LOAD) {
+            return scratch;
+        }
+        int kept = 0;
+        for (int i = 0; i < capacity; i++) {
+            int b = i * STRIDE;
+            if (slots[b] != 0 && keep.test(sequence(slots[b + 3]))) {
+                kept++;
             }
-            if (k == key) {
-                return i;
+        }
+        if (scratch.length < kept * STRIDE) {
+            scratch = new long[Math.max(64, kept * STRIDE + kept * STRIDE / 2)];
+        }
+        int at = 0;
+        for (int i = 0; i < capacity; i++) {
+            int b = i * STRIDE;
+            if (slots[b] != 0 && keep.test(sequence(slots[b + 3]))) {
+                System.arraycopy(slots, b, scratch, at, STRIDE);
+                at += STRIDE;
             }
-            i = i + 1 == capacity ? 0 : i + 1;
+        }
+        int expected = Math.max(kept, incoming);
+        int needed = capacityFor(expected + expected / 4);
+        if (capacity < needed || capacity > 4 * needed + 64) {
+            allocate(needed);
+        } else {
+            java.util.Arrays.fill(slots, 0);
+            size = 0;
+        }
+        for (int from = 0; from < at; from += STRIDE) {
+            System.arraycopy(scratch, from, slots, emptySlotFor(scratch[from]) * STRIDE, STRIDE);
+            size++;
+        }
+        return scratch;
+    }
+
+    /** Half again as many slots, every record kept (a snapshot brought more new records than there was room for). */
+    private void grow() {
+        long[] old = slots;
+        int oldCapacity = capacity;
+        allocate(oldCapacity + oldCapacity / 2 + 1);
+        for (int i = 0; i < oldCapacity; i++) {
+            int b = i * STRIDE;
+            if (old[b] != 0) {
+                System.arraycopy(old, b, slots, emptySlotFor(old[b]) * STRIDE, STRIDE);
+                size++;
+            }
         }
     }
 
-    long valueAt(int slot) {
-        return slots[slot * STRIDE + 1];
+    private int emptySlotFor(long key) {
+        int i = slot(key, capacity);
+        while (slots[i * STRIDE] != 0) {
+            i = i + 1 == capacity ? 0 : i + 1;
+        }
+        return i;
     }
 
-    int sequenceAt(int slot) {
-        return (int) slots[slot * STRIDE + 2];
-    }
-
-    /** Capacity in slots, for iterating with {@link #occupied}. */
-    int capacity() {
-        return capacity;
-    }
-
-    boolean occupied(int slot) {
-        return slots[slot * STRIDE] != 0;
-    }
-
-    long keyAt(int slot) {
-        return slots[slot * STRIDE];
-    }
-
-    /** Stores a value; a record listed twice in one snapshot keeps the larger counter. */
-    void put(long fingerprint, long value, int sequence) {
+    /**
+     * Records the counter of a listed record in snapshot {@code sequence}; its slot. The counter it had before this
+     * snapshot stays readable as its baseline ({@link #baselineSequence} {@link #NONE} when it had none). A record
+     * listed twice in one snapshot keeps the larger counter and the same baseline.
+     */
+    int update(long fingerprint, long counter, int sequence) {
         if (size + 1 > capacity * MAX_LOAD) {
             grow();
         }
@@ -101,32 +133,58 @@ final class CounterBaselines {
             long k = slots[b];
             if (k == 0) {
                 slots[b] = key;
-                slots[b + 1] = value;
-                slots[b + 2] = sequence;
+                slots[b + 1] = counter;
+                slots[b + 2] = 0;
+                slots[b + 3] = sequences(sequence, NONE);
                 size++;
-                return;
+                return i;
             }
             if (k == key) {
-                slots[b + 1] = Math.max(slots[b + 1], value);
-                slots[b + 2] = Math.max((int) slots[b + 2], sequence);
-                return;
+                int last = sequence(slots[b + 3]);
+                if (last == sequence) {
+                    slots[b + 1] = Math.max(slots[b + 1], counter);
+                } else {
+                    slots[b + 2] = slots[b + 1];
+                    slots[b + 3] = sequences(sequence, last);
+                    slots[b + 1] = counter;
+                }
+                return i;
             }
             i = i + 1 == capacity ? 0 : i + 1;
         }
     }
 
-    private void grow() {
-        long[] old = slots;
-        int oldCapacity = capacity;
-        capacity = oldCapacity + oldCapacity / 2 + 1;
-        slots = new long[capacity * STRIDE];
-        size = 0;
-        for (int i = 0; i < oldCapacity; i++) {
+    /** The counter the record had before the snapshot that last listed it. */
+    long baselineAt(int slot) {
+        return slots[slot * STRIDE + 2];
+    }
+
+    /** The sequence of that baseline, {@link #NONE} when the record had none. */
+    int baselineSequenceAt(int slot) {
+        return (int) slots[slot * STRIDE + 3];
+    }
+
+    /**
+     * Undoes snapshot {@code sequence} (it failed half-way): every record it listed gets its baseline back as its
+     * counter; a record it listed first keeps its slot with sequence {@link #NONE}, which no one takes as a baseline.
+     */
+    void rollBack(int sequence) {
+        for (int i = 0; i < capacity; i++) {
             int b = i * STRIDE;
-            if (old[b] != 0) {
-                put(old[b], old[b + 1], (int) old[b + 2]);
+            if (slots[b] != 0 && sequence(slots[b + 3]) == sequence) {
+                int baseline = (int) slots[b + 3];
+                slots[b + 1] = slots[b + 2];
+                slots[b + 3] = sequences(baseline, NONE);
             }
         }
+    }
+
+    private static long sequences(int last, int baseline) {
+        return (long) last << 32 | (baseline & 0xffffffffL);
+    }
+
+    private static int sequence(long packed) {
+        return (int) (packed >> 32);
     }
 
     static int slot(long hash, int capacity) {

@@ -45,8 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
  * <p><b>Memory.</b> Aggregates live in one primitive array (48 bytes per slot, 64 with {@link ClientActivity}, 75 % max load); baselines cost
- * 24 bytes per record at 70 % max load (tables are made half again as large as needed, so a growing node does not
- * reallocate every snapshot). Clients are optionally aggregated to prefixes before they are stored
+ * 32 bytes per record in one table per node, updated in place, at most 70 % full (rebuilt half again as large as
+ * needed, so a growing node does not rebuild every snapshot). Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
  *
@@ -325,7 +325,7 @@ public final class DemandStore {
     }
 
     /**
-     * The node-local work of one snapshot: resolves workloads, rebuilds the node's counter baselines, and turns each
+     * The node-local work of one snapshot: resolves workloads, updates the node's counter baselines, and turns each
      * record into an increase over some seconds, masked to its prefix. Touches only this node's history, the
      * buffer, and read-only state, so different nodes' snapshots can be prepared at once.
      */
@@ -343,15 +343,10 @@ public final class DemandStore {
         long nowWall = Duration.between(epoch, snapshot.takenAt()).toNanos();
         // A monotonic clock that went back means the node rebooted: nothing before can be compared.
         boolean sameBoot = state.seen && nowMono >= state.monotonicNanos;
-        CounterBaselines previous = restarted || !sameBoot ? new CounterBaselines(0) : state.baselines;
         int previousSequence = state.sequence;
         long previousMono = state.monotonicNanos;
         double nodeSeconds = state.seen ? state.secondsSince(previousSequence, nowMono, nowWall) : 0;
         int sequence = previousSequence + 1;
-        // room for the records and the previous baselines carried over, plus an eighth for clients that come and go
-        // (without it every node's table grew, a rehash of every baseline, in the first rounds with churn)
-        int expectedBaselines = Math.max(snapshot.records().size(), previous.size());
-        CounterBaselines next = state.spare.reset(expectedBaselines + expectedBaselines / 8);
         int tick = tick(snapshot.takenAt());
         int previousReadTick = state.seen ? tick(state.takenAt) : Integer.MIN_VALUE;
         p.tick = tick;
@@ -359,14 +354,53 @@ public final class DemandStore {
         p.nodeSeconds = nodeSeconds;
         p.nodeAlpha = 1 - Math.exp(-lambdaPerSecond * nodeSeconds);
         p.history = state;
-        p.previous = previous;
-        p.next = next;
+        p.baselines = state.baselines;
+        // after a restart or reboot no earlier counter compares: every baseline so far stops counting
+        p.baselineFloor = restarted || !sameBoot ? previousSequence : state.baselineFloor;
+        p.staleSeconds = config.staleAfter().toNanos() / 1e9;
         p.sequence = sequence;
         p.previousSequence = previousSequence;
         p.nowMono = nowMono;
         p.nowWall = nowWall;
         p.previousMono = previousMono;
         p.sameBoot = sameBoot;
+        p.baselineScratch = p.baselines.tidy(snapshot.records().size(), s -> baselineCounts(p, s), p.baselineScratch);
+        try {
+            prepareRecords(p);
+        } catch (RuntimeException | Error e) {
+            p.baselines.rollBack(sequence); // the node's history stays as it was: its next snapshot counts from the last
+            throw e;
+        }
+        state.seen = true;
+        state.generation = snapshot.generation();
+        state.sequence = sequence;
+        state.baselineFloor = p.baselineFloor;
+        state.monoBySequence[Math.floorMod(sequence, NodeHistory.RING)] = nowMono;
+        state.wallBySequence[Math.floorMod(sequence, NodeHistory.RING)] = nowWall;
+        state.monotonicNanos = nowMono;
+        state.takenAt = snapshot.takenAt();
+    }
+
+    /**
+     * Whether a baseline from snapshot {@code s} still counts for the snapshot being prepared: one from the previous
+     * snapshot always, an older one (its record was missing since) while it is within the last {@link NodeHistory#RING}
+     * snapshots and was at most {@code staleAfter} old when the previous snapshot came; none from before a restart.
+     */
+    private static boolean baselineCounts(PreparedSnapshot p, int s) {
+        if (s == CounterBaselines.NONE || s <= p.baselineFloor || s > p.previousSequence) {
+            return false;
+        }
+        if (s == p.previousSequence) {
+            return true;
+        }
+        NodeHistory h = p.history;
+        return s > p.previousSequence - NodeHistory.RING && h.secondsSince(s, h.monoOf(p.previousSequence),
+                h.wallOf(p.previousSequence)) <= p.staleSeconds;
+    }
+
+    /** The record loop of {@link #prepare}. */
+    private void prepareRecords(PreparedSnapshot p) {
+        OriginSnapshot snapshot = p.snapshot;
         ServiceWorkloads resolved = p.services;
         resolved.clear();
         WorkloadIdentities known = identities;
@@ -402,26 +436,6 @@ public final class DemandStore {
             }
             prepareRecord(p, r, wl, serviceKey);
         }
-        // Carry over baselines of records this snapshot did not list, while they are recent enough.
-        double staleSeconds = config.staleAfter().toNanos() / 1e9;
-        for (int i = 0; i < previous.capacity(); i++) {
-            if (previous.occupied(i) && next.find(previous.keyAt(i)) < 0) {
-                int seq = previous.sequenceAt(i);
-                if (state.remembers(seq) && seq > sequence - NodeHistory.RING
-                        && state.secondsSince(seq, nowMono, nowWall) <= staleSeconds) {
-                    next.put(previous.keyAt(i), previous.valueAt(i), seq);
-                }
-            }
-        }
-        state.seen = true;
-        state.generation = snapshot.generation();
-        state.sequence = sequence;
-        state.monoBySequence[Math.floorMod(sequence, NodeHistory.RING)] = nowMono;
-        state.wallBySequence[Math.floorMod(sequence, NodeHistory.RING)] = nowWall;
-        state.monotonicNanos = nowMono;
-        state.takenAt = snapshot.takenAt();
-        state.spare = previous == state.baselines ? previous : new CounterBaselines(0);
-        state.baselines = next;
     }
 
     /**
@@ -437,18 +451,17 @@ public final class DemandStore {
         long fingerprint = CounterBaselines.mix(serviceKey ^ CounterBaselines.mix(rawHi + 31 * rawPrefix))
                 ^ CounterBaselines.mix(rawLo * 0x9E3779B97F4A7C15L + (ipv6 ? 1 : 0));
         long counter = counter(r);
-        p.next.put(fingerprint, counter, p.sequence);
+        int at = p.baselines.update(fingerprint, counter, p.sequence);
 
         // The increase since the baseline, and the seconds it accrued over. Whole counters count only when
         // the record's first packet came after the moment its count could have started unseen.
         long delta = 0;
         double seconds = p.nodeSeconds;
-        int at = p.previous.find(fingerprint);
-        if (at >= 0 && p.history.remembers(p.previous.sequenceAt(at))) {
-            int baseSequence = p.previous.sequenceAt(at);
+        int baseSequence = p.baselines.baselineSequenceAt(at);
+        if (baselineCounts(p, baseSequence)) {
             seconds = baseSequence == p.previousSequence ? p.nodeSeconds
                     : p.history.secondsSince(baseSequence, p.nowMono, p.nowWall);
-            long before = p.previous.valueAt(at);
+            long before = p.baselines.baselineAt(at);
             if (counter >= before) {
                 delta = counter - before;
             } else {
@@ -590,7 +603,6 @@ public final class DemandStore {
             if (state.seen && state.baselines.size() > 0
                     && Duration.between(state.takenAt, now).compareTo(config.staleAfter()) > 0) {
                 state.baselines = new CounterBaselines(0);
-                state.spare = new CounterBaselines(0);
             }
         }
         AggregateTable old = table;
@@ -857,11 +869,20 @@ public final class DemandStore {
         return table.size();
     }
 
+    /** Counter baselines held over all nodes (including ones no longer counted that a rebuild has yet to drop). */
+    int baselinesHeld() {
+        int held = 0;
+        for (NodeHistory s : nodeStates) {
+            held += s.baselines.size();
+        }
+        return held;
+    }
+
     /** Bytes held by the store's arrays (aggregates, per-node counter baselines and their spares, ingest buffers, view buckets), excluding small maps. */
     public long estimatedMemoryBytes() {
         long bytes = table.bytes();
         for (NodeHistory s : nodeStates) {
-            bytes += s.baselines.bytes() + s.spare.bytes();
+            bytes += s.baselines.bytes();
         }
         for (PreparedSnapshot p : preparedPool) {
             bytes += p.bytes();

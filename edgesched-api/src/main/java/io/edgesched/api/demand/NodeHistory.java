@@ -19,8 +19,8 @@ final class NodeHistory {
     long monotonicNanos;
     Instant takenAt;
     CounterBaselines baselines = new CounterBaselines(0);
-    /** The previous snapshot's table, emptied and refilled by the next snapshot (none after a restart or silence). */
-    CounterBaselines spare = new CounterBaselines(0);
+    /** Baselines of snapshots up to this one (the last before a restart or reboot) no longer count. */
+    int baselineFloor;
 
     /** Seconds between an earlier snapshot of this node and now: monotonic clock, else wall clock. */
     double secondsSince(int earlierSequence, long nowMono, long nowWall) {
@@ -35,5 +35,9 @@ final class NodeHistory {
 
     long monoOf(int earlierSequence) {
         return monoBySequence[Math.floorMod(earlierSequence, RING)];
+    }
+
+    long wallOf(int earlierSequence) {
+        return wallBySequence[Math.floorMod(earlierSequence, RING)];
     }
 }

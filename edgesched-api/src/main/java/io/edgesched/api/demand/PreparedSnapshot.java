@@ -29,8 +29,10 @@ final class PreparedSnapshot {
 
     // the node's history while it is prepared
     NodeHistory history;
-    CounterBaselines previous;
-    CounterBaselines next;
+    CounterBaselines baselines;
+    long[] baselineScratch = new long[0]; // kept for the next batch: where a node's table is tidied
+    int baselineFloor;
+    double staleSeconds;
     int sequence;
     int previousSequence;
     long nowMono;
@@ -106,15 +108,14 @@ final class PreparedSnapshot {
 
     /** Bytes of the per-record arrays kept for the next batch. */
     long bytes() {
-        return 52L * workload.length;
+        return 52L * workload.length + 8L * baselineScratch.length;
     }
 
     /** Drops the snapshot reference (the records it holds) once applied; the arrays stay for the next batch. */
     void release() {
         snapshot = null;
         history = null;
-        previous = null;
-        next = null;
+        baselines = null;
         ready = false;
     }
 }

@@ -295,4 +295,66 @@ class DemandStoreTest {
         }
         assertThat(rate(store, fourYears + 300, WEB, "n1")).isCloseTo(10, within(0.1));
     }
+
+    /** A snapshot that fails half-way (its catalog throws) leaves no trace: the demand equals a store's that never got it. */
+    @Test
+    void aSnapshotThatFailsHalfWayLeavesNoTrace() {
+        boolean[] broken = {false};
+        WorkloadId bad = WorkloadId.of("default", "bad");
+        ServiceCatalog flaky = (node, serviceId, port) -> {
+            if (serviceId == 7070 && broken[0]) {
+                throw new IllegalStateException("catalog broken");
+            }
+            return serviceId == 7070 ? java.util.Optional.of(bad) : CATALOG.workloadFor(node, serviceId, port);
+        };
+        DemandStore failed = new DemandStore(flaky, CONFIG);
+        DemandStore reference = new DemandStore(flaky, CONFIG);
+        for (DemandStore s : List.of(failed, reference)) {
+            s.ingest(at("n1", 0, 1, record(8080, "10.0.0.1", 100, -100), record(9090, "10.0.0.2", 50, -100)));
+        }
+        broken[0] = true;
+        // counters far ahead of what comes next, and a new client, all before the record that fails
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> failed.ingest(at("n1", 5, 1,
+                record(8080, "10.0.0.1", 9_000, -100), record(8080, "10.0.0.9", 400, 3),
+                record(7070, "10.0.0.3", 1, -100))))
+                .hasMessage("catalog broken");
+        broken[0] = false;
+        for (double t = 10; t <= 30; t += 5) {
+            long n = (long) t;
+            for (DemandStore s : List.of(failed, reference)) {
+                s.ingest(at("n1", t, 1, record(8080, "10.0.0.1", 100 + 20 * n, -100),
+                        record(9090, "10.0.0.2", 50 + 4 * n, -100), record(8080, "10.0.0.9", 30 + n, 8)));
+            }
+        }
+        for (WorkloadId w : List.of(WEB, API)) {
+            assertThat(failed.view(time(30)).demand(w)).isEqualTo(reference.view(time(30)).demand(w));
+        }
+        assertThat(failed.view(time(30)).demand(WEB).totalRate()).isPositive();
+        assertThat(failed.stats().counterResets()).isEqualTo(reference.stats().counterResets()).isZero();
+    }
+
+    /** Clients that come once and go do not pile up: the node's table is rebuilt without the ones that no longer count. */
+    @Test
+    void departedClientsBaselinesAreDroppedOnceStale() {
+        DemandConfig config = CONFIG.withStaleAfter(Duration.ofSeconds(60));
+        DemandStore store = new DemandStore(CATALOG, config);
+        int most = 0;
+        for (int step = 0; step < 400; step++) {
+            List<OriginRecord> records = new ArrayList<>();
+            records.add(record(8080, "10.0.0.1", 10L * step, -100)); // one steady client
+            for (int c = 0; c < 50; c++) { // fifty passing through, seen once each
+                records.add(record(8080, "10.1." + (step % 200) + "." + c, 5, step * 5 - 1));
+            }
+            store.ingest(at("n1", step * 5, 1000 * Snapshots.NANOS, 1, records));
+            store.maintain(time(step * 5));
+            most = Math.max(most, store.baselinesHeld());
+            if (step == 100) {
+                assertThat(store.view(time(step * 5)).demand(WEB).totalRate()).isPositive();
+            }
+        }
+        // 60 s at 5 s per snapshot keeps ~13 snapshots of 50 departed clients, plus those not compacted away yet:
+        // far below the 20,001 seen
+        assertThat(store.stats().records()).isEqualTo(400 * 51);
+        assertThat(most).isBetween(13 * 50, 3_000);
+    }
 }

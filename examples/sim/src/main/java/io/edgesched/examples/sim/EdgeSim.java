@@ -175,6 +175,7 @@ public final class EdgeSim implements Callable<Integer> {
         double sumIngest = 0;
         double maxDecide = 0;
         double sumCycle = 0;
+        double sumCycleCpu = 0;
         double maxCycleAfterFirst = 0; // the scale goal's measure: the first step also warms the JIT
         long movesTotal = 0;
         for (int i = 0; i < steps; i++) {
@@ -184,6 +185,7 @@ public final class EdgeSim implements Callable<Integer> {
             sumIngest += r.ingestMillis();
             maxDecide = Math.max(maxDecide, r.decideMillis());
             sumCycle += r.cycleMillis();
+            sumCycleCpu += r.cycleCpuMillis();
             if (i > 0) {
                 maxCycleAfterFirst = Math.max(maxCycleAfterFirst, r.cycleMillis());
             }
@@ -224,6 +226,7 @@ public final class EdgeSim implements Callable<Integer> {
             field(sb, "maxDecideMillis", maxDecide).append(',');
             field(sb, "meanIngestMillis", sumIngest / steps).append(',');
             field(sb, "meanCycleMillis", sumCycle / steps).append(',');
+            field(sb, "meanCycleCpuMillis", sumCycleCpu / steps).append(',');
             field(sb, "maxCycleMillisAfterFirst", steps > 1 ? maxCycleAfterFirst : null);
             out.println(sb.append("}}"));
         } else {
@@ -314,7 +317,8 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "inputsMillis", r.inputsMillis()).append(',');
         field(sb, "planMillis", r.planMillis()).append(',');
         field(sb, "cycleMillis", r.cycleMillis()).append(',');
-        field(sb, "gcMillis", r.gcMillis());
+        field(sb, "gcMillis", r.gcMillis()).append(',');
+        field(sb, "cycleCpuMillis", r.cycleCpuMillis());
         return sb.append('}').toString();
     }
 

@@ -97,8 +97,13 @@ final class Simulation {
             specs.add(WorkloadSpec.of(world.workloadIds[w], world.replicas[w]));
         }
         WorkloadId[] ids = world.workloadIds;
+        // one answer object per service, made once: the catalog is asked ~600k times per step at full size
+        List<Optional<WorkloadId>> answers = new ArrayList<>(ids.length);
+        for (WorkloadId id : ids) {
+            answers.add(Optional.of(id));
+        }
         ServiceCatalog catalog = (node, serviceId, port) ->
-                serviceId >= 0 && serviceId < ids.length ? Optional.of(ids[serviceId]) : Optional.empty();
+                serviceId >= 0 && serviceId < ids.length ? answers.get(serviceId) : Optional.empty();
         policy = new LatencyAwarePolicy(PolicyConfig.defaults().withParallel(config.parallel()));
         StabilityGate gate = new StabilityGate(new StabilityConfig(config.relativeGain(), config.absoluteGainMicros(),
                 config.minDwell(), config.movesPerMinute(), config.burst()), clock);
@@ -205,6 +210,7 @@ final class Simulation {
 
         long ingestNanos = 0;
         long gcBefore = gcMillis();
+        long cycleCpuBefore = PROCESS.getProcessCpuTime();
         if (config.pushSnapshots()) {
             long t0 = System.nanoTime();
             controller.ingestAll(latestSnapshots); // every node's report of this step, prepared in parallel
@@ -213,7 +219,9 @@ final class Simulation {
         }
         long cpuBefore = PROCESS.getProcessCpuTime();
         RoundReport report = controller.reconcileOnce();
-        lastRoundCpuNanos = PROCESS.getProcessCpuTime() - cpuBefore;
+        long cpuAfter = PROCESS.getProcessCpuTime();
+        lastRoundCpuNanos = cpuAfter - cpuBefore;
+        double cycleCpuMillis = (cpuAfter - cycleCpuBefore) / 1e6;
         long gcDuring = gcMillis() - gcBefore;
         lastReport = report;
         mobility.afterRound(step, controller.lastDecisions());
@@ -236,7 +244,8 @@ final class Simulation {
         ControllerStats stats = controller.stats();
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
                 stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6,
-                report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6, gcDuring);
+                report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6, gcDuring,
+                cycleCpuMillis);
     }
 
     /** Collection time of every collector so far (pauses and, for concurrent collectors, their cycles). */

@@ -18,10 +18,13 @@ package io.edgesched.examples.sim;
  * @param inputsMillis         part of decideMillis spent reading demand (store upkeep, the view) and topology
  * @param planMillis           part of decideMillis spent in the policy and the gate
  * @param gcMillis             garbage-collector time (the JVM's collection time) while ingest and round ran
+ * @param cycleCpuMillis       CPU time of the whole process (every thread: the controller's, the collector's, the
+ *                             compiler's) while ingest and round ran; over cycleMillis, how many cores were busy
  */
 record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
                   String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight,
-                  int planned, double ingestMillis, double inputsMillis, double planMillis, long gcMillis) {
+                  int planned, double ingestMillis, double inputsMillis, double planMillis, long gcMillis,
+                  double cycleCpuMillis) {
 
     /** What a user waits for per step: ingesting the nodes' snapshots plus the decision round. */
     double cycleMillis() {
