@@ -29,6 +29,10 @@ final class CounterBaselines {
     }
 
     private void allocate(int slotCount) {
+        if ((long) slotCount * STRIDE > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("one node's counter table cannot hold " + slotCount + " slots: its snapshots"
+                    + " list more records than any source can (a broken or hostile sender?)");
+        }
         capacity = slotCount;
         slots = new long[slotCount * STRIDE];
         size = 0;
