@@ -42,7 +42,7 @@ final class CounterBaselines {
         return Math.max(8, (int) Math.ceil(expected / MAX_LOAD) + 1);
     }
 
-    /** Slots in use, including records whose baselines the store no longer wants but that were not compacted yet. */
+    /** Slots in use, including records whose baselines the store no longer wants but that were not tidied away yet. */
     int size() {
         return size;
     }
@@ -66,15 +66,8 @@ final class CounterBaselines {
         if (size + incoming / 8 + 1 <= capacity * MAX_LOAD) {
             return scratch;
         }
-        int kept = 0;
-        for (int i = 0; i < capacity; i++) {
-            int b = i * STRIDE;
-            if (slots[b] != 0 && keep.test(sequence(slots[b + 3]))) {
-                kept++;
-            }
-        }
-        if (scratch.length < kept * STRIDE) {
-            scratch = new long[Math.max(64, kept * STRIDE + kept * STRIDE / 2)];
+        if (scratch.length < size * STRIDE) { // room for every record: one pass asks keep once per record
+            scratch = new long[Math.max(64, size * STRIDE + size * STRIDE / 2)];
         }
         int at = 0;
         for (int i = 0; i < capacity; i++) {
@@ -84,6 +77,7 @@ final class CounterBaselines {
                 at += STRIDE;
             }
         }
+        int kept = at / STRIDE;
         int expected = Math.max(kept, incoming);
         int needed = capacityFor(expected + expected / 4);
         if (capacity < needed || capacity > 4 * needed + 64) {
@@ -123,7 +117,7 @@ final class CounterBaselines {
 
     /**
      * Records the counter of a listed record in snapshot {@code sequence}; its slot. The counter it had before this
-     * snapshot stays readable as its baseline ({@link #baselineSequence} {@link #NONE} when it had none). A record
+     * snapshot stays readable as its baseline ({@link #baselineSequenceAt} {@link #NONE} when it had none). A record
      * listed twice in one snapshot keeps the larger counter and the same baseline.
      */
     int update(long fingerprint, long counter, int sequence) {

@@ -45,8 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * otherwise it only sets a baseline. Rates therefore never go negative and a restart never shows up as a spike.
  *
  * <p><b>Memory.</b> Aggregates live in one primitive array (48 bytes per slot, 64 with {@link ClientActivity}, 75 % max load); baselines cost
- * 32 bytes per record in one table per node, updated in place, at most 70 % full (rebuilt half again as large as
- * needed, so a growing node does not rebuild every snapshot). Clients are optionally aggregated to prefixes before they are stored
+ * 32 bytes per record in one table per node, updated in place, at most 70 % full (tidied or grown with room to
+ * spare, so a growing node does not rebuild every snapshot). Clients are optionally aggregated to prefixes before they are stored
  * ({@link DemandConfig#withPrefixes}); {@link #maintain} keeps at most top-N aggregates per workload and
  * folds the rest into one "other clients" aggregate (0.0.0.0/0) per (workload, entry node).
  *
@@ -878,7 +878,7 @@ public final class DemandStore {
         return held;
     }
 
-    /** Bytes held by the store's arrays (aggregates, per-node counter baselines and their spares, ingest buffers, view buckets), excluding small maps. */
+    /** Bytes held by the store's arrays (aggregates, per-node counter baselines, ingest buffers, view buckets), excluding small maps. */
     public long estimatedMemoryBytes() {
         long bytes = table.bytes();
         for (NodeHistory s : nodeStates) {

@@ -29,10 +29,6 @@ final class NodeHistory {
         return (mono > 0 ? mono : nowWall - wallBySequence[i]) / 1e9;
     }
 
-    boolean remembers(int earlierSequence) {
-        return earlierSequence > sequence - RING && earlierSequence <= sequence;
-    }
-
     long monoOf(int earlierSequence) {
         return monoBySequence[Math.floorMod(earlierSequence, RING)];
     }
