@@ -22,8 +22,9 @@ final class KMedianSwap {
         double[] near = new double[0];
         double[] second = new double[0];
         int[] nearSlot = new int[0];
-        double[] total = new double[0];
-        double[] extra = new double[0];
+        double[] stay = new double[0];
+        double[] lose = new double[0];
+        double[] others = new double[0];
 
         /** Sizes the arrays for an instance of {@code entries} rows searched over {@code size} candidates, m chosen. */
         Scratch fit(int entries, int size, int m) {
@@ -32,8 +33,9 @@ final class KMedianSwap {
             second = fit(second, entries);
             nearSlot = fit(nearSlot, entries);
             score = fit(score, size);
-            total = fit(total, size);
-            extra = fit(extra, m * size);
+            stay = fit(stay, m * size);
+            lose = fit(lose, m * size);
+            others = fit(others, size);
             return this;
         }
 
@@ -160,17 +162,19 @@ final class KMedianSwap {
         double[] second = scratch.second; // ... and to the second nearest (+inf when m = 1)
         int[] nearSlot = scratch.nearSlot;
         double current = nearest(in, chosen, near, second, nearSlot, entries);
-        // Cost after swapping slot s out and pool[q] in = total[q] + extra[s * size + q]: total = every entry at
-        // min(its nearest, q); extra = what s's entries pay more when their nearest is gone (second-nearest or q).
-        // One entries x pool pass prices every pair.
-        double[] total = scratch.total;
-        double[] extra = scratch.extra;
+        // Cost after swapping slot s out and pool[q] in: every entry another slot serves stays at min(its nearest, q),
+        // and every entry s serves falls back to min(its second nearest, q). Per slot s, stay[s * size + q] sums the
+        // first over s's entries and lose[s * size + q] the second, so one entries x pool pass with two minima per
+        // cell prices every (slot, candidate) pair: cost = lose[s][q] + sum over slots t != s of stay[t][q].
+        double[] stay = scratch.stay;
+        double[] lose = scratch.lose;
+        double[] others = scratch.others;
         for (int round = 0; round < swapRounds; round++) {
             if (localOptimum != null && sameSet(chosen, localOptimum)) {
                 break;
             }
-            Arrays.fill(total, 0, size, 0);
-            Arrays.fill(extra, 0, m * size, 0);
+            Arrays.fill(stay, 0, m * size, 0);
+            Arrays.fill(lose, 0, m * size, 0);
             for (int e = 0; e < entries; e++) {
                 int rb = base[e];
                 double we = w[e];
@@ -180,11 +184,10 @@ final class KMedianSwap {
                 // Two loops, each writing one array: the compiler cannot tell two double[] apart, and vectorizes
                 // a loop only when its stores cannot overlap its other accesses. Math.min is branch-free.
                 for (int q = 0; q < size; q++) {
-                    total[q] += we * Math.min(lat[rb + q], a);
+                    stay[off + q] += we * Math.min(lat[rb + q], a);
                 }
                 for (int q = 0; q < size; q++) {
-                    double l = lat[rb + q];
-                    extra[off + q] += we * (Math.min(l, b) - Math.min(l, a));
+                    lose[off + q] += we * Math.min(lat[rb + q], b);
                 }
             }
             double bestSwap = current;
@@ -192,9 +195,10 @@ final class KMedianSwap {
             int bestIn = -1;
             double margin = 1e-9 * Math.max(1, Math.abs(current));
             for (int slot = 0; slot < m; slot++) {
+                othersThan(stay, slot, m, size, others);
                 int off = slot * size;
                 for (int q = 0; q < size; q++) {
-                    double c = total[q] + extra[off + q];
+                    double c = others[q] + lose[off + q];
                     if (c < bestSwap - margin) {
                         int p = pool[q];
                         if (!inSet[p] && KMedian.domainAllows(in, domainUse, p, chosen[slot])) {
@@ -230,6 +234,19 @@ final class KMedianSwap {
         int[] sorted = chosen.clone();
         Arrays.sort(sorted);
         return new Result(sorted, current, false);
+    }
+
+    /** {@code out[q]}: the sum over every slot but {@code slot} of {@code stay[t * size + q]}, in slot order. */
+    private static void othersThan(double[] stay, int slot, int m, int size, double[] out) {
+        Arrays.fill(out, 0, size, 0);
+        for (int t = 0; t < m; t++) {
+            if (t != slot) {
+                int off = t * size;
+                for (int q = 0; q < size; q++) {
+                    out[q] += stay[off + q];
+                }
+            }
+        }
     }
 
     /** Whether {@code chosen} (any order) holds exactly the nodes of {@code sorted}. */
