@@ -98,8 +98,8 @@ public final class PlacementController implements AutoCloseable {
         this.replanTolerance = b.replanTolerance;
         this.decide = new DecisionRound(policy, gate, tracker, new ReplanFilter(b.replanTolerance, b.replanMaxAge), dryRun);
         this.scheduler = b.executor != null
-                ? RoundScheduler.on(b.executor, "decision round", this::reconcileOnce, b.minRoundSpacing)
-                : RoundScheduler.ownThread("edgesched-controller", this::reconcileOnce, b.minRoundSpacing);
+                ? RoundScheduler.on(b.executor, "decision round", this::roundThenHousekeep, b.minRoundSpacing)
+                : RoundScheduler.ownThread("edgesched-controller", this::roundThenHousekeep, b.minRoundSpacing);
     }
 
     public static Builder builder() {
@@ -198,6 +198,32 @@ public final class PlacementController implements AutoCloseable {
         } finally {
             roundLock.unlock();
         }
+    }
+
+    /**
+     * Does the work that can wait for the time between rounds, so that the next round does not: today the demand
+     * store's growth ahead of need ({@link io.edgesched.api.demand.DemandStore#growAhead}). The controller's own
+     * schedule runs it after each round; callers of {@link #reconcileOnce()} may call it when they are idle.
+     * Waits if a round is running. Returns whether there was anything to do.
+     */
+    public boolean housekeep() {
+        if (snapshots == null) {
+            return false;
+        }
+        roundLock.lock();
+        try {
+            return snapshots.housekeep();
+        } catch (RuntimeException e) {
+            log.warn("housekeeping between rounds failed; the next ingest does the same work if it must", e);
+            return false;
+        } finally {
+            roundLock.unlock();
+        }
+    }
+
+    private void roundThenHousekeep() {
+        reconcileOnce();
+        housekeep();
     }
 
     private RoundReport round() {

@@ -54,6 +54,11 @@ final class SnapshotDemand implements Function<Instant, DemandView> {
         ingestNew(batch);
     }
 
+    /** The store's work that can wait for the time between rounds ({@link DemandStore#growAhead}). */
+    boolean housekeep() {
+        return store.growAhead();
+    }
+
     @Override
     public DemandView apply(Instant now) {
         drainPushed();

@@ -316,6 +316,15 @@ final class AggregateTable {
         size--;
     }
 
+    /** Grows now when more than {@code load} of the slots are used (inserts grow at 75 %); whether it grew. */
+    boolean growIfFuller(double load) {
+        if (size <= capacity * load) {
+            return false;
+        }
+        grow();
+        return true;
+    }
+
     private void grow() {
         AggregateTable old = new AggregateTable(0, activity);
         old.data = data;

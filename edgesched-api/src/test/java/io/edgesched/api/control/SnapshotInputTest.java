@@ -194,4 +194,41 @@ class SnapshotInputTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> viewOnly.ingest(b.snapshot()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("snapshot demand");
     }
+
+    @Test
+    void housekeepingBetweenRoundsGrowsTheStoreAheadOfTheNextIngest() {
+        cluster.place(web, A);
+        DemandStore store = new DemandStore(ServiceCatalog.byServiceId(Map.of(SERVICE, web)), DemandConfig.defaults());
+        PlacementController controller = PlacementController.builder()
+                .clock(clock)
+                .demand(DemandInput.PUSH_ONLY, store)
+                .topology(cluster::topology)
+                .workloads(cluster.specs("web"))
+                .rescheduler(r -> CompletableFuture.completedFuture(Fixtures.doneIn(cluster, r)))
+                .build();
+        assertThat(controller.housekeep()).as("nothing to do before any demand").isFalse();
+        int grown = 0;
+        for (int round = 1; round <= 12; round++) {
+            long mono = Duration.between(Fixtures.T0, clock.instant()).toNanos() + 1_000_000_000L;
+            List<OriginRecord> records = new ArrayList<>();
+            for (int c = 0; c < 40 * round; c++) { // more clients each round
+                records.add(new OriginRecord(SERVICE, SERVICE, ClientAddress.parse("198.51." + (c / 200) + "." + (c % 200)),
+                        round, 10L * round, 1000L * round, 3000, 5, 1, 1, false));
+            }
+            controller.ingest(new OriginSnapshot(B, clock.instant(), mono, 1, records, OriginStats.EMPTY));
+            controller.reconcileOnce();
+            long before = store.aggregateMemoryBytes();
+            if (controller.housekeep()) {
+                grown++;
+                assertThat(store.aggregateMemoryBytes()).isGreaterThan(before);
+            }
+            assertThat(controller.housekeep()).as("room was made").isFalse();
+            clock.advance(Duration.ofSeconds(10));
+        }
+        assertThat(store.aggregateCount()).isEqualTo(480);
+        assertThat(grown).isGreaterThanOrEqualTo(2);
+        PlacementController viewOnly = PlacementController.builder().dryRun(true)
+                .demandView(cluster.demandView()).topology(cluster::topology).workloads(cluster.specs("web")).build();
+        assertThat(viewOnly.housekeep()).as("no store of its own").isFalse();
+    }
 }

@@ -357,4 +357,48 @@ class DemandStoreTest {
         assertThat(store.stats().records()).isEqualTo(400 * 51);
         assertThat(most).isBetween(13 * 50, 3_000);
     }
+
+    @Test
+    void growingAheadMakesRoomBetweenRoundsWithoutChangingDemand() {
+        DemandStore ahead = new DemandStore(CATALOG, CONFIG);
+        DemandStore plain = new DemandStore(CATALOG, CONFIG);
+        assertThat(ahead.growAhead()).as("an empty table has room").isFalse();
+        int clients = 0;
+        int grownAhead = 0;
+        int aheadGrewInIngest = 0;
+        int plainGrewInIngest = 0;
+        for (int step = 1; step <= 40; step++) {
+            List<OriginRecord> records = new ArrayList<>();
+            clients += 25; // more clients every snapshot: the table must grow
+            for (int c = 0; c < clients; c++) {
+                records.add(record(8080, "10.2." + (c / 250) + "." + (c % 250), 10L * step, -100));
+            }
+            int aheadBefore = ahead.aggregateCapacity();
+            int plainBefore = plain.aggregateCapacity();
+            for (DemandStore store : List.of(ahead, plain)) {
+                store.ingest(at("n1", step * 5, 1000 * Snapshots.NANOS, 1, records));
+                store.maintain(time(step * 5));
+            }
+            aheadGrewInIngest += ahead.aggregateCapacity() != aheadBefore ? 1 : 0;
+            plainGrewInIngest += plain.aggregateCapacity() != plainBefore ? 1 : 0;
+            assertThat(ahead.view(time(step * 5)).demand(WEB).totalRate())
+                    .isEqualTo(plain.view(time(step * 5)).demand(WEB).totalRate());
+            assertThat(ahead.aggregateCount()).isEqualTo(plain.aggregateCount());
+
+            int before = ahead.aggregateCapacity();
+            if (ahead.growAhead()) { // between rounds
+                grownAhead++;
+                assertThat(ahead.aggregateCapacity()).isGreaterThan(before);
+                assertThat(ahead.aggregateCount()).isLessThanOrEqualTo((int) (ahead.aggregateCapacity() * 0.6));
+            } else {
+                assertThat(ahead.aggregateCount()).isLessThanOrEqualTo((int) (ahead.aggregateCapacity() * 0.6));
+            }
+            assertThat(ahead.growAhead()).as("once grown there is room").isFalse();
+        }
+        assertThat(ahead.aggregateCount()).isEqualTo(1000);
+        assertThat(grownAhead).as("grown between rounds as clients came").isGreaterThanOrEqualTo(3);
+        // a snapshot brings 25 new clients: once the table is larger than ~170 slots, that fits in the room left
+        assertThat(aheadGrewInIngest).as("ingests that still had to grow").isLessThan(plainGrewInIngest);
+        assertThat(aheadGrewInIngest).isLessThanOrEqualTo(3);
+    }
 }

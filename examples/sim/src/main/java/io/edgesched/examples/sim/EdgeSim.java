@@ -318,7 +318,8 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "planMillis", r.planMillis()).append(',');
         field(sb, "cycleMillis", r.cycleMillis()).append(',');
         field(sb, "gcMillis", r.gcMillis()).append(',');
-        field(sb, "cycleCpuMillis", r.cycleCpuMillis());
+        field(sb, "cycleCpuMillis", r.cycleCpuMillis()).append(',');
+        field(sb, "housekeepMillis", r.housekeepMillis());
         return sb.append('}').toString();
     }
 

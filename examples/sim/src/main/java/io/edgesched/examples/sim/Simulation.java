@@ -223,6 +223,10 @@ final class Simulation {
         lastRoundCpuNanos = cpuAfter - cpuBefore;
         double cycleCpuMillis = (cpuAfter - cycleCpuBefore) / 1e6;
         long gcDuring = gcMillis() - gcBefore;
+        // what the controller's own schedule does after each round, in the idle time before the next
+        long housekeepStart = System.nanoTime();
+        controller.housekeep();
+        double housekeepMillis = (System.nanoTime() - housekeepStart) / 1e6;
         lastReport = report;
         mobility.afterRound(step, controller.lastDecisions());
         int moves = report.movesStarted() + report.wouldMove();
@@ -245,7 +249,7 @@ final class Simulation {
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
                 stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6,
                 report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6, gcDuring,
-                cycleCpuMillis);
+                cycleCpuMillis, housekeepMillis);
     }
 
     /** Collection time of every collector so far (pauses and, for concurrent collectors, their cycles). */

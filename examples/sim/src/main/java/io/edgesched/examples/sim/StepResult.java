@@ -20,11 +20,14 @@ package io.edgesched.examples.sim;
  * @param gcMillis             garbage-collector time (the JVM's collection time) while ingest and round ran
  * @param cycleCpuMillis       CPU time of the whole process (every thread: the controller's, the collector's, the
  *                             compiler's) while ingest and round ran; over cycleMillis, how many cores were busy
+ * @param housekeepMillis      wall time of the controller's work between rounds after this step's round
+ *                             ({@code PlacementController.housekeep}: growing the demand store ahead of need), not
+ *                             part of the cycle: a deployed controller does it in the idle time before its next round
  */
 record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
                   String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight,
                   int planned, double ingestMillis, double inputsMillis, double planMillis, long gcMillis,
-                  double cycleCpuMillis) {
+                  double cycleCpuMillis, double housekeepMillis) {
 
     /** What a user waits for per step: ingesting the nodes' snapshots plus the decision round. */
     double cycleMillis() {
