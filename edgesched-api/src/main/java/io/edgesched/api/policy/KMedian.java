@@ -290,43 +290,47 @@ final class KMedian {
         int count = 0;
         int[] domainUse = new int[domainCounts(in).length];
         boolean[] used = new boolean[in.nc];
-        if (entries <= SELECT_BUSIEST_MAX) {
-            // pick the busiest remaining entry each time (ties: lowest position), the order a sort would give;
-            // a workload needs m <= a few picks, so this saves sorting boxed indices for every workload
-            boolean[] considered = new boolean[entries];
-            while (count < m) {
-                int e = -1;
-                for (int i = 0; i < entries; i++) {
-                    if (!considered[i] && (e < 0 || in.w[i] > in.w[e])) {
-                        e = i;
-                    }
+        // pick the busiest remaining entry each time (ties: lowest position), the order a sort would give; a
+        // workload needs m <= a few picks, so this saves sorting boxed indices for every workload
+        boolean[] considered = new boolean[entries];
+        int picks = 0;
+        while (count < m && picks < SELECT_BUSIEST_MAX) {
+            int e = -1;
+            for (int i = 0; i < entries; i++) {
+                if (!considered[i] && (e < 0 || in.w[i] > in.w[e])) {
+                    e = i;
                 }
-                if (e < 0) {
+            }
+            if (e < 0) {
+                return Arrays.copyOf(picked, count);
+            }
+            considered[e] = true;
+            picks++;
+            count = pickEntry(in, e, picked, count, used, domainUse);
+        }
+        if (count < m) { // many busy entries were not usable (domain limits): sort the rest instead of quadratic picks
+            Integer[] order = new Integer[entries - picks];
+            int k = 0;
+            for (int e = 0; e < entries; e++) {
+                if (!considered[e]) {
+                    order[k++] = e;
+                }
+            }
+            Arrays.sort(order, (a, b) -> {
+                int c = Double.compare(in.w[b], in.w[a]);
+                return c != 0 ? c : Integer.compare(a, b);
+            });
+            for (int e : order) {
+                if (count == m) {
                     break;
                 }
-                considered[e] = true;
                 count = pickEntry(in, e, picked, count, used, domainUse);
             }
-            return Arrays.copyOf(picked, count);
-        }
-        Integer[] order = new Integer[entries];
-        for (int e = 0; e < order.length; e++) {
-            order[e] = e;
-        }
-        Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(in.w[b], in.w[a]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
-        for (int e : order) {
-            if (count == m) {
-                break;
-            }
-            count = pickEntry(in, e, picked, count, used, domainUse);
         }
         return Arrays.copyOf(picked, count);
     }
 
-    /** Entries up to this many are picked by selection in {@link #busiestEntries}, more by sorting. */
+    /** Picks {@link #busiestEntries} makes by selection before it sorts what is left. */
     private static final int SELECT_BUSIEST_MAX = 64;
 
     /** Takes entry e's own node when it is a candidate, unused and within its domain's limit; the new count. */

@@ -42,6 +42,37 @@ class BusiestEntriesTest {
         }
     }
 
+    /** When the busiest entries cannot be used (not candidates), picking goes on past them, in the sorted order. */
+    @Test
+    void picksPastManyUnusableBusyEntries() {
+        Random rnd = new Random(9);
+        for (int round = 0; round < 50; round++) {
+            int n = 300;
+            int entries = 100 + rnd.nextInt(150);
+            int[] rows = new int[entries];
+            double[] w = new double[entries];
+            for (int e = 0; e < entries; e++) {
+                rows[e] = e; // nodes 0..entries-1
+                w[e] = e < 80 ? 100 + rnd.nextInt(3) : 1 + rnd.nextInt(5); // the 80 busiest first, ties included
+            }
+            int[] cands = new int[n - 80]; // the busiest 80 entries' nodes are not candidates
+            for (int i = 0; i < cands.length; i++) {
+                cands[i] = 80 + i;
+            }
+            int[] domainOf = new int[cands.length];
+            for (int i = 0; i < domainOf.length; i++) {
+                domainOf[i] = rnd.nextInt(3) - 1;
+            }
+            KMedian.Instance in = KMedian.Instance.of(new double[n * n], n, rows, w, cands, domainOf, 1);
+            int m = 1 + rnd.nextInt(3);
+            int[] picked = KMedian.busiestEntries(in, m);
+            assertThat(picked).as("round %d", round).containsExactly(reference(in, m)).isNotEmpty();
+            for (int p : picked) {
+                assertThat(in.cands[p]).isGreaterThanOrEqualTo(80);
+            }
+        }
+    }
+
     private static int[] reference(KMedian.Instance in, int m) {
         Integer[] order = new Integer[in.entries()];
         for (int e = 0; e < order.length; e++) {

@@ -319,7 +319,8 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "cycleMillis", r.cycleMillis()).append(',');
         field(sb, "gcMillis", r.gcMillis()).append(',');
         field(sb, "cycleCpuMillis", r.cycleCpuMillis()).append(',');
-        field(sb, "housekeepMillis", r.housekeepMillis());
+        field(sb, "housekeepMillis", r.housekeepMillis()).append(',');
+        field(sb, "compileMillis", r.compileMillis());
         return sb.append('}').toString();
     }
 

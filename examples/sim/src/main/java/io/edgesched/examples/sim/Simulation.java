@@ -210,6 +210,7 @@ final class Simulation {
 
         long ingestNanos = 0;
         long gcBefore = gcMillis();
+        long compileBefore = compileMillis();
         long cycleCpuBefore = PROCESS.getProcessCpuTime();
         if (config.pushSnapshots()) {
             long t0 = System.nanoTime();
@@ -223,6 +224,7 @@ final class Simulation {
         lastRoundCpuNanos = cpuAfter - cpuBefore;
         double cycleCpuMillis = (cpuAfter - cycleCpuBefore) / 1e6;
         long gcDuring = gcMillis() - gcBefore;
+        long compileDuring = compileMillis() - compileBefore;
         // what the controller's own schedule does after each round, in the idle time before the next
         long housekeepStart = System.nanoTime();
         controller.housekeep();
@@ -249,7 +251,13 @@ final class Simulation {
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
                 stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6,
                 report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6, gcDuring,
-                cycleCpuMillis, housekeepMillis);
+                cycleCpuMillis, housekeepMillis, compileDuring);
+    }
+
+    /** Time the JIT compilers spent compiling so far (summed over compiler threads), or 0 when not reported. */
+    private static long compileMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Collection time of every collector so far (pauses and, for concurrent collectors, their cycles). */

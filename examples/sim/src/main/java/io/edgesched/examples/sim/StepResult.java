@@ -23,11 +23,14 @@ package io.edgesched.examples.sim;
  * @param housekeepMillis      wall time of the controller's work between rounds after this step's round
  *                             ({@code PlacementController.housekeep}: growing the demand store ahead of need), not
  *                             part of the cycle: a deployed controller does it in the idle time before its next round
+ * @param compileMillis        JIT compilation time (summed over the compiler threads) while ingest and round ran:
+ *                             compilers share the cores with the cycle until the code has settled
  */
 record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
                   String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight,
                   int planned, double ingestMillis, double inputsMillis, double planMillis, long gcMillis,
-                  double cycleCpuMillis, double housekeepMillis) {
+                  double cycleCpuMillis, double housekeepMillis,
+                  long compileMillis) {
 
     /** What a user waits for per step: ingesting the nodes' snapshots plus the decision round. */
     double cycleMillis() {
