@@ -91,7 +91,7 @@ public final class ControllerBench implements Callable<Integer> {
             int c = (int) Math.round(clients * f);
             SimConfig config = new SimConfig(n, w, c, warmup + rounds, seed, Duration.ofSeconds(10), 0.002, 2, 3, 0, 0,
                     Duration.ofSeconds(5), Duration.ofSeconds(40), true, SimConfig.Optimal.NONE, Math.max(6, w),
-                    Math.max(3, w / 5), 0.10, 500, Duration.ofMinutes(5), !sequential, !pull, replanEveryRound ? -1 : replanTolerance);
+                    Math.max(3, w / 5), 0.10, 500, Duration.ofMinutes(5), !sequential, !pull, replanEveryRound ? -1 : replanTolerance, 0);
             Simulation sim = new Simulation(config);
             if (converged) {
                 sim.placeAtPolicyOptimum();

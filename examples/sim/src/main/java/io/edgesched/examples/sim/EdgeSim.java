@@ -121,6 +121,11 @@ public final class EdgeSim implements Callable<Integer> {
             + "synthetic cluster so the JIT has compiled the round's code before step 1); see warmUpMillis")
     boolean noWarmUp;
 
+    @Option(names = "--settle-compiler-ms", paramLabel = "MS", defaultValue = "0",
+            description = "diagnostic: before each step's cycle wait (up to MS) until the JIT compilers are idle, as "
+                    + "they are in a deployed controller's idle time between rounds (default: ${DEFAULT-VALUE} = no wait)")
+    long settleCompilerMillis;
+
     @Option(names = "--sequential", description = "plan workloads on one thread (default: the common fork-join pool)")
     boolean sequential;
 
@@ -281,7 +286,9 @@ public final class EdgeSim implements Callable<Integer> {
         }
         SimConfig config = new SimConfig(nodes, workloads, clients, steps, seed, seconds(stepSeconds), jumpRate, driftKm,
                 maxReplicas, failRate, refuseRate, seconds(minDelay), seconds(maxDelay), dryRun, mode, rate,
-                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential, !pull, replanEveryRound ? -1 : replanTolerance);
+                (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential, !pull, replanEveryRound ? -1 : replanTolerance,
+                settleCompilerMillis);
+        require(settleCompilerMillis >= 0, "--settle-compiler-ms must be >= 0, got " + settleCompilerMillis);
         if (mode == SimConfig.Optimal.EXACT) {
             require(Simulation.exactFeasible(nodes, workloads, clients, Math.min(nodes, maxReplicas)),
                     "--optimal exact is too costly here (more than " + Simulation.EXACT_BUDGET
@@ -320,7 +327,8 @@ public final class EdgeSim implements Callable<Integer> {
         field(sb, "gcMillis", r.gcMillis()).append(',');
         field(sb, "cycleCpuMillis", r.cycleCpuMillis()).append(',');
         field(sb, "housekeepMillis", r.housekeepMillis()).append(',');
-        field(sb, "compileMillis", r.compileMillis());
+        field(sb, "compileMillis", r.compileMillis()).append(',');
+        field(sb, "settledMillis", r.settledMillis());
         return sb.append('}').toString();
     }
 

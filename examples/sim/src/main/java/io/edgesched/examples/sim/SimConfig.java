@@ -18,7 +18,7 @@ record SimConfig(int nodes, int workloads, int clients, int steps, long seed, Du
                  double driftKm, int maxReplicas, double failRate, double refuseRate, Duration minMoveDelay,
                  Duration maxMoveDelay, boolean dryRun, Optimal optimal, double movesPerMinute, int burst,
                  double relativeGain, double absoluteGainMicros, Duration minDwell, boolean parallel,
-                 boolean pushSnapshots, double replanTolerance) {
+                 boolean pushSnapshots, double replanTolerance, long settleCompilerMillis) {
 
     enum Optimal { AUTO, EXACT, POLICY, NONE }
 }

@@ -208,6 +208,7 @@ final class Simulation {
         latestSnapshots = world.snapshots(clock.instant());
         refreshTopology();
 
+        long settledMillis = config.settleCompilerMillis() > 0 ? CompilerSettle.await(config.settleCompilerMillis()) : 0;
         long ingestNanos = 0;
         long gcBefore = gcMillis();
         long compileBefore = compileMillis();
@@ -251,7 +252,7 @@ final class Simulation {
         return new StepResult(step, report.took().toNanos() / 1e6, moves, meanMs, optimalMs, kind,
                 stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6,
                 report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6, gcDuring,
-                cycleCpuMillis, housekeepMillis, compileDuring);
+                cycleCpuMillis, housekeepMillis, compileDuring, settledMillis);
     }
 
     /** Time the JIT compilers spent compiling so far (summed over compiler threads), or 0 when not reported. */

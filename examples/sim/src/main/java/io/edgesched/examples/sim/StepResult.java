@@ -25,12 +25,14 @@ package io.edgesched.examples.sim;
  *                             part of the cycle: a deployed controller does it in the idle time before its next round
  * @param compileMillis        JIT compilation time (summed over the compiler threads) while ingest and round ran:
  *                             compilers share the cores with the cycle until the code has settled
+ * @param settledMillis        time waited for the compilers to go idle before the cycle ({@code --settle-compiler-ms};
+ *                             0 when not asked)
  */
 record StepResult(int step, double decideMillis, int moves, double meanLatencyMs, Double optimalMeanLatencyMs,
                   String optimalKind, long movesDone, long movesFailed, long movesRefused, long movesInFlight,
                   int planned, double ingestMillis, double inputsMillis, double planMillis, long gcMillis,
                   double cycleCpuMillis, double housekeepMillis,
-                  long compileMillis) {
+                  long compileMillis, long settledMillis) {
 
     /** What a user waits for per step: ingesting the nodes' snapshots plus the decision round. */
     double cycleMillis() {

@@ -30,7 +30,7 @@ class EdgeSimTest {
 
         /** The output without the only non-deterministic fields (wall-clock timings). */
         String withoutTimings() {
-            return out.replaceAll("\"(decideMillis|meanDecideMillis|maxDecideMillis|ingestMillis|meanIngestMillis|inputsMillis|planMillis|cycleMillis|meanCycleMillis|meanCycleCpuMillis|maxCycleMillisAfterFirst|gcMillis|cycleCpuMillis|housekeepMillis|compileMillis|warmUpMillis)\":[0-9.]+", "\"$1\":_");
+            return out.replaceAll("\"(decideMillis|meanDecideMillis|maxDecideMillis|ingestMillis|meanIngestMillis|inputsMillis|planMillis|cycleMillis|meanCycleMillis|meanCycleCpuMillis|maxCycleMillisAfterFirst|gcMillis|cycleCpuMillis|housekeepMillis|compileMillis|settledMillis|warmUpMillis)\":[0-9.]+", "\"$1\":_");
         }
     }
 
@@ -82,6 +82,7 @@ class EdgeSimTest {
             "--nodes 3 --workloads 2 --clients 10 --steps 1 --max-replicas 4",
             "--nodes 900 --workloads 50 --clients 10 --steps 1 --optimal exact",
             "--nodes 3 --workloads 2 --clients 10 --steps 1 --no-such-option",
+            "--nodes 3 --workloads 2 --clients 10 --steps 1 --settle-compiler-ms -5",
     })
     void badArgumentsPrintUsageAndExitWith2(String args) {
         Run r = run(args.split(" "));
@@ -137,6 +138,26 @@ class EdgeSimTest {
         JsonNode first = r.lines().get(0);
         assertThat(first.get("optimalMeanLatencyMs").isNull()).isTrue();
         assertThat(first.get("optimalKind").isNull()).isTrue();
+    }
+
+    @Test
+    void housekeepingCompileTimeAndSettlingAreReportedAndChangeNoDecision() throws Exception {
+        String[] args = {"--nodes", "6", "--workloads", "4", "--clients", "300", "--steps", "3", "--seed", "3", "--json"};
+        Run plain = run(args);
+        String[] settled = java.util.Arrays.copyOf(args, args.length + 2);
+        settled[args.length] = "--settle-compiler-ms";
+        settled[args.length + 1] = "2000";
+        Run waited = run(settled);
+        assertThat(waited.exitCode()).as(waited.err()).isZero();
+        for (int i = 0; i < 3; i++) {
+            JsonNode step = waited.lines().get(i);
+            assertThat(step.get("housekeepMillis").asDouble()).isGreaterThanOrEqualTo(0);
+            assertThat(step.get("compileMillis").asLong()).isGreaterThanOrEqualTo(0);
+            // it waited at least two quiet polls, and at most the limit plus one poll
+            assertThat(step.get("settledMillis").asLong()).isBetween(100L, 2_100L);
+            assertThat(plain.lines().get(i).get("settledMillis").asLong()).isZero();
+        }
+        assertThat(waited.withoutTimings()).isEqualTo(plain.withoutTimings());
     }
 
     @Test
