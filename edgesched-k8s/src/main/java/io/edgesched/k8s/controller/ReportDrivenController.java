@@ -276,6 +276,7 @@ public final class ReportDrivenController implements AutoCloseable {
         try {
             runOnce();
             lastTick = clock.instant();
+            controller.housekeep(); // in the idle time before the next round, not in this round's latency
         } catch (RuntimeException e) {
             LOG.error("placement round failed; the next one runs in {}", settings.interval(), e);
         } catch (Throwable t) { // an Error would otherwise cancel the schedule silently
