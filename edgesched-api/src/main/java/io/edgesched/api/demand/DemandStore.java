@@ -864,13 +864,12 @@ public final class DemandStore {
                 baselineOnly, staleOutOfOrder, evictedStale, foldedTopN, foldedOverCapacity, table.size());
     }
 
-    /** Client aggregates held now. */
     /**
      * Work that can wait for the idle time between rounds, so that an ingest does not do it: when the aggregate
-     * table is more than {@value #GROW_AHEAD_LOAD} full, grows it now (by half) instead of when an ingest takes it
-     * past 75 %. A growth rehashes every aggregate, ~0.1-0.2 s at a million, which the ingest that crossed the
-     * limit would otherwise pay inside its round. Optional (the table grows by itself when it must); same thread
-     * rules as {@link #ingest}. Returns whether it grew.
+     * table is more than 60 % full, grows it now (by half) instead of when an ingest takes it past 75 %. A growth
+     * rehashes every aggregate, ~0.1-0.2 s at a million, which the ingest that crossed the limit would otherwise pay
+     * inside its round. Optional (the table grows by itself when it must); same thread rules as {@link #ingest}.
+     * Returns whether it grew.
      */
     public boolean growAhead() {
         int before = table.capacity();
@@ -882,7 +881,7 @@ public final class DemandStore {
         return true;
     }
 
-    /** Load above which {@link #growAhead} grows the aggregate table. */
+    /** Load above which {@link #growAhead} grows the aggregate table (60 %). */
     static final double GROW_AHEAD_LOAD = 0.6;
 
     /** Slots of the aggregate table (used or not). */
@@ -890,6 +889,7 @@ public final class DemandStore {
         return table.capacity();
     }
 
+    /** Client aggregates held now. */
     public int aggregateCount() {
         return table.size();
     }

@@ -308,7 +308,7 @@ final class KMedian {
             picks++;
             count = pickEntry(in, e, picked, count, used, domainUse);
         }
-        if (count < m) { // many busy entries were not usable (domain limits): sort the rest instead of quadratic picks
+        if (count < m) { // many busy entries were unusable (not candidates, domain limits): sort the rest, not quadratic picks
             Integer[] order = new Integer[entries - picks];
             int k = 0;
             for (int e = 0; e < entries; e++) {
