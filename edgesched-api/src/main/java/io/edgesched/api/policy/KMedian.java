@@ -308,7 +308,8 @@ final class KMedian {
             picks++;
             count = pickEntry(in, e, picked, count, used, domainUse);
         }
-        if (count < m) { // many busy entries were unusable (not candidates, domain limits): sort the rest, not quadratic picks
+        // many busy entries were unusable (not candidates, domain limits): sort the rest rather than pick quadratically
+        if (count < m) {
             Integer[] order = new Integer[entries - picks];
             int k = 0;
             for (int e = 0; e < entries; e++) {
