@@ -50,9 +50,11 @@ final class CompilerSettle {
      */
     private static long compilerWork() {
         long ticks = compilerTicks();
-        if (ticks >= 0) {
-            return ticks;
-        }
+        return ticks >= 0 ? ticks : compilationMillis();
+    }
+
+    /** Time the JIT compilers spent compiling so far (summed over compiler threads), or 0 when not reported. */
+    static long compilationMillis() {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }

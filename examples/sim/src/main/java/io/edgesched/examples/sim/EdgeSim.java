@@ -284,11 +284,11 @@ public final class EdgeSim implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--optimal must be auto, exact, policy or none, got " + optimal);
         }
+        require(settleCompilerMillis >= 0, "--settle-compiler-ms must be >= 0, got " + settleCompilerMillis);
         SimConfig config = new SimConfig(nodes, workloads, clients, steps, seed, seconds(stepSeconds), jumpRate, driftKm,
                 maxReplicas, failRate, refuseRate, seconds(minDelay), seconds(maxDelay), dryRun, mode, rate,
                 (int) Math.max(3, Math.ceil(rate / 5)), relativeGain, absoluteGainMicros, seconds(dwellSeconds), !sequential, !pull, replanEveryRound ? -1 : replanTolerance,
                 settleCompilerMillis);
-        require(settleCompilerMillis >= 0, "--settle-compiler-ms must be >= 0, got " + settleCompilerMillis);
         if (mode == SimConfig.Optimal.EXACT) {
             require(Simulation.exactFeasible(nodes, workloads, clients, Math.min(nodes, maxReplicas)),
                     "--optimal exact is too costly here (more than " + Simulation.EXACT_BUDGET

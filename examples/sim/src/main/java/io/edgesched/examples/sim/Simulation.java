@@ -211,7 +211,7 @@ final class Simulation {
         long settledMillis = config.settleCompilerMillis() > 0 ? CompilerSettle.await(config.settleCompilerMillis()) : 0;
         long ingestNanos = 0;
         long gcBefore = gcMillis();
-        long compileBefore = compileMillis();
+        long compileBefore = CompilerSettle.compilationMillis();
         long cycleCpuBefore = PROCESS.getProcessCpuTime();
         if (config.pushSnapshots()) {
             long t0 = System.nanoTime();
@@ -225,7 +225,7 @@ final class Simulation {
         lastRoundCpuNanos = cpuAfter - cpuBefore;
         double cycleCpuMillis = (cpuAfter - cycleCpuBefore) / 1e6;
         long gcDuring = gcMillis() - gcBefore;
-        long compileDuring = compileMillis() - compileBefore;
+        long compileDuring = CompilerSettle.compilationMillis() - compileBefore;
         // what the controller's own schedule does after each round, in the idle time before the next
         long housekeepStart = System.nanoTime();
         controller.housekeep();
@@ -253,12 +253,6 @@ final class Simulation {
                 stats.movesDone(), stats.movesFailed(), stats.movesRefused(), stats.movesInFlight(), report.planned(), ingestNanos / 1e6,
                 report.inputsTook().toNanos() / 1e6, report.planTook().toNanos() / 1e6, gcDuring,
                 cycleCpuMillis, housekeepMillis, compileDuring, settledMillis);
-    }
-
-    /** Time the JIT compilers spent compiling so far (summed over compiler threads), or 0 when not reported. */
-    private static long compileMillis() {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Collection time of every collector so far (pauses and, for concurrent collectors, their cycles). */
